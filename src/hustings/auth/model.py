@@ -1,0 +1,85 @@
+"""Who may do what: roles, users, and the credentials that prove who a caller is."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """The roles a user can hold; a user may hold several."""
+
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+    """Reviews items and decides; a senior moderator takes escalations and appeals."""
+    TRIAGE = "triage"
+    """Sorts incoming reports and escalates, without deciding."""
+    FLAGGER = "flagger"
+    """A trusted flagger, e.g. an election pop-up team member."""
+    TARGET = "target"
+    """A protected person (candidate, MP, councillor...) using Hustings themselves."""
+    DELEGATE = "delegate"
+    """Staff or an agent acting for one or more targets, scoped to them."""
+    POLICE_LIAISON = "police_liaison"
+    ANALYST = "analyst"
+    COMPLAINTS_OFFICER = "complaints_officer"
+
+
+ALL_ROLES: tuple[Role, ...] = tuple(Role)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    name: str
+    roles: frozenset[Role]
+    display_name: str = ""
+    target_ids: tuple[str, ...] = ()
+    """The targets this user is, or acts for (roles `target` and `delegate`)."""
+    disabled: bool = False
+
+    def has_any(self, roles: frozenset[Role]) -> bool:
+        return bool(self.roles & roles)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller of one request, and how they proved it."""
+
+    user: User
+    via: str  # "token" or "session"
+    session_id: str | None = None
+    csrf_token: str | None = field(default=None, repr=False)
+
+
+TOKEN_PREFIX = "hus_"
+
+
+def new_token() -> str:
+    """A fresh API token (shown once, stored only as its hash)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Tokens carry 256 random bits, so an unsalted SHA-256 is enough to store them safely."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, salt_hex, digest_hex = stored.split("$", 2)
+    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), dklen=32, **_SCRYPT)
+    return hmac.compare_digest(digest.hex(), digest_hex)

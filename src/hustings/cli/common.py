@@ -1,0 +1,88 @@
+"""What every command shares: settings, a database at the current schema, one-line errors."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from sqlalchemy import Engine
+
+from hustings.errors import HustingsError
+from hustings.services import Services
+from hustings.settings import Settings
+from hustings.storage.database import engine_from_settings, make_sessionmaker, upgrade
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print one line on stderr and return the Exit to raise."""
+    err.print(f"error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"HUSTINGS_{'_'.join(str(p) for p in item['loc']).upper()}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise fail(f"bad settings: {problems}") from None
+
+
+def cli_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn expected failures into one line on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except HustingsError as error:
+            raise fail(str(error)) from None
+        except OSError as error:
+            raise fail(f"{error.filename or ''}: {error.strerror}".lstrip(": ")) from None
+
+    return wrapper
+
+
+def ready_engine(settings: Settings) -> Engine:
+    """The configured database, upgraded to the newest schema (safe to repeat)."""
+    engine = engine_from_settings(settings)
+    try:
+        upgrade(engine)
+    except Exception as error:  # a database we cannot reach or migrate is the user's to fix
+        where = settings.database_kind
+        raise fail(
+            f"cannot open the {where} database: {type(error).__name__}: {error}".splitlines()[0]
+        ) from None
+    return engine
+
+
+@contextmanager
+def unit_of_work(settings: Settings, engine: Engine | None = None) -> Iterator[Services]:
+    """Services over one transaction: committed if the block succeeds, rolled back otherwise."""
+    factory = make_sessionmaker(engine or ready_engine(settings))
+    with factory() as session:
+        services = Services(session=session, settings=settings)
+        try:
+            yield services
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def echo_err(message: str) -> None:
+    print(message, file=sys.stderr)

@@ -1,0 +1,220 @@
+"""The spine's commands: serve, demo, ingest, users, db, rebuild-status."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import sys
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from hustings.auth.model import Role
+from hustings.cli.common import cli_errors, err, fail, load_settings, out, ready_engine, unit_of_work
+from hustings.events import SYSTEM_ACTOR
+from hustings.messages.model import Rejection
+
+app = typer.Typer(
+    name="hustings",
+    help="Hustings: protect people in public life from intimidation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+users_app = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(db_app, name="db")
+
+INGEST_BATCH = 500
+
+
+@app.command()
+@cli_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web app and API (the schema is upgraded first)."""
+    import uvicorn
+
+    from hustings.web.app import create_app
+
+    settings = load_settings()
+    engine = ready_engine(settings)
+    out.print(f"Hustings on http://{host}:{port}  (database: {settings.database_kind})", markup=False)
+    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="warning")
+
+
+@app.command()
+@cli_errors
+def demo(
+    password: Annotated[str, typer.Option(help="Password for the demo users.")] = "hustings-demo",
+) -> None:
+    """Create a database with fictional demo data and print the URL and login."""
+    from hustings.demo import load_demo
+
+    settings = load_settings()
+    with unit_of_work(settings) as services:
+        summary = load_demo(services, password=password)
+    out.print(f"Demo data ready in the {settings.database_kind} database.", markup=False)
+    for line in summary:
+        out.print(f"  {line}", markup=False)
+    out.print(f"Open {settings.public_url}/ and log in as 'admin' with password '{password}'.", markup=False)
+
+
+def _read_lines(stream: TextIO, progress: Progress | None, task: Any) -> Any:
+    for number, line in enumerate(stream, start=1):
+        if progress is not None:
+            progress.update(task, advance=len(line.encode()))
+        yield number, line
+
+
+@app.command()
+@cli_errors
+def ingest(
+    file: Annotated[str, typer.Argument(help="A JSON Lines file of messages, or - for standard input.")],
+) -> None:
+    """Ingest messages from JSON Lines; bad lines are reported by number and the rest are stored."""
+    settings = load_settings()
+    engine = ready_engine(settings)
+    totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
+    rejections: list[Rejection] = []
+
+    def flush(batch: list[tuple[int, object]]) -> None:
+        if not batch:
+            return
+        with unit_of_work(settings, engine) as services:
+            result = services.ingest([item for _, item in batch], actor=SYSTEM_ACTOR)
+        totals["accepted"] += result.accepted
+        totals["duplicates"] += result.duplicates
+        for rejection in result.rejected:
+            rejections.append(Rejection(batch[rejection.index][0], rejection.error))
+        batch.clear()
+
+    def run(stream: TextIO, progress: Progress | None, task: Any) -> None:
+        batch: list[tuple[int, object]] = []
+        for number, line in _read_lines(stream, progress, task):
+            if not line.strip():
+                continue
+            try:
+                batch.append((number, json.loads(line)))
+            except json.JSONDecodeError as error:
+                rejections.append(Rejection(number, f"not valid JSON: {error.msg} at column {error.colno}"))
+                continue
+            if len(batch) >= INGEST_BATCH:
+                flush(batch)
+        flush(batch)
+
+    if file == "-":
+        run(sys.stdin, None, None)
+    else:
+        path = Path(file)
+        if not path.is_file():
+            raise fail(f"{file}: no such file")
+        columns = (
+            TextColumn("ingesting"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(),
+        )
+        with (
+            Progress(*columns, console=err, transient=True) as progress,
+            path.open(encoding="utf-8") as stream,
+        ):
+            task = progress.add_task("ingest", total=path.stat().st_size)
+            run(stream, progress, task)
+    for rejection in sorted(rejections, key=lambda r: r.index):
+        err.print(f"line {rejection.index}: {rejection.error}", markup=False)
+    totals["rejected"] = len(rejections)
+    out.print(
+        f"accepted {totals['accepted']}, duplicates {totals['duplicates']}, rejected {totals['rejected']}",
+        markup=False,
+    )
+    if rejections:
+        raise typer.Exit(1)
+
+
+@users_app.command("add")
+@cli_errors
+def users_add(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[list[Role], typer.Option("--role", help="A role; repeat for several.")],
+    password: Annotated[
+        str | None, typer.Option(help="Password for browser login (omit for API-only users).")
+    ] = None,
+    target: Annotated[list[str] | None, typer.Option(help="Target id this user is or acts for.")] = None,
+) -> None:
+    """Create a user; the last line of output is their API token (shown once)."""
+    settings = load_settings()
+    with unit_of_work(settings) as services:
+        user = services.users.create(
+            name, set(role), now=services.clock.now(), password=password, target_ids=tuple(target or ())
+        )
+        token = services.users.issue_token(user.id, now=services.clock.now(), label="hustings users add")
+    out.print(f"created user {user.name} ({', '.join(sorted(user.roles))}) with id {user.id}", markup=False)
+    print(token)
+
+
+@users_app.command("list")
+@cli_errors
+def users_list() -> None:
+    """List users and their roles."""
+    settings = load_settings()
+    with unit_of_work(settings) as services:
+        for user in services.users.all():
+            out.print(f"{user.name}\t{','.join(sorted(user.roles))}\t{user.id}", markup=False)
+
+
+@users_app.command("token")
+@cli_errors
+def users_token(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Issue a further API token for an existing user (printed as the last line)."""
+    settings = load_settings()
+    with unit_of_work(settings) as services:
+        user = services.users.by_name(name)
+        if user is None:
+            raise fail(f"name: no user called {name!r}")
+        token = services.users.issue_token(user.id, now=services.clock.now(), label="hustings users token")
+    print(token)
+
+
+@db_app.command("upgrade")
+@cli_errors
+def db_upgrade() -> None:
+    """Bring the database schema up to date (safe to repeat)."""
+    settings = load_settings()
+    ready_engine(settings)
+    out.print(f"the {settings.database_kind} database is at the newest schema", markup=False)
+
+
+@app.command("rebuild-status")
+@cli_errors
+def rebuild_status() -> None:
+    """Recompute every subject's status from the event log."""
+    settings = load_settings()
+    with unit_of_work(settings) as services:
+        count = services.log.rebuild()
+    out.print(f"rebuilt statuses from {count} events", markup=False)
+
+
+def _register_concepts() -> None:
+    import hustings.cli as package
+
+    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if module.name in {"main", "common"}:
+            continue
+        loaded = importlib.import_module(f"{package.__name__}.{module.name}")
+        register = getattr(loaded, "register", None)
+        if callable(register):
+            register(app)
+
+
+_register_concepts()
+
+
+def run() -> None:
+    app()

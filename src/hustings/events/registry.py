@@ -1,0 +1,14 @@
+"""Which reducer derives the status of each subject type. One line per concept."""
+
+from __future__ import annotations
+
+from hustings.events.model import Reducer
+
+
+def default_reducers() -> dict[str, Reducer]:
+    from hustings.moderation.status import SUBJECT as MESSAGE
+    from hustings.moderation.status import reduce_message
+
+    return {
+        MESSAGE: reduce_message,
+    }

@@ -1,0 +1,25 @@
+"""Structured JSON logs. Secrets never reach a log: settings hold them as `SecretStr`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+from hustings.settings import Settings
+
+
+def configure_logging(settings: Settings) -> None:
+    root = logging.getLogger("hustings")
+    root.setLevel(settings.log_level.upper())
+    if any(getattr(handler, "_hustings", False) for handler in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_json:
+        handler.setFormatter(
+            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"asctime": "time"})
+        )
+    handler._hustings = True  # type: ignore[attr-defined]  # marks our handler so reconfiguring is idempotent
+    root.addHandler(handler)
+    root.propagate = False

@@ -1,0 +1,1 @@
+"""Messages: what arrives from a source, who wrote it and whom it is addressed to."""

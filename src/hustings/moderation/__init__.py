@@ -1,0 +1,1 @@
+"""Moderation: the status of each message as an item of work, reports, queues, decisions, appeals."""

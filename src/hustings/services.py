@@ -1,0 +1,79 @@
+"""The composition root for one unit of work: storage adapters, event log, detector, clock.
+
+Web routes and CLI commands build a `Services` around one SQLAlchemy session and call the
+domain through it; whoever built it commits. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy.orm import Session
+
+from hustings.clock import Clock, SystemClock
+from hustings.detect.assessment import Detector
+from hustings.events import EventLog
+from hustings.events.registry import default_reducers
+from hustings.messages.ingest import IngestHook, IngestResult, ingest
+from hustings.settings import Settings
+from hustings.storage.events import SqlEventStore
+from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.targets import TargetStore
+from hustings.storage.users import UserStore
+
+DetectorProvider = Callable[[], Detector]
+
+
+def default_detector() -> Detector:
+    from hustings.detect import load_detector
+
+    return load_detector()
+
+
+def ingest_hooks(services: Services) -> list[IngestHook]:
+    """What else happens, in the same transaction, when a batch of messages is ingested."""
+    return []
+
+
+@dataclass
+class Services:
+    session: Session
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+    detector_provider: DetectorProvider = default_detector
+
+    @cached_property
+    def events(self) -> SqlEventStore:
+        return SqlEventStore(self.session)
+
+    @cached_property
+    def log(self) -> EventLog:
+        return EventLog(self.events, default_reducers())
+
+    @cached_property
+    def messages(self) -> SqlMessageRepository:
+        return SqlMessageRepository(self.session)
+
+    @cached_property
+    def users(self) -> UserStore:
+        return UserStore(self.session)
+
+    @cached_property
+    def targets(self) -> TargetStore:
+        return TargetStore(self.session)
+
+    def detector(self) -> Detector:
+        return self.detector_provider()
+
+    def ingest(self, raw: Sequence[object], *, actor: str) -> IngestResult:
+        return ingest(
+            raw,
+            repository=self.messages,
+            log=self.log,
+            clock=self.clock,
+            actor=actor,
+            detector=self.detector() if self.settings.assess_on_ingest else None,
+            hooks=ingest_hooks(self),
+        )

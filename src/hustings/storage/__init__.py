@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, repositories behind the domain's interfaces, Alembic migrations."""

@@ -1,0 +1,162 @@
+"""The event log and subject statuses in SQL: the `EventStore` the domain's `EventLog` uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from hustings.clock import SystemClock
+from hustings.events.log import SubjectKey
+from hustings.events.model import Event, Status
+from hustings.storage.tables import EventRow, StatusRow
+
+_CHUNK = 500
+T = TypeVar("T")
+
+
+def event_from_row(row: EventRow) -> Event:
+    return Event(
+        kind=row.kind,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        actor=row.actor,
+        occurred_at=row.occurred_at,
+        idempotency_key=row.idempotency_key,
+        reason=row.reason,
+        model=row.model,
+        payload=row.payload,
+        seq=row.seq,
+    )
+
+
+def status_from_row(row: StatusRow) -> Status:
+    return Status(
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        state=row.state,
+        data=row.data,
+        category=row.category,
+        target_id=row.target_id,
+        priority=row.priority,
+        due_at=row.due_at,
+        assignee=row.assignee,
+        cluster_id=row.cluster_id,
+        event_count=row.event_count,
+        updated_at=row.updated_at,
+    )
+
+
+def _status_values(status: Status) -> dict[str, Any]:
+    return {
+        "subject_type": status.subject_type,
+        "subject_id": status.subject_id,
+        "state": status.state,
+        "data": dict(status.data),
+        "category": status.category,
+        "target_id": status.target_id,
+        "priority": status.priority,
+        "due_at": status.due_at,
+        "assignee": status.assignee,
+        "cluster_id": status.cluster_id,
+        "event_count": status.event_count,
+        "updated_at": status.updated_at,
+    }
+
+
+def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in slices of `size`, to keep IN lists and executemany batches bounded."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SqlEventStore:
+    """`EventStore` over a SQLAlchemy session; never commits (the caller owns the transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.clock = SystemClock()
+
+    def known_keys(self, keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in chunks(list(dict.fromkeys(keys))):
+            found.update(
+                self.session.scalars(
+                    select(EventRow.idempotency_key).where(EventRow.idempotency_key.in_(chunk))
+                )
+            )
+        return found
+
+    def insert_events(self, events: Sequence[Event]) -> list[Event]:
+        if not events:
+            return []
+        recorded_at = self.clock.now()
+        rows = [
+            {
+                "idempotency_key": event.idempotency_key,
+                "kind": event.kind,
+                "subject_type": event.subject_type,
+                "subject_id": event.subject_id,
+                "actor": event.actor,
+                "occurred_at": event.occurred_at,
+                "recorded_at": recorded_at,
+                "reason": event.reason,
+                "model": event.model,
+                "payload": dict(event.payload),
+            }
+            for event in events
+        ]
+        result = self.session.execute(
+            insert(EventRow).returning(EventRow.seq, sort_by_parameter_order=True), rows
+        )
+        return [replace(event, seq=seq) for event, seq in zip(events, result.scalars(), strict=True)]
+
+    def load_statuses(self, subjects: Iterable[SubjectKey]) -> dict[SubjectKey, Status]:
+        found: dict[SubjectKey, Status] = {}
+        for chunk in chunks(list(subjects)):
+            rows = self.session.scalars(
+                select(StatusRow).where(tuple_(StatusRow.subject_type, StatusRow.subject_id).in_(chunk))
+            )
+            for row in rows:
+                status = status_from_row(row)
+                found[status.subject] = status
+        return found
+
+    def save_statuses(self, statuses: Sequence[Status], existing: set[SubjectKey]) -> None:
+        new = [_status_values(s) for s in statuses if s.subject not in existing]
+        changed = [_status_values(s) for s in statuses if s.subject in existing]
+        for chunk in chunks(new):
+            self.session.execute(insert(StatusRow), list(chunk))
+        for chunk in chunks(changed):
+            self.session.execute(update(StatusRow), list(chunk))
+
+    def iter_events(self) -> Iterator[Event]:
+        rows = self.session.execute(select(EventRow).order_by(EventRow.seq).execution_options(yield_per=2000))
+        for (row,) in rows:
+            yield event_from_row(row)
+
+    def clear_statuses(self) -> None:
+        self.session.execute(delete(StatusRow))
+
+    # Reads beyond the EventStore protocol, for views and tests.
+
+    def status(self, subject_type: str, subject_id: str) -> Status | None:
+        row = self.session.get(StatusRow, (subject_type, subject_id))
+        return None if row is None else status_from_row(row)
+
+    def events_for(self, subject_type: str, subject_id: str) -> list[Event]:
+        rows = self.session.scalars(
+            select(EventRow)
+            .where(EventRow.subject_type == subject_type, EventRow.subject_id == subject_id)
+            .order_by(EventRow.seq)
+        )
+        return [event_from_row(row) for row in rows]
+
+    def all_statuses(self) -> dict[SubjectKey, Status]:
+        return {
+            (row.subject_type, row.subject_id): status_from_row(row)
+            for row in self.session.scalars(select(StatusRow))
+        }

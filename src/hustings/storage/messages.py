@@ -1,0 +1,126 @@
+"""Messages, authors and their targets in SQL: the `MessageRepository` that ingest uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hustings.messages.model import Author, Message
+from hustings.storage.events import chunks
+from hustings.storage.tables import AuthorRow, MessageRow, MessageTargetRow, TargetHandleRow, TargetRow
+
+
+def message_from_rows(row: MessageRow, author: AuthorRow, targets: Sequence[MessageTargetRow]) -> Message:
+    return Message(
+        id=row.id,
+        source=row.source,
+        external_id=row.external_id,
+        text=row.text,
+        created_at=row.created_at,
+        author=Author(
+            key=author.key,
+            source=author.source,
+            external_id=author.external_id,
+            handle=author.handle,
+            display_name=author.display_name,
+            created_at=author.created_at,
+            followers=author.followers,
+        ),
+        targets=tuple((t.target_ref, t.target_id) for t in targets),
+        in_reply_to_id=row.in_reply_to_id,
+        url=row.url,
+        lang=row.lang,
+        ingested_at=row.ingested_at,
+    )
+
+
+class SqlMessageRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in chunks(list(ids)):
+            found.update(self.session.scalars(select(MessageRow.id).where(MessageRow.id.in_(chunk))))
+        return found
+
+    def resolve_targets(self, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        wanted = list(refs)
+        resolved: dict[tuple[str, str], str] = {}
+        for chunk in chunks(wanted):
+            rows = self.session.execute(
+                select(TargetHandleRow.platform, TargetHandleRow.handle, TargetHandleRow.target_id).where(
+                    tuple_(TargetHandleRow.platform, TargetHandleRow.handle).in_(chunk)
+                )
+            )
+            for platform, handle, target_id in rows:
+                resolved[(platform, handle)] = target_id
+        # A message may also name a target by its Hustings id.
+        ids = {ref for _, ref in wanted if ref.startswith("t_")}
+        if ids:
+            known = set(self.session.scalars(select(TargetRow.id).where(TargetRow.id.in_(ids))))
+            for source, ref in wanted:
+                if ref in known:
+                    resolved[(source, ref)] = ref
+        return resolved
+
+    def _insert_ignoring_conflicts(self, table: type[AuthorRow], rows: list[dict[str, object]]) -> None:
+        dialect = self.session.get_bind().dialect.name
+        builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        for chunk in chunks(rows):
+            self.session.execute(builder(table).on_conflict_do_nothing(), list(chunk))
+
+    def add_many(self, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        authors = {
+            m.author.key: {
+                "key": m.author.key,
+                "source": m.author.source,
+                "external_id": m.author.external_id,
+                "handle": m.author.handle,
+                "display_name": m.author.display_name,
+                "created_at": m.author.created_at,
+                "followers": m.author.followers,
+                "first_seen_at": m.ingested_at,
+            }
+            for m in messages
+        }
+        self._insert_ignoring_conflicts(AuthorRow, list(authors.values()))
+        rows = [
+            {
+                "id": m.id,
+                "source": m.source,
+                "external_id": m.external_id,
+                "text": m.text,
+                "created_at": m.created_at,
+                "author_key": m.author.key,
+                "in_reply_to_id": m.in_reply_to_id,
+                "url": m.url,
+                "lang": m.lang,
+                "ingested_at": m.ingested_at,
+            }
+            for m in messages
+        ]
+        for chunk in chunks(rows):
+            self.session.execute(insert(MessageRow), list(chunk))
+        links = [
+            {"message_id": m.id, "target_ref": ref, "target_id": target_id}
+            for m in messages
+            for ref, target_id in m.targets
+        ]
+        for chunk in chunks(links):
+            self.session.execute(insert(MessageTargetRow), list(chunk))
+
+    def get(self, message_id: str) -> Message | None:
+        row = self.session.get(MessageRow, message_id)
+        if row is None:
+            return None
+        author = self.session.get_one(AuthorRow, row.author_key)
+        targets = list(
+            self.session.scalars(select(MessageTargetRow).where(MessageTargetRow.message_id == message_id))
+        )
+        return message_from_rows(row, author, targets)

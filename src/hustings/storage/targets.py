@@ -1,0 +1,76 @@
+"""Targets and their handles in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hustings.errors import Conflict
+from hustings.messages.model import normalise_handle
+from hustings.storage.tables import TargetHandleRow, TargetRow
+from hustings.targets.model import Target, TargetRole, new_target_id
+
+
+class TargetStore:
+    """Never commits: the caller owns the transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _to_target(self, row: TargetRow) -> Target:
+        handles = self.session.execute(
+            select(TargetHandleRow.platform, TargetHandleRow.handle)
+            .where(TargetHandleRow.target_id == row.id)
+            .order_by(TargetHandleRow.platform, TargetHandleRow.handle)
+        )
+        return Target(
+            id=row.id,
+            name=row.name,
+            role=TargetRole(row.role),
+            party=row.party,
+            constituency=row.constituency,
+            handles=tuple((platform, handle) for platform, handle in handles),
+        )
+
+    def create(
+        self,
+        *,
+        name: str,
+        role: TargetRole,
+        party: str | None,
+        constituency: str | None,
+        handles: Sequence[tuple[str, str]],
+        now: datetime,
+        target_id: str | None = None,
+    ) -> Target:
+        row = TargetRow(
+            id=target_id or new_target_id(),
+            name=name,
+            role=role.value,
+            party=party,
+            constituency=constituency,
+            created_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        for platform, handle in handles:
+            key = (platform.strip().lower(), normalise_handle(handle))
+            existing = self.session.get(TargetHandleRow, key)
+            if existing is not None and existing.target_id != row.id:
+                raise Conflict(f"handles: {key[0]} handle @{key[1]} already belongs to another target")
+            if existing is None:
+                self.session.add(TargetHandleRow(platform=key[0], handle=key[1], target_id=row.id))
+        self.session.flush()
+        return self._to_target(row)
+
+    def get(self, target_id: str) -> Target | None:
+        row = self.session.get(TargetRow, target_id)
+        return None if row is None else self._to_target(row)
+
+    def all(self) -> list[Target]:
+        return [
+            self._to_target(row) for row in self.session.scalars(select(TargetRow).order_by(TargetRow.name))
+        ]

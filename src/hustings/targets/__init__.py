@@ -1,0 +1,1 @@
+"""Targets: the protected people (candidates, MPs, councillors, mayors, staff) Hustings centres on."""

@@ -1,0 +1,92 @@
+"""Ingest and read messages: POST /v1/messages, GET /v1/messages/{id}."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from hustings.auth.model import Principal, Role
+from hustings.errors import NotFound
+from hustings.events import user_actor
+from hustings.web.deps import Ingester, ServicesDep, allow
+
+router = APIRouter(prefix="/v1/messages", tags=["messages"])
+Reader = Annotated[Principal, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.TRIAGE, Role.POLICE_LIAISON))]
+
+
+class IngestBatch(BaseModel):
+    """Up to 1,000 messages; each is validated on its own (see `MessageIn`)."""
+
+    messages: list[Any] = Field(max_length=1000)
+
+
+class Rejected(BaseModel):
+    index: int
+    error: str
+
+
+class IngestPublic(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: list[Rejected]
+    ids: list[str] = Field(description="Ids of every message not rejected, in input order.")
+
+
+class AuthorPublic(BaseModel):
+    key: str
+    handle: str
+    display_name: str | None
+    followers: int | None
+
+
+class MessagePublic(BaseModel):
+    id: str
+    source: str
+    external_id: str
+    text: str
+    created_at: str
+    author: AuthorPublic
+    targets: list[str]
+    target_ids: list[str]
+    in_reply_to_id: str | None
+    url: str | None
+    status: str | None
+    flagged: list[str]
+
+
+@router.post("", response_model=IngestPublic)
+def ingest_messages(batch: IngestBatch, principal: Ingester, services: ServicesDep, request: Request) -> Any:
+    """Store a batch of messages. Idempotent on (source, external_id); bad messages are rejected by index."""
+    result = services.ingest(batch.messages, actor=user_actor(principal.user.id))
+    services.session.commit()
+    request.app.state.metrics.ingested.inc(result.accepted)
+    return result.to_json()
+
+
+@router.get("/{message_id}", response_model=MessagePublic)
+def read_message(message_id: str, _: Reader, services: ServicesDep) -> Any:
+    message = services.messages.get(message_id)
+    if message is None:
+        raise NotFound(f"message_id: no message {message_id!r}")
+    status = services.events.status("message", message_id)
+    return MessagePublic(
+        id=message.id,
+        source=message.source,
+        external_id=message.external_id,
+        text=message.text,
+        created_at=message.created_at.isoformat(),
+        author=AuthorPublic(
+            key=message.author.key,
+            handle=message.author.handle,
+            display_name=message.author.display_name,
+            followers=message.author.followers,
+        ),
+        targets=list(message.target_refs),
+        target_ids=list(message.target_ids),
+        in_reply_to_id=message.in_reply_to_id,
+        url=message.url,
+        status=status.state if status else None,
+        flagged=list(status.data.get("flagged", [])) if status else [],
+    )

@@ -1,0 +1,167 @@
+"""The app factory. Nothing happens at import time; `create_app` reads settings once."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from sqlalchemy import Engine
+
+import hustings
+from hustings.clock import Clock, SystemClock
+from hustings.errors import HustingsError
+from hustings.logging import configure_logging
+from hustings.messages.model import MessageIn
+from hustings.services import DetectorProvider, default_detector
+from hustings.settings import Settings
+from hustings.storage.database import engine_from_settings, make_sessionmaker
+from hustings.web.deps import NotAuthenticated
+from hustings.web.templating import render
+
+log = logging.getLogger("hustings.web")
+STATIC = Path(__file__).parent / "static"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "hustings_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "hustings_http_request_seconds", "HTTP request latency", ["route"], registry=self.registry
+        )
+        self.ingested = Counter(
+            "hustings_messages_ingested", "Messages stored by ingest", registry=self.registry
+        )
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/v1/")
+
+
+def concept_routers() -> list[APIRouter]:
+    """Every API router, then every page router, one module per concept, in name order."""
+    import hustings.web.api as api
+    import hustings.web.pages as pages
+
+    routers: list[APIRouter] = []
+    for package in (api, pages):
+        for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            loaded = importlib.import_module(f"{package.__name__}.{module.name}")
+            router = getattr(loaded, "router", None)
+            if isinstance(router, APIRouter):
+                routers.append(router)
+    return routers
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        message_schema = MessageIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in message_schema.pop("$defs", {}).items():
+            components[name] = definition
+        components["MessageIn"] = message_schema
+        batch = components.get("IngestBatch", {})
+        if "properties" in batch:
+            batch["properties"]["messages"]["items"] = {"$ref": "#/components/schemas/MessageIn"}
+        app.openapi_schema = schema
+        return schema
+
+    return build
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    detector_provider: DetectorProvider | None = None,
+) -> FastAPI:
+    """Build the Hustings web app. Tests pass their own engine, clock or detector."""
+    settings = settings or Settings()
+    configure_logging(settings)
+    app = FastAPI(
+        title="Hustings",
+        version=hustings.__version__,
+        description="Protects people in public life from intimidation.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or engine_from_settings(settings)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.clock = clock or SystemClock()
+    app.state.detector_provider = detector_provider or default_detector
+    app.state.metrics = Metrics()
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    for router in concept_routers():
+        app.include_router(router)
+    app.openapi = _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented override
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:12]
+        response = await call_next(request)
+        elapsed = time.perf_counter() - started
+        route = request.scope.get("route")
+        route_path = getattr(route, "path", "unmatched")
+        metrics: Metrics = app.state.metrics
+        metrics.requests.labels(request.method, route_path, str(response.status_code)).inc()
+        metrics.latency.labels(route_path).observe(elapsed)
+        principal = getattr(request.state, "principal", None)
+        log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "ms": round(elapsed * 1000, 1),
+                "user": principal.user.id if principal else None,
+            },
+        )
+        response.headers["x-request-id"] = request_id
+        response.headers.setdefault("x-content-type-options", "nosniff")
+        response.headers.setdefault("referrer-policy", "same-origin")
+        response.headers.setdefault("x-frame-options", "DENY")
+        return response
+
+    @app.exception_handler(HustingsError)
+    async def expected_failure(request: Request, error: HustingsError) -> Response:
+        if isinstance(error, NotAuthenticated) and _wants_html(request):
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        if _wants_html(request):
+            return render(
+                request,
+                "error.html",
+                {"status": error.status_code, "message": str(error)},
+                status_code=error.status_code,
+            )
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
+        return JSONResponse({"detail": str(error)}, status_code=error.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        problems = [
+            {"field": ".".join(str(part) for part in item["loc"]), "error": item["msg"]}
+            for item in error.errors()
+        ]
+        return JSONResponse({"detail": problems}, status_code=422)
+
+    return app

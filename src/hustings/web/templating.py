@@ -1,0 +1,63 @@
+"""Jinja2 rendering with the layout's context: the user, their navigation and CSRF token.
+
+Autoescaping is on for every template, so user-supplied text is always escaped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import HTMLResponse
+
+from hustings.auth.model import Principal, Role
+
+TEMPLATES = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATES))
+templates.env.autoescape = True
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """One link in the navigation, shown only to the roles that may follow it."""
+
+    label: str
+    path: str
+    roles: frozenset[Role]
+    order: int = 50
+
+
+def all_nav_items() -> list[NavItem]:
+    import hustings.web.pages as pages
+
+    items: list[NavItem] = []
+    for module in pkgutil.iter_modules(pages.__path__):
+        loaded = importlib.import_module(f"{pages.__name__}.{module.name}")
+        items.extend(getattr(loaded, "NAV", []))
+    return sorted(items, key=lambda item: (item.order, item.label))
+
+
+def nav_for(principal: Principal | None) -> list[NavItem]:
+    if principal is None:
+        return []
+    return [item for item in all_nav_items() if principal.user.roles & item.roles]
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    full = {
+        "principal": principal,
+        "user": principal.user if principal else None,
+        "nav": nav_for(principal),
+        "csrf_token": principal.csrf_token if principal else "",
+        "current_path": request.url.path,
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, name, full, status_code=status_code)
