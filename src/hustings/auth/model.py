@@ -55,7 +55,7 @@ class Principal:
     csrf_token: str | None = field(default=None, repr=False)
 
 
-TOKEN_PREFIX = "hus_"
+TOKEN_PREFIX = "hus_"  # noqa: S105 - a prefix that marks our tokens, not a secret
 
 
 def new_token() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -67,7 +68,7 @@ class SqlMessageRepository:
                     resolved[(source, ref)] = ref
         return resolved
 
-    def _insert_ignoring_conflicts(self, table: type[AuthorRow], rows: list[dict[str, object]]) -> None:
+    def _insert_ignoring_conflicts(self, table: type[AuthorRow], rows: list[dict[str, Any]]) -> None:
         dialect = self.session.get_bind().dialect.name
         builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
         for chunk in chunks(rows):
@@ -90,7 +91,7 @@ class SqlMessageRepository:
             for m in messages
         }
         self._insert_ignoring_conflicts(AuthorRow, list(authors.values()))
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": m.id,
                 "source": m.source,
@@ -107,7 +108,7 @@ class SqlMessageRepository:
         ]
         for chunk in chunks(rows):
             self.session.execute(insert(MessageRow), list(chunk))
-        links = [
+        links: list[dict[str, Any]] = [
             {"message_id": m.id, "target_ref": ref, "target_id": target_id}
             for m in messages
             for ref, target_id in m.targets

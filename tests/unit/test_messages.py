@@ -1,0 +1,47 @@
+"""The ingest schema: errors name the field, ids are stable, good messages survive bad neighbours."""
+
+from __future__ import annotations
+
+from tests.conftest import sample_message
+
+from hustings.messages.model import message_id, validate_batch
+
+
+def test_a_bad_message_is_rejected_with_the_field_named_and_the_good_ones_kept() -> None:
+    bad_author = sample_message("2")
+    del bad_author["author"]["handle"]
+    bad_date = sample_message("3", created_at="yesterday")
+    naive_date = sample_message("4", created_at="2026-05-06T21:15:00")
+    valid, rejected = validate_batch([sample_message("1"), bad_author, bad_date, "text", naive_date])
+    assert [index for index, _ in valid] == [0]
+    errors = {item.index: item.error for item in rejected}
+    assert "author.handle" in errors[1]
+    assert "created_at" in errors[2]
+    assert "JSON object" in errors[3]
+    assert "created_at" in errors[4] and "timezone" in errors[4]
+
+
+def test_unknown_fields_are_named() -> None:
+    _, rejected = validate_batch([sample_message("1", colour="red")])
+    assert rejected[0].error.startswith("colour:")
+
+
+def test_message_ids_depend_only_on_source_and_external_id() -> None:
+    assert message_id("x", "1") == message_id("x", "1")
+    assert message_id("x", "1") != message_id("bluesky", "1")
+    assert message_id("x", "1") != message_id("x", "2")
+
+
+def test_source_is_normalised_to_lower_case() -> None:
+    valid, _ = validate_batch([sample_message("1", source="Bluesky")])
+    assert valid[0][1].source == "bluesky"
+
+
+def test_the_published_schema_matches_the_model() -> None:
+    import json
+    from pathlib import Path
+
+    from hustings.messages.model import MessageIn
+
+    published = json.loads((Path(__file__).parents[2] / "docs/schema/message.schema.json").read_text())
+    assert published == MessageIn.model_json_schema(), "regenerate docs/schema/message.schema.json"
