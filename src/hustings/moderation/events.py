@@ -1,0 +1,78 @@
+"""The moderation event vocabulary: the contract between moderation (which writes these events
+on message subjects) and transparency, referrals and protection (which read them).
+
+Every event here has `subject_type == "message"` and `subject_id` = the message id. Payloads are
+JSON objects with the keys listed; times are ISO 8601 strings in UTC.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal, TypedDict
+
+REPORT_FILED = "report.filed"
+ITEM_CLAIMED = "item.claimed"
+ITEM_RELEASED = "item.released"
+ITEM_SKIPPED = "item.skipped"
+ITEM_ESCALATED = "item.escalated"
+DECISION_MADE = "decision.made"
+APPEAL_FILED = "appeal.filed"
+APPEAL_DECIDED = "appeal.decided"
+CLOCK_BREACHED = "clock.breached"
+
+
+class ReporterKind(StrEnum):
+    """Who reported, from the caller's role; maps onto the DSA `source_type`."""
+
+    TARGET = "target"  # the protected person themselves
+    DELEGATE = "delegate"  # their staff or agent
+    USER = "user"  # any other user: a notice
+    TRUSTED_FLAGGER = "trusted_flagger"
+    AUTOMATED = "automated"  # the detector
+
+
+class Action(StrEnum):
+    NO_ACTION = "no_action"
+    LABEL = "label"
+    HIDE = "hide"
+    REMOVE = "remove"
+    RESTRICT_ACCOUNT = "restrict_account"
+    SUSPEND_ACCOUNT = "suspend_account"
+
+
+TAKEDOWN_ACTIONS = frozenset({Action.HIDE, Action.REMOVE})
+"""Actions that count as taking content down in the transparency report."""
+
+
+class ReportFiled(TypedDict):
+    report_id: str
+    reporter_kind: str  # a ReporterKind value
+    reporter_id: str  # user id, or "model:<name@version>" for automated reports
+    category: str  # a detector label or "other"
+    claims_illegal: bool
+    manifestly_illegal: bool  # decides the clock: 24 hours if true, 7 days otherwise
+    note: str
+
+
+class DecisionMade(TypedDict):
+    decision_id: str
+    action: str  # an Action value
+    policy_rule: str
+    policy_version: str
+    moderator_id: str
+    cluster_id: str | None  # set when one decision was applied to a whole cluster
+    statement: dict[str, object]  # the DSA statement of reasons (field names of the DSA database)
+
+
+class AppealFiled(TypedDict):
+    appeal_id: str
+    appellant_id: str
+    reason: str
+
+
+class AppealDecided(TypedDict):
+    appeal_id: str
+    outcome: Literal["upheld", "reversed"]
+    new_action: str  # the Action now in force
+    moderator_id: str
+    reasons: str
