@@ -1,0 +1,1 @@
+"""Referrals to the police and their evidence packs."""
