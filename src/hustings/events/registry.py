@@ -9,9 +9,11 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.moderation.status import SUBJECT as MESSAGE
     from hustings.moderation.status import reduce_message
     from hustings.referrals.model import SUBJECT as REFERRAL
+    from hustings.protection.events import REDUCERS as PROTECTION
     from hustings.referrals.model import reduce_referral
 
     return {
         MESSAGE: reduce_message,
         REFERRAL: reduce_referral,
+        **PROTECTION,
     }
