@@ -8,8 +8,8 @@ from hustings.events.model import Reducer
 def default_reducers() -> dict[str, Reducer]:
     from hustings.moderation.status import SUBJECT as MESSAGE
     from hustings.moderation.status import reduce_message
-    from hustings.referrals.model import SUBJECT as REFERRAL
     from hustings.protection.events import REDUCERS as PROTECTION
+    from hustings.referrals.model import SUBJECT as REFERRAL
     from hustings.referrals.model import reduce_referral
 
     return {
