@@ -1,0 +1,243 @@
+"""The shipped detector: a fine-tuned MiniLM encoder in int8 ONNX, run with onnxruntime.
+
+Runtime needs onnxruntime, tokenizers and numpy only. The model folder holds
+`model.onnx`, `tokenizer.json` and `config.json` (name, version, Platt
+calibration per label, per-label thresholds and the operating point).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from hustings.detect.assessment import LABELS, Assessment, Characteristic, Label
+from hustings.detect.evidence import find_evidence
+from hustings.detect.normalise import normalise
+from hustings.errors import HustingsError
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "model"
+
+# How grave each label is, for `Assessment.severity`: a threat outranks an insult
+# at the same confidence.
+GRAVITY: Mapping[Label, float] = {
+    Label.THREAT: 1.0,
+    Label.SEXUAL_HARASSMENT: 0.9,
+    Label.DOXXING: 0.9,
+    Label.IDENTITY_HATE: 0.8,
+    Label.ABUSE: 0.6,
+}
+_BATCH = 64
+
+
+class DetectorError(HustingsError):
+    """Base of the detector's expected failures."""
+
+
+class ModelNotFoundError(DetectorError):
+    """The model folder or one of its files is missing or unreadable."""
+
+
+class InvalidThresholdsError(DetectorError, ValueError):
+    """A threshold names an unknown label or lies outside 0..1."""
+
+
+def flag(labels: Mapping[Label, float], thresholds: Mapping[Label, float] | Mapping[str, float]) -> tuple[Label, ...]:
+    """Labels whose probability reaches its threshold, in `LABELS` order.
+
+    Pure, so stored probabilities can be re-thresholded for a user's
+    sensitivity setting without running the model again.
+    """
+    resolved = _resolve_thresholds(thresholds, base=None)
+    return tuple(label for label in LABELS if label in labels and float(labels[label]) >= resolved[label])
+
+
+def _resolve_thresholds(
+    thresholds: Mapping[Label, float] | Mapping[str, float], base: Mapping[Label, float] | None
+) -> dict[Label, float]:
+    resolved: dict[Label, float] = dict(base) if base is not None else {}
+    for key, value in thresholds.items():
+        try:
+            label = Label(key)
+        except ValueError:
+            raise InvalidThresholdsError(
+                f"unknown label {key!r} in thresholds; expected one of {[label.value for label in LABELS]}"
+            ) from None
+        number = float(value)
+        if not 0.0 <= number <= 1.0:
+            raise InvalidThresholdsError(f"threshold for {label.value} is {value!r}; it must lie in 0..1")
+        resolved[label] = number
+    missing = [label.value for label in LABELS if label not in resolved]
+    if missing:
+        raise InvalidThresholdsError(f"thresholds missing for {missing}")
+    return resolved
+
+
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    """What `config.json` beside the model says."""
+
+    name: str
+    version: str
+    max_length: int
+    characteristics: tuple[str, ...]
+    calibration: Mapping[Label, tuple[float, float]]
+    thresholds: Mapping[Label, float]
+    operating_point: str
+
+    @classmethod
+    def read(cls, model_dir: Path) -> ModelConfig:
+        path = model_dir / "config.json"
+        try:
+            raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise ModelNotFoundError(f"cannot read detector config {path}: {error}") from error
+        return cls(
+            name=str(raw["name"]),
+            version=str(raw["version"]),
+            max_length=int(raw.get("max_length", 128)),
+            characteristics=tuple(raw["characteristics"]),
+            calibration={
+                Label(k): (float(v["a"]), float(v["b"])) for k, v in dict(raw["calibration"]).items()
+            },
+            thresholds=_resolve_thresholds(dict(raw["thresholds"]), base=None),
+            operating_point=str(raw.get("operating_point", "")),
+        )
+
+
+def default_thresholds(model_dir: Path | None = None) -> dict[Label, float]:
+    """The per-label thresholds shipped with the model (the documented operating point)."""
+    return dict(ModelConfig.read(model_dir or DEFAULT_MODEL_DIR).thresholds)
+
+
+class OnnxDetector:
+    """Scores texts with the int8 ONNX model; implements `Detector`.
+
+    Texts are batched only with texts of the same token length, so no padding
+    enters the computation and a text's scores do not depend on its batch.
+    """
+
+    def __init__(self, model_dir: Path, thresholds: Mapping[Label, float] | Mapping[str, float] | None = None):
+        self._dir = model_dir
+        self._config = ModelConfig.read(model_dir)
+        self._thresholds = _resolve_thresholds(thresholds or {}, base=self._config.thresholds)
+        try:
+            self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        except Exception as error:  # tokenizers raises its own Exception type
+            raise ModelNotFoundError(f"cannot read tokenizer in {model_dir}: {error}") from error
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(self._config.max_length)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        threads = int(os.environ.get("HUSTINGS_DETECT_THREADS", "0"))
+        if threads:
+            options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        try:
+            self._session = ort.InferenceSession(
+                str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as error:  # onnxruntime raises non-typed errors for missing or corrupt files
+            raise ModelNotFoundError(f"cannot load detector model in {model_dir}: {error}") from error
+        self._lock = threading.Lock()
+        self._a = np.array([self._config.calibration[label][0] for label in LABELS], dtype=np.float64)
+        self._b = np.array([self._config.calibration[label][1] for label in LABELS], dtype=np.float64)
+
+    @property
+    def model(self) -> str:
+        return f"{self._config.name}@{self._config.version}"
+
+    @property
+    def thresholds(self) -> dict[Label, float]:
+        return dict(self._thresholds)
+
+    @property
+    def model_dir(self) -> Path:
+        return self._dir
+
+    def with_thresholds(self, thresholds: Mapping[Label, float] | Mapping[str, float]) -> OnnxDetector:
+        """The same model at another operating point (loads a new session)."""
+        return OnnxDetector(self._dir, {**self._thresholds, **{Label(k): v for k, v in thresholds.items()}})
+
+    def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Calibrated label probabilities, characteristic logits and pooled embeddings, one row per text."""
+        normalised = [normalise(text).text for text in texts]
+        ids = [encoding.ids for encoding in self._tokenizer.encode_batch(normalised)]
+        probs = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
+        chars = np.zeros((len(texts), len(self._config.characteristics)), dtype=np.float64)
+        embeddings: np.ndarray | None = None
+        by_length: dict[int, list[int]] = {}
+        for i, row in enumerate(ids):
+            by_length.setdefault(len(row), []).append(i)
+        for length in sorted(by_length):
+            members = by_length[length]
+            for start in range(0, len(members), _BATCH):
+                index = members[start : start + _BATCH]
+                x = np.array([ids[i] for i in index], dtype=np.int64).reshape(len(index), length)
+                with self._lock:
+                    logits, char_logits, pooled = self._session.run(
+                        ["logits", "characteristic_logits", "embedding"],
+                        {"input_ids": x, "attention_mask": np.ones_like(x)},
+                    )
+                z = np.asarray(logits, dtype=np.float64)
+                probs[index] = 1.0 / (1.0 + np.exp(-(self._a * z + self._b)))
+                chars[index] = np.asarray(char_logits, dtype=np.float64)
+                if embeddings is None:
+                    embeddings = np.zeros((len(texts), np.asarray(pooled).shape[1]), dtype=np.float32)
+                embeddings[index] = pooled
+        return probs, chars, embeddings if embeddings is not None else np.zeros((0, 0), dtype=np.float32)
+
+    def assess(self, texts: Sequence[str]) -> list[Assessment]:
+        """Assess a batch of texts; one assessment per text, in order."""
+        if isinstance(texts, str):
+            raise TypeError("assess() takes a sequence of texts, not a single string")
+        if not texts:
+            return []
+        probs, chars, _ = self.scores(texts)
+        return [self._assessment(text, probs[i], chars[i]) for i, text in enumerate(texts)]
+
+    def _assessment(self, text: str, probs: np.ndarray, char_logits: np.ndarray) -> Assessment:
+        labels = {label: float(round(probs[j], 6)) for j, label in enumerate(LABELS)}
+        flagged = flag(labels, self._thresholds)
+        characteristic: Characteristic | None = None
+        if Label.IDENTITY_HATE in flagged:
+            # Skip "none" (index 0): identity hate was flagged, so name the likeliest characteristic.
+            best = int(np.argmax(char_logits[1:])) + 1
+            characteristic = Characteristic(self._config.characteristics[best])
+        evidence = find_evidence(text, normalise(text), flagged, labels) if flagged else ()
+        severity = max((labels[label] * GRAVITY[label] for label in flagged), default=0.0)
+        return Assessment(
+            labels=labels,
+            flagged=flagged,
+            characteristic=characteristic,
+            evidence=evidence,
+            model=self.model,
+            severity=round(severity, 6),
+        )
+
+
+@lru_cache(maxsize=1)
+def _default_detector() -> OnnxDetector:
+    return OnnxDetector(DEFAULT_MODEL_DIR)
+
+
+def load_detector(
+    model_dir: Path | None = None, thresholds: Mapping[Label, float] | Mapping[str, float] | None = None
+) -> OnnxDetector:
+    """Load the detector; the shipped model at its shipped thresholds is loaded once and cached.
+
+    `thresholds` overrides some or all of the per-label thresholds in the
+    model's config. Raises `ModelNotFoundError` or `InvalidThresholdsError`.
+    """
+    if model_dir is None and not thresholds:
+        return _default_detector()
+    return OnnxDetector(model_dir or DEFAULT_MODEL_DIR, thresholds)

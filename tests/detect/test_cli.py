@@ -1,0 +1,82 @@
+"""The `hustings score` contract: JSONL in, JSONL out in the same order, bad lines named on stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from hustings.cli.detect import register
+from hustings.detect import LABELS
+
+runner = CliRunner()
+
+
+def make_app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+
+    @app.callback()
+    def main() -> None:
+        """Keep Typer in multi-command mode."""
+
+    return app
+
+
+GOOD = [
+    {"id": "a", "text": "I am going to kill you"},
+    {"id": 2, "text": "Thanks for coming to the school fair"},
+    {"id": "c", "text": "Your policy on buses is a disgrace, resign"},
+]
+
+
+def test_scores_in_order_with_every_field(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in GOOD), encoding="utf-8")
+    result = runner.invoke(make_app(), ["score", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a", 2, "c"]
+    for row in rows:
+        assert set(row) >= {"id", "labels", "flagged", "characteristic", "evidence", "model"}
+        assert set(row["labels"]) == {label.value for label in LABELS}
+        assert row["model"].startswith("hustings-intimidation@")
+        for item in row["evidence"]:
+            assert set(item) == {"label", "start", "end", "text", "reason"}
+    assert "threat" in rows[0]["flagged"]
+    assert rows[1]["flagged"] == []
+
+
+def test_reads_standard_input() -> None:
+    result = runner.invoke(make_app(), ["score", "-"], input=json.dumps(GOOD[1]) + "\n")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["id"] == 2
+
+
+def test_bad_lines_are_named_and_do_not_stop_the_rest() -> None:
+    lines = [
+        json.dumps(GOOD[0]),
+        "{not json",
+        json.dumps({"id": "no-text"}),
+        json.dumps({"text": "no id"}),
+        json.dumps(["a", "list"]),
+        "",
+        json.dumps({"id": "x", "text": 5}),
+        json.dumps(GOOD[2]),
+    ]
+    result = runner.invoke(make_app(), ["score", "-"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 1
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "c"]
+    for number in (2, 3, 4, 5, 7):
+        assert f"line {number}:" in result.stderr
+    assert "line 6" not in result.stderr  # blank lines are skipped, not errors
+    assert "Traceback" not in result.output
+
+
+def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
+    result = runner.invoke(make_app(), ["score", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code != 0
+    assert "no such file" in result.stderr
+    assert "Traceback" not in result.output

