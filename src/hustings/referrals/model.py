@@ -177,7 +177,10 @@ def reduce_referral(status: Status | None, event: Event) -> Status:
         return current
     if event.kind == REFERRAL_SENT:
         first_sent = data.get("sent_at") is None
-        data.update(force=payload.get("force") or data.get("force", ""), unit=payload.get("unit") or data.get("unit", ""))
+        data.update(
+            force=payload.get("force") or data.get("force", ""),
+            unit=payload.get("unit") or data.get("unit", ""),
+        )
         if first_sent:
             data["sent_at"] = event.occurred_at.isoformat()
             data["hours_from_first_report_to_referral"] = _hours_between(
@@ -202,7 +205,9 @@ def reduce_referral(status: Status | None, event: Event) -> Status:
                 "note": payload.get("note", ""),
             },
         ]
-        state = current.state if current.state == ReferralState.CLOSED.value else ReferralState.WITH_POLICE.value
+        state = (
+            current.state if current.state == ReferralState.CLOSED.value else ReferralState.WITH_POLICE.value
+        )
         return current.evolve(state=state, data=data)
     if event.kind == REFERRAL_OUTCOME:
         data["outcome"] = payload.get("outcome")
@@ -258,7 +263,9 @@ def _detail(event: Event) -> str:
 def chain_of_custody(events: Iterable[Event]) -> list[CustodyEntry]:
     """Every event on a referral, in log order, as custody entries."""
     return [
-        CustodyEntry(at=event.occurred_at, actor=event.actor, action=_ACTIONS[event.kind], detail=_detail(event))
+        CustodyEntry(
+            at=event.occurred_at, actor=event.actor, action=_ACTIONS[event.kind], detail=_detail(event)
+        )
         for event in events
         if event.subject_type == SUBJECT and event.kind in _ACTIONS
     ]

@@ -1,0 +1,85 @@
+"""What goes into an evidence pack: plain data gathered from storage, before any file is made."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from hustings.detect.assessment import Assessment
+from hustings.messages.model import Message
+from hustings.referrals.model import CustodyEntry
+from hustings.targets.model import Target
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSummary:
+    """One `report.filed` on a message, as the pack shows it."""
+
+    at: datetime
+    reporter_kind: str
+    category: str
+    claims_illegal: bool
+    note: str
+
+    @classmethod
+    def from_payload(cls, at: datetime, payload: Mapping[str, Any]) -> ReportSummary:
+        return cls(
+            at=at,
+            reporter_kind=str(payload.get("reporter_kind", "")),
+            category=str(payload.get("category", "")),
+            claims_illegal=bool(payload.get("claims_illegal", False)),
+            note=str(payload.get("note", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PackMessage:
+    """A message in a pack with everything an officer needs to read it in context."""
+
+    message: Message
+    assessment: Assessment | None
+    reports: tuple[ReportSummary, ...] = ()
+    thread: tuple[Message, ...] = ()
+    """The messages it replies to (up the chain) and the replies to it, oldest first; itself excluded."""
+    author_history: tuple[Message, ...] = ()
+    """Other messages from the same author to the same target(s), oldest first; itself excluded."""
+
+    @property
+    def flagged(self) -> tuple[str, ...]:
+        return tuple(label.value for label in self.assessment.flagged) if self.assessment else ()
+
+
+@dataclass(frozen=True, slots=True)
+class PackContent:
+    """Everything one evidence pack holds."""
+
+    referral_id: str
+    pack_id: str
+    built_at: datetime
+    built_by: str
+    targets: tuple[Target, ...]
+    messages: tuple[PackMessage, ...]
+    force: str = ""
+    unit: str = ""
+    crime_reference: str = ""
+    note: str = ""
+    custody: tuple[CustodyEntry, ...] = field(default_factory=tuple)
+
+
+class EvidenceSource(Protocol):
+    """What building a pack needs from storage; the SQL one is in `hustings.storage.referrals`."""
+
+    def pack_messages(self, message_ids: Sequence[str]) -> list[PackMessage]:
+        """Each message (in the order given) with its assessment, reports, thread and author history.
+
+        Raises `NotFound` naming the first id that does not exist.
+        """
+        ...
+
+    def targets_of(self, messages: Sequence[PackMessage]) -> list[Target]: ...
+
+    def incident_message_ids(self, incident_id: str) -> list[str]:
+        """The message ids an incident groups; raises `NotFound` if there is no such incident."""
+        ...

@@ -1,0 +1,262 @@
+"""The referral workflow: create, build a pack, view, export, send, update, close.
+
+Each step appends one event to the log (the status follows from the reducer) and never commits:
+the route or command that called it owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from hustings.clock import iso
+from hustings.errors import Conflict, InvalidInput, NotFound
+from hustings.events import Event, EventLog, Status
+from hustings.referrals.content import EvidenceSource, PackContent
+from hustings.referrals.hints import assess_urgency
+from hustings.referrals.model import (
+    REFERRAL_CREATED,
+    REFERRAL_EXPORTED,
+    REFERRAL_OUTCOME,
+    REFERRAL_PACK_BUILT,
+    REFERRAL_SENT,
+    REFERRAL_STATUS_UPDATED,
+    REFERRAL_VIEWED,
+    SUBJECT,
+    Outcome,
+    PoliceStatus,
+    ReferralState,
+    chain_of_custody,
+    new_referral_id,
+    referral_event,
+)
+from hustings.referrals.pack import BuiltPack, build_pack, new_pack_id
+from hustings.referrals.vault import PackVault
+
+MAX_MESSAGES = 200
+
+
+class ReferralReader(Protocol):
+    """Reads of the log a referral needs (the SQL event store provides them)."""
+
+    def status(self, subject_type: str, subject_id: str) -> Status | None: ...
+
+    def events_for(self, subject_type: str, subject_id: str) -> list[Event]: ...
+
+
+class FirstReports(Protocol):
+    def first_report_at(self, message_ids: Sequence[str]) -> datetime | None:
+        """When the first `report.filed` on any of the messages happened, if any did."""
+        ...
+
+
+@dataclass
+class Referrals:
+    """The referral workflow over a log, a source of evidence and a vault of packs."""
+
+    log: EventLog
+    reader: ReferralReader
+    source: EvidenceSource
+    reports: FirstReports
+    vault: PackVault
+
+    def get(self, referral_id: str) -> Status:
+        status = self.reader.status(SUBJECT, referral_id)
+        if status is None:
+            raise NotFound(f"referral_id: no referral {referral_id!r}")
+        return status
+
+    def create(
+        self,
+        *,
+        actor: str,
+        at: datetime,
+        message_ids: Sequence[str] = (),
+        incident_id: str | None = None,
+        force: str = "",
+        unit: str = "",
+        note: str = "",
+    ) -> Status:
+        """Open a referral for messages, an incident, or both; work out whether it is urgent."""
+        ids = list(dict.fromkeys(m.strip() for m in message_ids if m.strip()))
+        if incident_id:
+            ids.extend(m for m in self.source.incident_message_ids(incident_id) if m not in ids)
+        if not ids:
+            raise InvalidInput("message_ids: name at least one message, or an incident_id with messages")
+        if len(ids) > MAX_MESSAGES:
+            raise InvalidInput(f"message_ids: at most {MAX_MESSAGES} messages in one referral")
+        messages = self.source.pack_messages(ids)
+        urgency = assess_urgency(messages)
+        targets = [t for m in messages for t in m.message.target_ids]
+        referral_id = new_referral_id()
+        self.log.append(
+            referral_event(
+                REFERRAL_CREATED,
+                referral_id,
+                actor=actor,
+                at=at,
+                key=f"{REFERRAL_CREATED}:{referral_id}",
+                reason=note or "referred to police",
+                payload={
+                    "message_ids": ids,
+                    "incident_id": incident_id,
+                    "target_id": targets[0] if targets else None,
+                    "force": force.strip(),
+                    "unit": unit.strip(),
+                    "note": note.strip(),
+                    "urgent": urgency.urgent,
+                    "urgent_reasons": list(urgency.reasons),
+                    "first_report_at": iso(self.reports.first_report_at(ids)),
+                },
+            )
+        )
+        return self.get(referral_id)
+
+    def build_pack(self, referral_id: str, *, actor: str, at: datetime) -> BuiltPack:
+        """Gather the evidence, build the pack, store it encrypted and log its digest."""
+        status = self.get(referral_id)
+        messages = self.source.pack_messages(list(status.data.get("message_ids", [])))
+        content = PackContent(
+            referral_id=referral_id,
+            pack_id=new_pack_id(),
+            built_at=at,
+            built_by=actor,
+            targets=tuple(self.source.targets_of(messages)),
+            messages=tuple(messages),
+            force=str(status.data.get("force", "")),
+            unit=str(status.data.get("unit", "")),
+            crime_reference=str(status.data.get("crime_reference", "")),
+            note=str(status.data.get("note", "")),
+            custody=tuple(chain_of_custody(self.reader.events_for(SUBJECT, referral_id))),
+        )
+        built = build_pack(content)
+        # The file is written before the event: if the transaction then fails, an unreferenced
+        # encrypted file is left behind, never an event that points at nothing.
+        self.vault.save(built.pack_id, built.data)
+        self.log.append(
+            referral_event(
+                REFERRAL_PACK_BUILT,
+                referral_id,
+                actor=actor,
+                at=at,
+                key=f"{REFERRAL_PACK_BUILT}:{referral_id}:{built.pack_id}",
+                reason="evidence pack built",
+                payload={
+                    "pack_id": built.pack_id,
+                    "pack_sha256": built.pack_sha256,
+                    "items": len(built.manifest["items"]),
+                    "filename": built.filename,
+                },
+            )
+        )
+        return built
+
+    def pack_ids(self, referral_id: str) -> list[str]:
+        return [str(p["pack_id"]) for p in self.get(referral_id).data.get("packs", [])]
+
+    def export_pack(self, referral_id: str, pack_id: str, *, actor: str, at: datetime) -> tuple[bytes, str]:
+        """The decrypted pack ZIP and its file name; the export is logged on the referral."""
+        if pack_id not in self.pack_ids(referral_id):
+            raise NotFound(f"pack_id: referral {referral_id} has no pack {pack_id!r}")
+        data = self.vault.load(pack_id)
+        self.log.append(
+            referral_event(
+                REFERRAL_EXPORTED, referral_id, actor=actor, at=at, payload={"what": f"pack {pack_id}"}
+            )
+        )
+        return data, f"evidence-pack-{pack_id}.zip"
+
+    def record_view(self, referral_id: str, *, actor: str, at: datetime, what: str = "referral") -> None:
+        self.get(referral_id)
+        self.log.append(
+            referral_event(REFERRAL_VIEWED, referral_id, actor=actor, at=at, payload={"what": what})
+        )
+
+    def send(
+        self, referral_id: str, *, actor: str, at: datetime, force: str, unit: str = "", via: str = ""
+    ) -> Status:
+        """Record that the referral went to a force (and unit), and how."""
+        status = self.get(referral_id)
+        if status.state == ReferralState.CLOSED.value:
+            raise Conflict(f"referral {referral_id} is closed")
+        if not force.strip():
+            raise InvalidInput("force: name the police force the referral went to")
+        packs = status.data.get("packs", [])
+        self.log.append(
+            referral_event(
+                REFERRAL_SENT,
+                referral_id,
+                actor=actor,
+                at=at,
+                reason=f"sent to {force.strip()}",
+                payload={
+                    "force": force.strip(),
+                    "unit": unit.strip(),
+                    "via": via.strip() or "not stated",
+                    "pack_id": packs[-1]["pack_id"] if packs else None,
+                },
+            )
+        )
+        return self.get(referral_id)
+
+    def update_status(
+        self,
+        referral_id: str,
+        *,
+        actor: str,
+        at: datetime,
+        police_status: str,
+        crime_reference: str = "",
+        note: str = "",
+    ) -> Status:
+        """Record what the police say: a status, the crime or incident reference, a note."""
+        self.get(referral_id)
+        try:
+            chosen = PoliceStatus(police_status)
+        except ValueError:
+            allowed = ", ".join(s.value for s in PoliceStatus)
+            raise InvalidInput(f"police_status: {police_status!r} is not one of {allowed}") from None
+        if len(crime_reference) > 120:
+            raise InvalidInput("crime_reference: at most 120 characters")
+        self.log.append(
+            referral_event(
+                REFERRAL_STATUS_UPDATED,
+                referral_id,
+                actor=actor,
+                at=at,
+                reason=note,
+                payload={
+                    "police_status": chosen.value,
+                    "crime_reference": crime_reference.strip(),
+                    "note": note,
+                },
+            )
+        )
+        return self.get(referral_id)
+
+    def record_outcome(
+        self, referral_id: str, *, actor: str, at: datetime, outcome: str, note: str = ""
+    ) -> Status:
+        """Close the referral with its outcome."""
+        status = self.get(referral_id)
+        if status.state == ReferralState.CLOSED.value:
+            raise Conflict(f"referral {referral_id} already has an outcome")
+        try:
+            chosen = Outcome(outcome)
+        except ValueError:
+            allowed = ", ".join(o.value for o in Outcome)
+            raise InvalidInput(f"outcome: {outcome!r} is not one of {allowed}") from None
+        self.log.append(
+            referral_event(
+                REFERRAL_OUTCOME,
+                referral_id,
+                actor=actor,
+                at=at,
+                key=f"{REFERRAL_OUTCOME}:{referral_id}",
+                reason=note,
+                payload={"outcome": chosen.value, "note": note},
+            )
+        )
+        return self.get(referral_id)

@@ -1,0 +1,158 @@
+"""Reads that referrals need from SQL: the evidence around messages, and the referral list.
+
+Referrals have no tables of their own: a referral is its events and the status derived from
+them. Never commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hustings.detect.assessment import Assessment
+from hustings.errors import NotFound
+from hustings.events import Event, Status
+from hustings.messages.model import Message
+from hustings.moderation.events import REPORT_FILED
+from hustings.moderation.status import MESSAGE_ASSESSED
+from hustings.moderation.status import SUBJECT as MESSAGE
+from hustings.referrals.content import PackMessage, ReportSummary
+from hustings.referrals.model import REFERRAL_PACK_BUILT
+from hustings.referrals.model import SUBJECT as REFERRAL
+from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
+from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.tables import EventRow, MessageRow, MessageTargetRow, StatusRow
+from hustings.storage.targets import TargetStore
+from hustings.targets.model import Target
+
+THREAD_DEPTH = 25
+THREAD_REPLIES = 50
+HISTORY_LIMIT = 100
+INCIDENT = "incident"
+
+
+class SqlEvidenceSource:
+    """The `EvidenceSource` and `FirstReports` a referral reads, over one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.events = SqlEventStore(session)
+        self.messages = SqlMessageRepository(session)
+        self.targets = TargetStore(session)
+
+    def _message(self, message_id: str) -> Message:
+        message = self.messages.get(message_id)
+        if message is None:
+            raise NotFound(f"message_ids: no message {message_id!r}")
+        return message
+
+    def _thread(self, message: Message) -> list[Message]:
+        found: dict[str, Message] = {}
+        parent_id = message.in_reply_to_id
+        while parent_id and parent_id not in found and len(found) < THREAD_DEPTH:
+            parent = self.messages.get(parent_id)
+            if parent is None:
+                break
+            found[parent.id] = parent
+            parent_id = parent.in_reply_to_id
+        replies = self.session.scalars(
+            select(MessageRow.id)
+            .where(MessageRow.in_reply_to_id == message.id)
+            .order_by(MessageRow.created_at)
+            .limit(THREAD_REPLIES)
+        )
+        for reply_id in replies:
+            reply = self.messages.get(reply_id)
+            if reply is not None:
+                found[reply.id] = reply
+        found.pop(message.id, None)
+        return sorted(found.values(), key=lambda m: (m.created_at, m.id))
+
+    def _history(self, message: Message) -> list[Message]:
+        if not message.target_ids:
+            return []
+        ids = self.session.scalars(
+            select(MessageRow.id)
+            .join(MessageTargetRow, MessageTargetRow.message_id == MessageRow.id)
+            .where(
+                MessageRow.author_key == message.author.key,
+                MessageTargetRow.target_id.in_(message.target_ids),
+                MessageRow.id != message.id,
+            )
+            .distinct()
+            .order_by(MessageRow.id)
+            .limit(HISTORY_LIMIT)
+        )
+        history = [m for m in (self.messages.get(i) for i in ids) if m is not None]
+        return sorted(history, key=lambda m: (m.created_at, m.id))
+
+    def _assessment_and_reports(self, message_id: str) -> tuple[Assessment | None, list[ReportSummary]]:
+        assessment: Assessment | None = None
+        reports: list[ReportSummary] = []
+        for event in self.events.events_for(MESSAGE, message_id):
+            if event.kind == MESSAGE_ASSESSED:
+                assessment = Assessment.from_json(event.payload)  # the latest assessment wins
+            elif event.kind == REPORT_FILED:
+                reports.append(ReportSummary.from_payload(event.occurred_at, event.payload))
+        return assessment, reports
+
+    def pack_messages(self, message_ids: Sequence[str]) -> list[PackMessage]:
+        items = []
+        for message_id in message_ids:
+            message = self._message(message_id)
+            assessment, reports = self._assessment_and_reports(message_id)
+            items.append(
+                PackMessage(
+                    message=message,
+                    assessment=assessment,
+                    reports=tuple(reports),
+                    thread=tuple(self._thread(message)),
+                    author_history=tuple(self._history(message)),
+                )
+            )
+        return items
+
+    def targets_of(self, messages: Sequence[PackMessage]) -> list[Target]:
+        ids = dict.fromkeys(t for item in messages for t in item.message.target_ids)
+        return [t for t in (self.targets.get(i) for i in ids) if t is not None]
+
+    def incident_message_ids(self, incident_id: str) -> list[str]:
+        status = self.events.status(INCIDENT, incident_id)
+        if status is None:
+            raise NotFound(f"incident_id: no incident {incident_id!r}")
+        ids = status.data.get("message_ids") or []
+        return [str(i) for i in ids]
+
+    def first_report_at(self, message_ids: Sequence[str]) -> datetime | None:
+        if not message_ids:
+            return None
+        found: datetime | None = self.session.scalar(
+            select(func.min(EventRow.occurred_at)).where(
+                EventRow.kind == REPORT_FILED,
+                EventRow.subject_type == MESSAGE,
+                EventRow.subject_id.in_(list(message_ids)),
+            )
+        )
+        return found
+
+
+def list_referrals(session: Session, *, limit: int = 500) -> list[Status]:
+    """Referrals, urgent first, then the most recently changed."""
+    rows = session.scalars(
+        select(StatusRow)
+        .where(StatusRow.subject_type == REFERRAL)
+        .order_by(StatusRow.priority.desc(), StatusRow.updated_at.desc())
+        .limit(limit)
+    )
+    return [status_from_row(row) for row in rows]
+
+
+def pack_built_events(session: Session, pack_id: str) -> list[Event]:
+    """The `referral.pack_built` events that name `pack_id` (normally one)."""
+    rows = session.scalars(
+        select(EventRow).where(EventRow.kind == REFERRAL_PACK_BUILT, EventRow.subject_type == REFERRAL)
+    )
+    return [event for event in map(event_from_row, rows) if event.payload.get("pack_id") == pack_id]
