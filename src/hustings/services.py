@@ -34,7 +34,9 @@ def default_detector() -> Detector:
 
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
-    return []
+    from hustings.storage.moderation import moderation_intake
+
+    return [moderation_intake(services)]
 
 
 @dataclass

@@ -8,7 +8,7 @@ JSON objects with the keys listed; times are ISO 8601 strings in UTC.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 REPORT_FILED = "report.filed"
 ITEM_CLAIMED = "item.claimed"
@@ -19,6 +19,7 @@ DECISION_MADE = "decision.made"
 APPEAL_FILED = "appeal.filed"
 APPEAL_DECIDED = "appeal.decided"
 CLOCK_BREACHED = "clock.breached"
+CLUSTER_JOINED = "cluster.joined"  # added by moderation: a message joined a near-duplicate cluster
 
 
 class ReporterKind(StrEnum):
@@ -52,6 +53,8 @@ class ReportFiled(TypedDict):
     claims_illegal: bool
     manifestly_illegal: bool  # decides the clock: 24 hours if true, 7 days otherwise
     note: str
+    # Added by moderation (additive): whether this account had already reported this message.
+    repeat: NotRequired[bool]
 
 
 class DecisionMade(TypedDict):
@@ -62,6 +65,10 @@ class DecisionMade(TypedDict):
     moderator_id: str
     cluster_id: str | None  # set when one decision was applied to a whole cluster
     statement: dict[str, object]  # the DSA statement of reasons (field names of the DSA database)
+    # Added by moderation (additive): the clock, for time-to-decision in the transparency report.
+    first_notice_at: NotRequired[str | None]  # ISO time of the first report; None if never reported
+    time_to_decision_seconds: NotRequired[float | None]
+    within_clock: NotRequired[bool | None]
 
 
 class AppealFiled(TypedDict):
@@ -76,3 +83,16 @@ class AppealDecided(TypedDict):
     new_action: str  # the Action now in force
     moderator_id: str
     reasons: str
+    # Added by moderation (additive): the statement of reasons for the new action, when it changed.
+    statement: NotRequired[dict[str, object] | None]
+
+
+class ClockBreached(TypedDict):
+    due_at: str
+    manifestly_illegal: bool
+
+
+class ClusterJoined(TypedDict):
+    cluster_id: str
+    similarity: float  # estimated Jaccard similarity to the member it matched (1.0 for exact)
+    matched_message_id: str | None
