@@ -35,8 +35,9 @@ def default_detector() -> Detector:
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
     from hustings.storage.moderation import moderation_intake
+    from hustings.storage.protection import protection_intake
 
-    return [moderation_intake(services)]
+    return [moderation_intake(services), protection_intake(services)]
 
 
 @dataclass
