@@ -1,0 +1,1 @@
+"""Transparency reports and DSA statements of reasons, computed from the event log only."""

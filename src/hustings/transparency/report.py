@@ -1,0 +1,358 @@
+"""The transparency report: what was reported, what was taken down and how fast, for a period.
+
+Computed from the event log only (the moderation events of `hustings.moderation.events`, the
+`message.ingested` payload's `target_ids`, referral events) plus each target's role. The
+definitions, which a reader of the published figures needs, are in docs/transparency.md:
+
+- reports received: `report.filed` events in the period;
+- items reported: messages whose *first* report falls in the period (the cohort);
+- taken down: cohort messages with a `decision.made` whose action is in `TAKEDOWN_ACTIONS`,
+  made before the period ended (so a published period's figures do not drift);
+- time to takedown: from the first report to the first such decision (never below zero);
+- within 24 h / within 7 days are cumulative shares of the items taken down; later is the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from hustings.clock import parse_iso
+from hustings.events import Event
+from hustings.moderation.events import (
+    APPEAL_DECIDED,
+    APPEAL_FILED,
+    DECISION_MADE,
+    REPORT_FILED,
+    TAKEDOWN_ACTIONS,
+    ReporterKind,
+)
+from hustings.moderation.status import MESSAGE_INGESTED
+from hustings.moderation.status import SUBJECT as MESSAGE
+from hustings.referrals.model import REFERRAL_CREATED, REFERRAL_SENT
+from hustings.referrals.model import SUBJECT as REFERRAL
+from hustings.transparency.period import Period
+
+SOURCES = ("user_notice", "trusted_flagger", "automated")
+"""The three sources the Committee and the DSA distinguish."""
+
+SOURCE_OF_KIND = {
+    ReporterKind.TARGET.value: "user_notice",
+    ReporterKind.DELEGATE.value: "user_notice",
+    ReporterKind.USER.value: "user_notice",
+    ReporterKind.TRUSTED_FLAGGER.value: "trusted_flagger",
+    ReporterKind.AUTOMATED.value: "automated",
+}
+UNREGISTERED = "unregistered"
+DAY_HOURS = 24.0
+WEEK_HOURS = 7 * 24.0
+BUCKETS: tuple[tuple[str, float], ...] = (
+    ("under 1 hour", 1.0),
+    ("1 to 6 hours", 6.0),
+    ("6 to 24 hours", 24.0),
+    ("1 to 3 days", 72.0),
+    ("3 to 7 days", 168.0),
+    ("over 7 days", math.inf),
+)
+"""Histogram bins for time to takedown: each holds times up to and including its bound."""
+
+REPORT_KINDS = (MESSAGE_INGESTED, REPORT_FILED, DECISION_MADE, APPEAL_FILED, APPEAL_DECIDED)
+REFERRAL_KINDS = (REFERRAL_CREATED, REFERRAL_SENT)
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-quantile (0..1) by linear interpolation between closest ranks; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else part / whole
+
+
+def source_of(reporter_kind: str) -> str:
+    return SOURCE_OF_KIND.get(reporter_kind, "user_notice")
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """The headline figures for one slice of the cohort (a category or a target role)."""
+
+    reports_received: int
+    items_reported: int
+    taken_down: int
+    hours: tuple[float, ...]
+
+    @property
+    def taken_down_share(self) -> float | None:
+        return share(self.taken_down, self.items_reported)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "reports_received": self.reports_received,
+            "items_reported": self.items_reported,
+            "taken_down": self.taken_down,
+            "taken_down_share": _round(self.taken_down_share, 4),
+            "median_hours_to_takedown": _round(percentile(self.hours, 0.5), 2),
+        }
+
+
+def _round(value: float | None, places: int) -> float | None:
+    return None if value is None else round(value, places)
+
+
+@dataclass(frozen=True, slots=True)
+class TransparencyReport:
+    """Every figure for one period. `to_json` is the published form (rounded)."""
+
+    period: Period
+    reports_received: int
+    by_source: Mapping[str, int]
+    by_reporter_kind: Mapping[str, int]
+    items_reported: int
+    taken_down: int
+    hours_to_takedown: tuple[float, ...]
+    by_category: Mapping[str, Breakdown]
+    by_target_role: Mapping[str, Breakdown]
+    decisions_by_action: Mapping[str, int]
+    appeals_filed: int
+    appeals_decided: int
+    appeals_upheld: int
+    appeals_reversed: int
+    referrals_created: int
+    referrals_sent: int
+    hours_first_report_to_referral: tuple[float, ...]
+    weekly: tuple[tuple[date, Mapping[str, int]], ...] = field(default_factory=tuple)
+
+    @property
+    def taken_down_share(self) -> float | None:
+        return share(self.taken_down, self.items_reported)
+
+    @property
+    def median_hours(self) -> float | None:
+        return percentile(self.hours_to_takedown, 0.5)
+
+    @property
+    def p90_hours(self) -> float | None:
+        return percentile(self.hours_to_takedown, 0.9)
+
+    @property
+    def within_24h_share(self) -> float | None:
+        return share(sum(h <= DAY_HOURS for h in self.hours_to_takedown), len(self.hours_to_takedown))
+
+    @property
+    def within_7d_share(self) -> float | None:
+        return share(sum(h <= WEEK_HOURS for h in self.hours_to_takedown), len(self.hours_to_takedown))
+
+    @property
+    def later_share(self) -> float | None:
+        return share(sum(h > WEEK_HOURS for h in self.hours_to_takedown), len(self.hours_to_takedown))
+
+    @property
+    def distribution(self) -> list[tuple[str, int]]:
+        counts = [0] * len(BUCKETS)
+        for hours in self.hours_to_takedown:
+            counts[next(i for i, (_, bound) in enumerate(BUCKETS) if hours <= bound)] += 1
+        return [(name, count) for (name, _), count in zip(BUCKETS, counts, strict=True)]
+
+    @property
+    def reversal_share(self) -> float | None:
+        return share(self.appeals_reversed, self.appeals_decided)
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted(self.by_category)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "period": self.period.to_json(),
+            "reports_received": self.reports_received,
+            "by_source": dict(self.by_source),
+            "by_reporter_kind": dict(sorted(self.by_reporter_kind.items())),
+            "items_reported": self.items_reported,
+            "taken_down": self.taken_down,
+            "taken_down_share": _round(self.taken_down_share, 4),
+            "time_to_takedown_hours": {
+                "median": _round(self.median_hours, 2),
+                "p90": _round(self.p90_hours, 2),
+            },
+            "within_24h_share": _round(self.within_24h_share, 4),
+            "within_7d_share": _round(self.within_7d_share, 4),
+            "later_share": _round(self.later_share, 4),
+            "time_to_takedown_distribution": dict(self.distribution),
+            "by_category": {name: b.to_json() for name, b in sorted(self.by_category.items())},
+            "by_target_role": {name: b.to_json() for name, b in sorted(self.by_target_role.items())},
+            "decisions_by_action": dict(sorted(self.decisions_by_action.items())),
+            "appeals": {
+                "filed": self.appeals_filed,
+                "decided": self.appeals_decided,
+                "upheld": self.appeals_upheld,
+                "reversed": self.appeals_reversed,
+                "reversal_share": _round(self.reversal_share, 4),
+            },
+            "referrals_to_police": {
+                "created": self.referrals_created,
+                "sent": self.referrals_sent,
+                "median_hours_first_report_to_referral": _round(
+                    percentile(self.hours_first_report_to_referral, 0.5), 2
+                ),
+            },
+            "weekly_reports": [
+                {"week_starting": week.isoformat(), "by_category": dict(sorted(counts.items()))}
+                for week, counts in self.weekly
+            ],
+        }
+
+
+@dataclass
+class _Item:
+    """What the report needs to know about one message."""
+
+    target_ids: list[str] = field(default_factory=list)
+    first_report_at: datetime | None = None
+    category: str = "other"
+    first_takedown_at: datetime | None = None
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 3600)
+
+
+def compute_report(
+    events: Iterable[Event], target_roles: Mapping[str, str], period: Period
+) -> TransparencyReport:
+    """The report for `period` from the log. `target_roles` maps target id to role."""
+    ordered = sorted(events, key=lambda e: (e.occurred_at, e.seq or 0))
+    items: dict[str, _Item] = defaultdict(_Item)
+    by_source: Counter[str] = Counter(dict.fromkeys(SOURCES, 0))
+    by_kind: Counter[str] = Counter()
+    reports_by_category: Counter[str] = Counter()
+    reports_by_role: Counter[str] = Counter()
+    weekly: dict[date, Counter[str]] = {}
+    week = _week_start(period.start)
+    while week <= period.last:
+        weekly[week] = Counter()
+        week += timedelta(days=7)
+    decisions: Counter[str] = Counter()
+    appeals: Counter[str] = Counter()
+    referrals_created = 0
+    sent: set[str] = set()
+    first_report_of_referral: dict[str, str | None] = {}
+    hours_to_referral: list[float] = []
+    sent_in_period = 0
+    # Report events name the category; the role of a report comes from its message's targets,
+    # which `message.ingested` (always earlier in the log) has recorded by then.
+    for event in ordered:
+        inside = period.contains(event.occurred_at)
+        if event.subject_type == MESSAGE:
+            item = items[event.subject_id]
+            if event.kind == MESSAGE_INGESTED:
+                item.target_ids = [str(t) for t in event.payload.get("target_ids", [])]
+            elif event.kind == REPORT_FILED:
+                category = str(event.payload.get("category") or "other")
+                if item.first_report_at is None:
+                    item.first_report_at = event.occurred_at
+                    item.category = category
+                if inside:
+                    kind = str(event.payload.get("reporter_kind", ""))
+                    by_source[source_of(kind)] += 1
+                    by_kind[kind] += 1
+                    reports_by_category[category] += 1
+                    for role in _roles(item.target_ids, target_roles):
+                        reports_by_role[role] += 1
+                    weekly[_week_start(event.occurred_at.date())][category] += 1
+            elif event.kind == DECISION_MADE:
+                action = str(event.payload.get("action", ""))
+                if inside:
+                    decisions[action] += 1
+                if (
+                    action in TAKEDOWN_ACTIONS
+                    and item.first_takedown_at is None
+                    and event.occurred_at < period.end_at
+                ):
+                    item.first_takedown_at = event.occurred_at
+            elif event.kind == APPEAL_FILED and inside:
+                appeals["filed"] += 1
+            elif event.kind == APPEAL_DECIDED and inside:
+                appeals["decided"] += 1
+                appeals[str(event.payload.get("outcome", ""))] += 1
+        elif event.subject_type == REFERRAL:
+            if event.kind == REFERRAL_CREATED:
+                first_report_of_referral[event.subject_id] = event.payload.get("first_report_at")
+                referrals_created += inside
+            elif event.kind == REFERRAL_SENT and event.subject_id not in sent:
+                sent.add(event.subject_id)
+                if inside:
+                    sent_in_period += 1
+                    began = parse_iso(first_report_of_referral.get(event.subject_id))
+                    if began is not None:
+                        hours_to_referral.append(_hours(began, event.occurred_at))
+    cohort = {
+        mid: item
+        for mid, item in items.items()
+        if item.first_report_at is not None and period.contains(item.first_report_at)
+    }
+    hours: list[float] = []
+    per_category: dict[str, list[_Item]] = defaultdict(list)
+    per_role: dict[str, list[_Item]] = defaultdict(list)
+    for item in cohort.values():
+        per_category[item.category].append(item)
+        for role in _roles(item.target_ids, target_roles):
+            per_role[role].append(item)
+        if item.first_takedown_at is not None and item.first_report_at is not None:
+            hours.append(_hours(item.first_report_at, item.first_takedown_at))
+    return TransparencyReport(
+        period=period,
+        reports_received=sum(by_kind.values()),
+        by_source=dict(by_source),
+        by_reporter_kind=dict(by_kind),
+        items_reported=len(cohort),
+        taken_down=len(hours),
+        hours_to_takedown=tuple(sorted(hours)),
+        by_category={
+            name: _breakdown(reports_by_category[name], per_category.get(name, []))
+            for name in set(reports_by_category) | set(per_category)
+        },
+        by_target_role={
+            name: _breakdown(reports_by_role[name], per_role.get(name, []))
+            for name in set(reports_by_role) | set(per_role)
+        },
+        decisions_by_action=dict(decisions),
+        appeals_filed=appeals["filed"],
+        appeals_decided=appeals["decided"],
+        appeals_upheld=appeals["upheld"],
+        appeals_reversed=appeals["reversed"],
+        referrals_created=referrals_created,
+        referrals_sent=sent_in_period,
+        hours_first_report_to_referral=tuple(sorted(hours_to_referral)),
+        weekly=tuple((week, dict(counts)) for week, counts in sorted(weekly.items())),
+    )
+
+
+def _roles(target_ids: Sequence[str], target_roles: Mapping[str, str]) -> list[str]:
+    roles = sorted({target_roles.get(t, UNREGISTERED) for t in target_ids})
+    return roles or [UNREGISTERED]
+
+
+def _breakdown(reports: int, items: Sequence[_Item]) -> Breakdown:
+    hours = [
+        _hours(i.first_report_at, i.first_takedown_at)
+        for i in items
+        if i.first_report_at is not None and i.first_takedown_at is not None
+    ]
+    return Breakdown(
+        reports_received=reports, items_reported=len(items), taken_down=len(hours), hours=tuple(sorted(hours))
+    )
