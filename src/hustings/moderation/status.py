@@ -154,7 +154,8 @@ def reduce_message(status: Status | None, event: Event) -> Status:
         data.update(return_state=current.state, claimed_at=iso(event.occurred_at))
         return current.evolve(state=CLAIMED, data=data, assignee=str(payload["moderator_id"]))
     if kind in {ITEM_RELEASED, ITEM_SKIPPED}:
-        back = str(data.pop("return_state", REPORTED))
+        # Skipping an unclaimed item only marks it as skipped by this moderator.
+        back = str(data.pop("return_state", REPORTED)) if current.state == CLAIMED else current.state
         data.pop("claimed_at", None)
         if kind == ITEM_SKIPPED:
             moderator = str(payload.get("moderator_id", current.assignee or ""))

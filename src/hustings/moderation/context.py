@@ -1,0 +1,102 @@
+"""What a moderator sees about one item: the message and its thread, the author's history with
+this target, the reports, the cluster and its prior decisions, and the detector's evidence
+marked in the text. Plain data; `hustings.storage.moderation.load_item_context` fills it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from hustings.events import Event, Status
+from hustings.messages.model import Message
+from hustings.moderation.events import Action
+from hustings.moderation.policy import Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of the message text; `label` and `reason` are set when the detector flagged it."""
+
+    text: str
+    label: str | None = None
+    reason: str | None = None
+
+
+def highlight(text: str, evidence: Sequence[Mapping[str, Any]]) -> list[Segment]:
+    """Split `text` into plain runs and evidence spans (overlapping spans merge into the first)."""
+    spans = sorted(
+        (
+            (int(item["start"]), int(item["end"]), str(item.get("label", "")), str(item.get("reason", "")))
+            for item in evidence
+            if 0 <= int(item["start"]) < int(item["end"]) <= len(text)
+        ),
+        key=lambda span: (span[0], -span[1]),
+    )
+    segments: list[Segment] = []
+    cursor = 0
+    for start, end, label, reason in spans:
+        if start < cursor:
+            continue
+        if start > cursor:
+            segments.append(Segment(text[cursor:start]))
+        segments.append(Segment(text[start:end], label=label, reason=reason))
+        cursor = end
+    if cursor < len(text):
+        segments.append(Segment(text[cursor:]))
+    return segments
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another message shown beside the item (thread, author history, cluster member)."""
+
+    message: Message
+    status: Status | None
+
+
+@dataclass(frozen=True, slots=True)
+class PriorDecision:
+    message_id: str
+    action: str
+    policy_rule: str
+    decided_at: str | None
+    appeal_outcome: str | None
+
+
+def prior_decisions(members: Sequence[Status]) -> list[PriorDecision]:
+    """Decisions already taken on members of a cluster, newest first."""
+    found = [
+        PriorDecision(
+            message_id=member.subject_id,
+            action=str(member.data.get("action_in_force") or member.data["decision"].get("action")),
+            policy_rule=str(member.data["decision"].get("policy_rule")),
+            decided_at=member.data["decision"].get("decided_at"),
+            appeal_outcome=(member.data.get("appeal_outcome") or {}).get("outcome"),
+        )
+        for member in members
+        if member.data.get("decision")
+    ]
+    return sorted(found, key=lambda d: d.decided_at or "", reverse=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemContext:
+    status: Status
+    message: Message
+    segments: list[Segment]
+    labels: dict[str, float]
+    model: str | None
+    reports: list[dict[str, Any]]
+    """Each report as moderators see it: kind, category, claim of illegality, note, time, repeat."""
+    timeline: list[Event]
+    thread: list[Related]
+    author_history: list[Related]
+    cluster: list[Status]
+    prior: list[PriorDecision]
+    suggested_rule: Rule
+    suggested_action: Action
+    time_left: timedelta | None
+    priority: float
+    target_names: dict[str, str] = field(default_factory=dict)

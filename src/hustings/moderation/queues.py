@@ -1,0 +1,154 @@
+"""Queues: saved views over message statuses, sorted by priority. They have no tables.
+
+A queue is a filter on `subject_status` (state, category, due time, assignee) and an order.
+Priority combines three things:
+
+* the item's own base priority, stored by the reducer: the detector's severity, whether the
+  content is manifestly illegal, a trusted flagger's report, a claim of illegality and the number
+  of distinct reporters (`hustings.moderation.status.base_priority`);
+* the target's exposure, read when the queue is read: an open incident against the target (a
+  pile-on under way) or a target who is a candidate;
+* time left on the statutory clock, read when the queue is read, in steps.
+
+`effective_priority` is the same formula the SQL sort uses, so the number shown is the sort key.
+Clock breaches are swept into `clock.breached` events (`breach_events`), which raise the alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from hustings.errors import NotFound
+from hustings.events import SYSTEM_ACTOR, Event, Status
+from hustings.moderation.events import CLOCK_BREACHED, ClockBreached
+from hustings.moderation.reports import CATEGORIES
+from hustings.moderation.status import APPEALED, CLAIMED, ESCALATED, REPORTED
+
+OPEN_INCIDENT_WEIGHT = 0.4
+CANDIDATE_WEIGHT = 0.2
+URGENCY_STEPS: tuple[tuple[timedelta, float], ...] = (
+    (timedelta(0), 1.0),  # overdue
+    (timedelta(hours=6), 0.8),
+    (timedelta(hours=12), 0.6),
+    (timedelta(hours=24), 0.4),
+)
+"""(time left at most, weight): the first step an item's time left fits in applies."""
+BREACH_WINDOW = timedelta(hours=6)
+"""The breaching-clock queue holds open items due within this window, and those already overdue."""
+CLOCKED_STATES = (REPORTED, CLAIMED, ESCALATED)
+"""States in which the statutory clock runs (an appeal is not a notice)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSpec:
+    name: str
+    title: str
+    states: tuple[str, ...]
+    category: str | None = None
+    due_soon: bool = False
+    """Only items due within `BREACH_WINDOW` (or overdue), soonest first."""
+    mine: bool = False
+    """Only items claimed by the reader."""
+
+
+FIXED_QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec("unreviewed", "Unreviewed", (REPORTED,)),
+    QueueSpec("breaching", "Breaching the clock", CLOCKED_STATES, due_soon=True),
+    QueueSpec("escalated", "Escalated", (ESCALATED,)),
+    QueueSpec("appealed", "Appealed", (APPEALED,)),
+    QueueSpec("mine", "Claimed by me", (CLAIMED,), mine=True),
+)
+
+
+def category_queue(category: str) -> QueueSpec:
+    return QueueSpec(
+        category, f"Category: {category.replace('_', ' ')}", (REPORTED, ESCALATED), category=category
+    )
+
+
+def all_queues() -> list[QueueSpec]:
+    return [*FIXED_QUEUES, *(category_queue(category) for category in CATEGORIES)]
+
+
+def queue(name: str) -> QueueSpec:
+    """The queue called `name`; `NotFound` naming the queues there are."""
+    for spec in all_queues():
+        if spec.name == name:
+            return spec
+    raise NotFound(f"name: no queue {name!r} (queues: {', '.join(q.name for q in all_queues())})")
+
+
+def urgency(due_at: datetime | None, now: datetime) -> float:
+    if due_at is None:
+        return 0.0
+    left = due_at - now
+    for limit, weight in URGENCY_STEPS:
+        if left <= limit:
+            return weight
+    return 0.0
+
+
+def exposure(target_id: str | None, open_incident_targets: set[str], candidate_targets: set[str]) -> float:
+    if target_id is None:
+        return 0.0
+    return (OPEN_INCIDENT_WEIGHT if target_id in open_incident_targets else 0.0) + (
+        CANDIDATE_WEIGHT if target_id in candidate_targets else 0.0
+    )
+
+
+def effective_priority(
+    status: Status, now: datetime, open_incident_targets: set[str], candidate_targets: set[str]
+) -> float:
+    """Base priority + exposure + urgency: the queue's sort key."""
+    return round(
+        status.priority
+        + exposure(status.target_id, open_incident_targets, candidate_targets)
+        + urgency(status.due_at, now),
+        6,
+    )
+
+
+def time_left(status: Status, now: datetime) -> timedelta | None:
+    return None if status.due_at is None else status.due_at - now
+
+
+def describe_time_left(left: timedelta | None) -> str:
+    """E.g. "5 h 20 min left", "overdue by 2 h 5 min", "no clock"."""
+    if left is None:
+        return "no clock"
+    seconds = int(abs(left.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = ([f"{days} d"] if days else []) + ([f"{hours} h"] if hours or days else []) + [f"{minutes} min"]
+    text = " ".join(parts)
+    return f"overdue by {text}" if left.total_seconds() < 0 else f"{text} left"
+
+
+def breach_events(statuses: Iterable[Status], now: datetime) -> list[Event]:
+    """A `clock.breached` event for each open item past its due time that has not raised one."""
+    events: list[Event] = []
+    for status in statuses:
+        if status.state not in CLOCKED_STATES or status.due_at is None or status.due_at > now:
+            continue
+        if status.data.get("breached"):
+            continue
+        payload: ClockBreached = {
+            "due_at": status.due_at.isoformat(),
+            "manifestly_illegal": bool(status.data.get("manifestly_illegal")),
+        }
+        events.append(
+            Event(
+                kind=CLOCK_BREACHED,
+                subject_type=status.subject_type,
+                subject_id=status.subject_id,
+                actor=SYSTEM_ACTOR,
+                occurred_at=now,
+                idempotency_key=f"{CLOCK_BREACHED}:{status.subject_id}:{payload['due_at']}",
+                reason="statutory clock ran out before a decision",
+                payload=dict(payload),
+            )
+        )
+    return events

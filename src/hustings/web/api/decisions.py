@@ -1,0 +1,84 @@
+"""Decisions: POST /v1/decisions (one item, or its whole cluster), and GET /v1/policy."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from hustings.auth.model import Principal, Role
+from hustings.moderation.decisions import DecisionRequest, decide
+from hustings.moderation.events import Action
+from hustings.moderation.policy import load_policy
+from hustings.moderation.work import load_item
+from hustings.storage.moderation import ModerationReads, refused_on_race
+from hustings.web.deps import ServicesDep, allow
+
+router = APIRouter(prefix="/v1", tags=["decisions"])
+Moderator = Annotated[Principal, Depends(allow(Role.MODERATOR))]
+PolicyReader = Annotated[Principal, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.TRIAGE, Role.ANALYST))]
+
+
+class DecisionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message_id: str = Field(max_length=40)
+    action: Action
+    policy_rule: str = Field(max_length=20, description="The id of the policy rule applied, e.g. T1.")
+    decision_facts: str = Field(
+        default="", max_length=5000, description="Facts relied on; drawn from the item if empty."
+    )
+    apply_to_cluster: bool = Field(
+        default=False, description="Apply the same decision to every undecided member of the item's cluster."
+    )
+
+
+class DecisionPublic(BaseModel):
+    decision_id: str
+    action: str
+    policy_rule: str
+    policy_version: str
+    decided: list[str]
+    skipped: dict[str, str]
+    statement: dict[str, Any] | None = Field(description="The DSA statement of reasons (None for no_action).")
+
+
+@router.post("/decisions", response_model=DecisionPublic, status_code=201)
+def create_decision(body: DecisionCreate, principal: Moderator, services: ServicesDep) -> Any:
+    """Decide an item under a policy rule; its statement of reasons is filled from the policy."""
+    members = []
+    if body.apply_to_cluster:
+        item = load_item(services.log, body.message_id)
+        if item.cluster_id:
+            members = ModerationReads(services.session).cluster_members(item.cluster_id)
+    with refused_on_race(services.session):
+        outcome = decide(
+            services.log,
+            services.clock,
+            moderator=principal.user,
+            request=DecisionRequest(
+                message_id=body.message_id,
+                action=body.action,
+                policy_rule=body.policy_rule,
+                decision_facts=body.decision_facts,
+                apply_to_cluster=body.apply_to_cluster,
+            ),
+            cluster_members=members,
+        )
+        services.session.commit()
+    return DecisionPublic(
+        decision_id=outcome.decision_id,
+        action=outcome.action.value,
+        policy_rule=outcome.policy_rule,
+        policy_version=outcome.policy_version,
+        decided=outcome.decided,
+        skipped=outcome.skipped,
+        statement=outcome.statement,
+    )
+
+
+@router.get("/policy")
+def read_policy(_: PolicyReader) -> Any:
+    """The moderation policy in force: version, rules with examples, default actions, clocks."""
+    return load_policy().model_dump(mode="json")
