@@ -590,18 +590,21 @@ class Protection:
         return len(accounts)
 
     def record_incident_action(self, incident_id: str, action: str, *, actor: str, count: int) -> None:
+        """Note on the incident's timeline that someone acted on all of it (a repeat is ignored)."""
         now = self.clock.now()
-        self.log.append(
-            Event(
-                kind=ev.INCIDENT_ACTED,
-                subject_type=ev.INCIDENT,
-                subject_id=incident_id,
-                actor=actor,
-                occurred_at=now,
-                idempotency_key=f"{ev.INCIDENT_ACTED}:{incident_id}:{action}:{iso(now)}",
-                reason=f"{action.replace('_', ' ')}: {count}",
-                payload={"action": action, "count": count, "at": iso(now)},
-            )
+        self.log.append_many(
+            [
+                Event(
+                    kind=ev.INCIDENT_ACTED,
+                    subject_type=ev.INCIDENT,
+                    subject_id=incident_id,
+                    actor=actor,
+                    occurred_at=now,
+                    idempotency_key=f"{ev.INCIDENT_ACTED}:{incident_id}:{action}:{actor}:{iso(now)}",
+                    reason=f"{action.replace('_', ' ')}: {count}",
+                    payload={"action": action, "count": count, "at": iso(now), "by": actor},
+                )
+            ]
         )
 
 

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hustings.errors import Conflict
+from hustings.errors import Conflict, NotFound
 from hustings.messages.model import normalise_handle
-from hustings.storage.tables import TargetHandleRow, TargetRow
+from hustings.storage.tables import TargetHandleRow, TargetRow, UserRow, UserTargetRow
 from hustings.targets.model import Target, TargetRole, new_target_id
 
 
@@ -74,3 +74,23 @@ class TargetStore:
         return [
             self._to_target(row) for row in self.session.scalars(select(TargetRow).order_by(TargetRow.name))
         ]
+
+    def add_user(self, user_id: str, target_id: str) -> None:
+        """Let a user act for (or be) a target; adding twice changes nothing."""
+        if self.session.get(TargetRow, target_id) is None:
+            raise NotFound(f"target: no target with id {target_id!r}")
+        if self.session.get(UserRow, user_id) is None:
+            raise NotFound(f"user_id: no user with id {user_id!r}")
+        if self.session.get(UserTargetRow, (user_id, target_id)) is None:
+            self.session.add(UserTargetRow(user_id=user_id, target_id=target_id))
+            self.session.flush()
+
+    def users_of(self, target_id: str) -> list[tuple[str, str, list[str]]]:
+        """(user id, name, roles) of every user who is or acts for the target, by name."""
+        rows = self.session.execute(
+            select(UserRow.id, UserRow.name, UserRow.roles)
+            .join(UserTargetRow, UserTargetRow.user_id == UserRow.id)
+            .where(UserTargetRow.target_id == target_id)
+            .order_by(UserRow.name)
+        )
+        return [(user_id, name, list(roles)) for user_id, name, roles in rows]

@@ -1,10 +1,13 @@
-"""The target vocabulary."""
+"""The target vocabulary: protected people, their roles, and who may see which."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+
+from hustings.auth.model import Role, User
+from hustings.errors import NotFound
 
 
 class TargetRole(StrEnum):
@@ -24,8 +27,31 @@ class Target:
     role: TargetRole
     party: str | None
     constituency: str | None
+    """Constituency, ward or area, as the person stands for it."""
     handles: tuple[tuple[str, str], ...]
 
 
 def new_target_id() -> str:
     return "t_" + uuid.uuid4().hex[:16]
+
+
+# Roles whose holders see every target; `target` and `delegate` users see only their own.
+ALL_TARGETS_ROLES = frozenset({Role.ADMIN, Role.MODERATOR, Role.TRIAGE, Role.ANALYST, Role.POLICE_LIAISON})
+
+
+def target_scope(user: User) -> frozenset[str] | None:
+    """The target ids a user may see, or None for every target."""
+    if user.roles & ALL_TARGETS_ROLES:
+        return None
+    return frozenset(user.target_ids)
+
+
+def may_see(user: User, target_id: str) -> bool:
+    scope = target_scope(user)
+    return scope is None or target_id in scope
+
+
+def check_scope(user: User, target_id: str) -> None:
+    """Raise `NotFound` (not `Forbidden`: a target outside your scope is not yours to know of)."""
+    if not may_see(user, target_id):
+        raise NotFound(f"target: no target {target_id!r}, or not yours")

@@ -1,0 +1,192 @@
+"""The safe inbox of one target: folders, a digest, and one action per message.
+
+Routes under /v1/targets/{target_id}, for the target, their delegates and admins. Folders are
+`inbox` (delivered and released; hostile ones flagged `blurred`), `held` (the shield's review
+folder, and "only accounts I know") and `hidden` (block and mute lists, hidden words). Each
+message can be released, reported to moderation, or added to the evidence bundle.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from hustings.auth.model import Principal, Role
+from hustings.errors import NotFound
+from hustings.events import user_actor
+from hustings.moderation.reports import file_report, reporter_kind_for
+from hustings.protection import events as ev
+from hustings.services import Services
+from hustings.storage.protection import InboxItem, SqlProtectionStore, protection_for
+from hustings.web.api.targets import visible_target
+from hustings.web.deps import ServicesDep, allow
+
+router = APIRouter(prefix="/v1/targets/{target_id}", tags=["inbox"])
+Guardian = Annotated[Principal, Depends(allow(Role.ADMIN, Role.TARGET, Role.DELEGATE))]
+
+
+class InboxMessage(BaseModel):
+    message_id: str
+    source: str
+    text: str
+    created_at: str
+    author_handle: str
+    author_key: str
+    url: str | None
+    state: str
+    blurred: bool = Field(description="Hostile content: show blurred until the reader chooses to see it.")
+    hostile: list[str]
+    why: list[dict[str, str]]
+    incident_id: str | None
+
+
+class InboxPublic(BaseModel):
+    target_id: str
+    folder: str
+    counts: dict[str, int]
+    messages: list[InboxMessage]
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = Field(
+        default=None, description="A detector label or `other`; the flag if left out."
+    )
+    claims_illegal: bool = False
+    note: str = Field(default="", max_length=2000)
+
+
+class BundleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message_ids: list[str] = Field(min_length=1, max_length=5000)
+    note: str = Field(default="", max_length=500)
+
+
+def inbox_message(item: InboxItem) -> InboxMessage:
+    data = item.delivery.data
+    hostile = list(data.get("hostile", []))
+    return InboxMessage(
+        message_id=item.message.id,
+        source=item.message.source,
+        text=item.message.text,
+        created_at=item.message.created_at.isoformat(),
+        author_handle=item.message.author.handle,
+        author_key=item.message.author.key,
+        url=item.message.url,
+        state=item.delivery.state,
+        blurred=bool(hostile) or item.delivery.state in ("held", "hidden"),
+        hostile=hostile,
+        why=list(data.get("why", [])),
+        incident_id=data.get("incident_id"),
+    )
+
+
+def report_message(
+    services: Services, principal: Principal, target_id: str, message_id: str, body: ReportIn
+) -> dict[str, Any]:
+    delivery = services.events.status(ev.DELIVERY, ev.delivery_id(target_id, message_id))
+    message = services.messages.get(message_id)
+    if delivery is None or message is None:
+        raise NotFound(f"message_id: no message {message_id!r} for this target")
+    hostile = list(delivery.data.get("hostile", []))
+    outcome = file_report(
+        services.log,
+        services.clock,
+        message_id=message_id,
+        reporter=principal.user,
+        reporter_kind=reporter_kind_for(principal.user, message.target_ids),
+        category=body.category or (hostile[0] if hostile else "other"),
+        claims_illegal=body.claims_illegal,
+        note=body.note or "reported from the safe inbox",
+    )
+    return {"report_id": outcome.report_id, "message_id": message_id, "repeat": outcome.repeat}
+
+
+def digest(services: Services, target_id: str) -> dict[str, Any]:
+    """What was held or hidden and why, the shield's state and recap, and open incidents."""
+    store = SqlProtectionStore(services.session)
+    reasons: Counter[str] = Counter()
+    for status in store.deliveries(target_id):
+        if status.state in ("held", "hidden"):
+            for reason in status.data.get("why", []):
+                reasons[str(reason.get("code"))] += 1
+    protection = protection_for(services)
+    return {
+        "target_id": target_id,
+        "counts": store.folder_counts(target_id),
+        "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "shield": protection.shield(target_id).to_json(services.clock.now()),
+        "recap": protection.shield_recap(target_id),
+        "open_incidents": [
+            {"id": s.subject_id, "severity": s.priority, "messages": len(s.data.get("message_ids", []))}
+            for s in store.incidents([target_id], state="open")
+        ],
+    }
+
+
+@router.get("/inbox", response_model=InboxPublic)
+def read_inbox(
+    target_id: str,
+    principal: Guardian,
+    services: ServicesDep,
+    folder: Annotated[str, Query(pattern="^(inbox|held|hidden)$")] = "inbox",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    visible_target(services, principal, target_id)
+    store = SqlProtectionStore(services.session)
+    return InboxPublic(
+        target_id=target_id,
+        folder=folder,
+        counts=store.folder_counts(target_id),
+        messages=[inbox_message(item) for item in store.inbox(target_id, folder, limit=limit, offset=offset)],
+    )
+
+
+@router.get("/digest")
+def read_digest(target_id: str, principal: Guardian, services: ServicesDep) -> dict[str, Any]:
+    visible_target(services, principal, target_id)
+    return digest(services, target_id)
+
+
+@router.post("/inbox/{message_id}/release")
+def release(target_id: str, message_id: str, principal: Guardian, services: ServicesDep) -> dict[str, Any]:
+    """Let a held or hidden message into the inbox."""
+    visible_target(services, principal, target_id)
+    status = protection_for(services).release(target_id, message_id, actor=user_actor(principal.user.id))
+    services.session.commit()
+    return {"message_id": message_id, "state": status.state}
+
+
+@router.post("/inbox/{message_id}/report", status_code=201)
+def report(
+    target_id: str, message_id: str, body: ReportIn, principal: Guardian, services: ServicesDep
+) -> dict[str, Any]:
+    """Report the message to moderation on the target's behalf."""
+    visible_target(services, principal, target_id)
+    result = report_message(services, principal, target_id, message_id, body)
+    services.session.commit()
+    return result
+
+
+@router.get("/bundle")
+def read_bundle(target_id: str, principal: Guardian, services: ServicesDep) -> dict[str, Any]:
+    """The evidence bundle: message ids with who added each, when and why."""
+    visible_target(services, principal, target_id)
+    return {"target_id": target_id, "items": protection_for(services).bundle(target_id)}
+
+
+@router.post("/bundle", status_code=201)
+def add_to_bundle(
+    target_id: str, body: BundleIn, principal: Guardian, services: ServicesDep
+) -> dict[str, Any]:
+    visible_target(services, principal, target_id)
+    protection = protection_for(services)
+    protection.add_to_bundle(target_id, body.message_ids, actor=user_actor(principal.user.id), note=body.note)
+    services.session.commit()
+    return {"target_id": target_id, "items": protection.bundle(target_id)}
