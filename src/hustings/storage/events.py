@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hustings.clock import SystemClock
 from hustings.events.log import SubjectKey
 from hustings.events.model import Event, Status
+from hustings.storage.bulk import among, insert_rows
 from hustings.storage.tables import EventRow, StatusRow
 
 _CHUNK = 500
@@ -85,7 +85,9 @@ class SqlEventStore:
         for chunk in chunks(list(dict.fromkeys(keys))):
             found.update(
                 self.session.scalars(
-                    select(EventRow.idempotency_key).where(EventRow.idempotency_key.in_(chunk))
+                    select(EventRow.idempotency_key).where(
+                        among(self.session, EventRow.idempotency_key, chunk)
+                    )
                 )
             )
         return found
@@ -109,27 +111,31 @@ class SqlEventStore:
             }
             for event in events
         ]
-        result = self.session.execute(
-            insert(EventRow).returning(EventRow.seq, sort_by_parameter_order=True), rows
-        )
-        return [replace(event, seq=seq) for event, seq in zip(events, result.scalars(), strict=True)]
+        insert_rows(self.session, EventRow, rows)
+        return list(events)
 
     def load_statuses(self, subjects: Iterable[SubjectKey]) -> dict[SubjectKey, Status]:
+        by_type: dict[str, list[str]] = {}
+        for subject_type, subject_id in subjects:
+            by_type.setdefault(subject_type, []).append(subject_id)
         found: dict[SubjectKey, Status] = {}
-        for chunk in chunks(list(subjects)):
-            rows = self.session.scalars(
-                select(StatusRow).where(tuple_(StatusRow.subject_type, StatusRow.subject_id).in_(chunk))
-            )
-            for row in rows:
-                status = status_from_row(row)
-                found[status.subject] = status
+        for subject_type, ids in by_type.items():
+            for chunk in chunks(ids):
+                rows = self.session.scalars(
+                    select(StatusRow).where(
+                        StatusRow.subject_type == subject_type,
+                        among(self.session, StatusRow.subject_id, chunk),
+                    )
+                )
+                for row in rows:
+                    status = status_from_row(row)
+                    found[status.subject] = status
         return found
 
     def save_statuses(self, statuses: Sequence[Status], existing: set[SubjectKey]) -> None:
         new = [_status_values(s) for s in statuses if s.subject not in existing]
         changed = [_status_values(s) for s in statuses if s.subject in existing]
-        for chunk in chunks(new):
-            self.session.execute(insert(StatusRow), list(chunk))
+        insert_rows(self.session, StatusRow, new)
         for chunk in chunks(changed):
             self.session.execute(update(StatusRow), list(chunk))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from hustings.messages.model import Author, Message
+from hustings.storage.bulk import among, insert_rows
 from hustings.storage.events import chunks
 from hustings.storage.tables import AuthorRow, MessageRow, MessageTargetRow, TargetHandleRow, TargetRow
 
@@ -45,7 +45,9 @@ class SqlMessageRepository:
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
         for chunk in chunks(list(ids)):
-            found.update(self.session.scalars(select(MessageRow.id).where(MessageRow.id.in_(chunk))))
+            found.update(
+                self.session.scalars(select(MessageRow.id).where(among(self.session, MessageRow.id, chunk)))
+            )
         return found
 
     def resolve_targets(self, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -68,12 +70,6 @@ class SqlMessageRepository:
                     resolved[(source, ref)] = ref
         return resolved
 
-    def _insert_ignoring_conflicts(self, table: type[AuthorRow], rows: list[dict[str, Any]]) -> None:
-        dialect = self.session.get_bind().dialect.name
-        builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        for chunk in chunks(rows):
-            self.session.execute(builder(table).on_conflict_do_nothing(), list(chunk))
-
     def add_many(self, messages: Sequence[Message]) -> None:
         if not messages:
             return
@@ -90,7 +86,7 @@ class SqlMessageRepository:
             }
             for m in messages
         }
-        self._insert_ignoring_conflicts(AuthorRow, list(authors.values()))
+        insert_rows(self.session, AuthorRow, list(authors.values()), ignore_conflicts=True)
         rows: list[dict[str, Any]] = [
             {
                 "id": m.id,
@@ -106,15 +102,13 @@ class SqlMessageRepository:
             }
             for m in messages
         ]
-        for chunk in chunks(rows):
-            self.session.execute(insert(MessageRow), list(chunk))
+        insert_rows(self.session, MessageRow, rows)
         links: list[dict[str, Any]] = [
             {"message_id": m.id, "target_ref": ref, "target_id": target_id}
             for m in messages
             for ref, target_id in m.targets
         ]
-        for chunk in chunks(links):
-            self.session.execute(insert(MessageTargetRow), list(chunk))
+        insert_rows(self.session, MessageTargetRow, links)
 
     def get(self, message_id: str) -> Message | None:
         row = self.session.get(MessageRow, message_id)
