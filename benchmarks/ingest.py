@@ -29,8 +29,7 @@ sys.path.insert(0, str(ROOT))
 from tests.pgserver import TempPostgres  # noqa: E402 - the suite's throwaway server
 
 HUSTINGS = str(Path(sys.executable).parent / "hustings")
-WORDS = ("council housing budget vote resign policy bypass hospital school tax promise shambles "
-         "disgrace support thank you constituency surgery local election debate answer").split()
+WORDS = ["council", "housing", "budget", "vote", "resign", "policy", "bypass", "hospital", "school", "tax", "promise", "shambles", "disgrace", "support", "thank", "you", "constituency", "surgery", "local", "election", "debate", "answer"]
 
 
 def free_port() -> int:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from tests.conftest import sample_message
 from typer.testing import CliRunner
 
 from hustings.cli.main import app
+from tests.conftest import sample_message
 
 runner = CliRunner()
 

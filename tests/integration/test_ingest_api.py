@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from tests.conftest import MakeUser, bearer, sample_message
 
 from hustings.auth.model import Role
 from hustings.services import Services
 from hustings.targets.model import TargetRole
+from tests.conftest import MakeUser, bearer, sample_message
 
 
 def test_ingest_stores_new_messages_and_counts_duplicates(

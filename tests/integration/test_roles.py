@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from tests.conftest import MakeUser, bearer
 
 from hustings.auth.model import ALL_ROLES, Role
 from hustings.web.app import concept_routers
 from hustings.web.deps import RoleGate
+from tests.conftest import MakeUser, bearer
 
 
 def gates_of(dependant: Any) -> list[RoleGate]:

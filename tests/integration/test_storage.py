@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect
-from tests.conftest import T0
 
 from hustings.errors import DuplicateEvent
 from hustings.events import Event
 from hustings.services import Services
 from hustings.storage.database import alembic_config
+from tests.conftest import T0
 
 
 def make_event(n: int, subject: str, kind: str, flagged: list[str]) -> Event:

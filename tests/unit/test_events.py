@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import T0
 
 from hustings.errors import DuplicateEvent
 from hustings.events import Event, EventLog, InMemoryEventStore, fold
 from hustings.events.registry import default_reducers
+from tests.conftest import T0
 
 SUBJECTS = ["m_a", "m_b", "m_c"]
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import sample_message
-
 from hustings.messages.model import message_id, validate_batch
+from tests.conftest import sample_message
 
 
 def test_a_bad_message_is_rejected_with_the_field_named_and_the_good_ones_kept() -> None:
