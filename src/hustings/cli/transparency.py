@@ -1,0 +1,109 @@
+"""Commands: `hustings transparency` (the report for a period) and `hustings dsa-export`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hustings.cli.common import cli_errors, err, load_settings, unit_of_work
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("transparency")
+    @cli_errors
+    def transparency(
+        start: Annotated[
+            str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: this quarter's first).")
+        ] = None,
+        last: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD, inclusive.")] = None,
+        period: Annotated[
+            str | None,
+            typer.Option(help="Instead of --from/--to: 2026-Q2, 2026-05, 2026 or 2026-04-01..2026-06-30."),
+        ] = None,
+        kind: Annotated[str, typer.Option("--format", help="json, csv or html.")] = "json",
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        ] = None,
+    ) -> None:
+        """The transparency report for a period (default: the current calendar quarter)."""
+        from hustings.errors import InvalidInput
+        from hustings.storage.transparency import compute_for
+        from hustings.transparency.output import to_csv_text, to_json_text
+        from hustings.transparency.period import parse_period, period_between
+
+        if kind not in ("json", "csv", "html"):
+            raise InvalidInput(f"--format: {kind!r} is not json, csv or html")
+        settings = load_settings()
+        with unit_of_work(settings) as services:
+            chosen = (
+                parse_period(period)
+                if period
+                else period_between(start, last, today=services.clock.now().date())
+            )
+            report = compute_for(services.session, chosen)
+        if kind == "json":
+            text = to_json_text(report)
+        elif kind == "csv":
+            text = to_csv_text(report)
+        else:
+            from hustings.transparency.view import render_standalone
+            from hustings.web.templating import TEMPLATES
+
+            text = render_standalone(report, TEMPLATES, TEMPLATES.parent / "static" / "transparency.css")
+        _write(text, output)
+
+    @app.command("dsa-export")
+    @cli_errors
+    def dsa_export_command(
+        start: Annotated[
+            str | None, typer.Option("--from", help="Decisions on or after this day, YYYY-MM-DD.")
+        ] = None,
+        last: Annotated[str | None, typer.Option("--to", help="Decisions up to this day, inclusive.")] = None,
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        ] = None,
+        skip_invalid: Annotated[
+            bool,
+            typer.Option("--skip-invalid", help="Export the valid statements and list the refused ones."),
+        ] = False,
+    ) -> None:
+        """Every decision as a DSA statement of reasons, one JSON object a line (JSON Lines)."""
+        from hustings.storage.transparency import decision_events
+        from hustings.transparency.dsa import dsa_export
+        from hustings.transparency.period import Period, period_between
+
+        settings = load_settings()
+        with unit_of_work(settings) as services:
+            window: Period | None = None
+            if start or last:
+                window = period_between(
+                    start or "2000-01-01",
+                    last or services.clock.now().date().isoformat(),
+                    today=services.clock.now().date(),
+                )
+            events = decision_events(
+                services.session,
+                since=window.start_at if window else None,
+                before=window.end_at if window else None,
+            )
+        export = dsa_export(events, strict=not skip_invalid)
+        _write(export.text(), output)
+        err.print(
+            f"{len(export.lines)} statement(s) exported; {export.no_statement} no_action decision(s) need none",
+            markup=False,
+        )
+        for refusal in export.refused:
+            err.print(f"refused: {refusal}", markup=False)
+        if export.refused:
+            raise typer.Exit(1)
