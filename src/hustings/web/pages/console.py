@@ -1,0 +1,294 @@
+"""The moderation console: queues, the item page with its context, and the decision form.
+
+Forms post back here and redirect (303) to the next page to show; an expected failure (someone
+else claimed the item, a rule that does not fit the action) comes back as a message on the item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from hustings.auth.model import Principal, Role
+from hustings.errors import HustingsError, InvalidInput
+from hustings.moderation import work
+from hustings.moderation.appeals import decide_appeal, file_appeal
+from hustings.moderation.decisions import DecisionRequest, decide, default_facts
+from hustings.moderation.events import Action
+from hustings.moderation.policy import load_policy
+from hustings.moderation.queues import all_queues, describe_time_left, queue, time_left
+from hustings.moderation.status import APPEALED, CLAIMED
+from hustings.services import Services
+from hustings.storage.moderation import ModerationReads, load_item_context, refused_on_race, sweep_clocks
+from hustings.web.deps import ServicesDep, allow
+from hustings.web.templating import NavItem, render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+ConsoleUser = Annotated[Principal, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.TRIAGE))]
+Moderator = Annotated[Principal, Depends(allow(Role.MODERATOR))]
+Sorter = Annotated[Principal, Depends(allow(Role.MODERATOR, Role.TRIAGE))]
+NAV = [NavItem("Console", "/console", frozenset({Role.ADMIN, Role.MODERATOR, Role.TRIAGE}), order=20)]
+
+
+def _see_other(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _item_path(message_id: str, queue_name: str, error: str | None = None) -> str:
+    path = f"/console/items/{quote(message_id)}?queue={quote(queue_name)}"
+    return path + (f"&error={quote(error)}" if error else "")
+
+
+@router.get("")
+def console_home(principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
+    if sweep_clocks(services):
+        services.session.commit()
+    counts = ModerationReads(services.session).queue_counts(
+        now=services.clock.now(), reader_id=principal.user.id
+    )
+    return render(request, "console/index.html", {"queues": all_queues(), "counts": counts})
+
+
+@router.get("/queues/{name}")
+def queue_page(name: str, principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
+    spec = queue(name)
+    if sweep_clocks(services):
+        services.session.commit()
+    now = services.clock.now()
+    page = ModerationReads(services.session).queue_page(spec, now=now, reader_id=principal.user.id, limit=50)
+    texts = {}
+    for entry in page:
+        message = services.messages.get(entry.status.subject_id)
+        texts[entry.status.subject_id] = message.text if message else ""
+    rows = [
+        {
+            "status": entry.status,
+            "priority": entry.priority,
+            "time_left": describe_time_left(time_left(entry.status, now)),
+            "overdue": entry.status.due_at is not None and entry.status.due_at <= now,
+            "text": texts[entry.status.subject_id],
+            "flagged": bool(entry.status.data.get("flagged")) or entry.status.category not in {None, "other"},
+        }
+        for entry in page
+    ]
+    return render(
+        request,
+        "console/queue.html",
+        {"spec": spec, "rows": rows, "empty": request.query_params.get("empty") == "1"},
+    )
+
+
+@router.get("/queues/{name}/next")
+def next_item(name: str, principal: ConsoleUser, services: ServicesDep) -> Response:
+    """The first item of the queue this moderator has not skipped."""
+    spec = queue(name)
+    entry = ModerationReads(services.session).next_item(
+        spec, now=services.clock.now(), reader_id=principal.user.id
+    )
+    if entry is None:
+        return _see_other(f"/console/queues/{quote(name)}?empty=1")
+    return _see_other(_item_path(entry.status.subject_id, name))
+
+
+def _rule_defaults(severity: float) -> dict[str, str]:
+    policy = load_policy()
+    return {rule.id: policy.default_action(rule, severity).value for rule in policy.rules}
+
+
+@router.get("/items/{message_id}")
+def item_page(message_id: str, principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
+    context = load_item_context(services, message_id)
+    policy = load_policy()
+    status = context.status
+    severity = float(status.data.get("severity") or 0.0)
+    undecided = [m for m in context.cluster if not m.data.get("decision")]
+    return render(
+        request,
+        "console/item.html",
+        {
+            "c": context,
+            "status": status,
+            "policy": policy,
+            "actions": [action.value for action in Action],
+            "rule_defaults": _rule_defaults(severity),
+            "facts": {rule.id: default_facts(status, rule) for rule in policy.rules},
+            "time_left_words": describe_time_left(context.time_left),
+            "queue_name": request.query_params.get("queue", "unreviewed"),
+            "error": request.query_params.get("error"),
+            "notice": request.query_params.get("notice"),
+            "mine": status.state == CLAIMED and status.assignee == principal.user.id,
+            "claimed_by_other": status.state == CLAIMED and status.assignee != principal.user.id,
+            "is_appeal": status.state == APPEALED
+            or (status.state == CLAIMED and status.data.get("return_state") == APPEALED),
+            "can_decide": Role.MODERATOR in principal.user.roles,
+            "undecided_cluster": len(undecided),
+            "reader_id": principal.user.id,
+        },
+    )
+
+
+def _act(
+    services: Services, message_id: str, queue_name: str, action: str, step: Callable[[], str | None]
+) -> Response:
+    """Run a console step and go where it says (or back to the item); show an expected failure there."""
+    try:
+        with refused_on_race(services.session):
+            result = step()
+            services.session.commit()
+    except HustingsError as error:
+        services.session.rollback()
+        return _see_other(_item_path(message_id, queue_name, str(error)))
+    if isinstance(result, str):
+        return _see_other(result)
+    return _see_other(_item_path(message_id, queue_name) + f"&notice={quote(action)}")
+
+
+@router.post("/items/{message_id}/claim")
+def claim(
+    message_id: str,
+    principal: Moderator,
+    services: ServicesDep,
+    queue_name: Annotated[str, Form(alias="queue")] = "unreviewed",
+) -> Response:
+    def step() -> None:
+        work.claim(services.log, services.clock, moderator=principal.user, message_id=message_id)
+
+    return _act(services, message_id, queue_name, "claimed", step)
+
+
+@router.post("/items/{message_id}/release")
+def release(
+    message_id: str,
+    principal: Moderator,
+    services: ServicesDep,
+    queue_name: Annotated[str, Form(alias="queue")] = "unreviewed",
+) -> Response:
+    def step() -> None:
+        work.release(services.log, services.clock, moderator=principal.user, message_id=message_id)
+
+    return _act(services, message_id, queue_name, "released", step)
+
+
+@router.post("/items/{message_id}/skip")
+def skip(
+    message_id: str,
+    principal: Moderator,
+    services: ServicesDep,
+    queue_name: Annotated[str, Form(alias="queue")] = "unreviewed",
+) -> Response:
+    def step() -> str:
+        work.skip(services.log, services.clock, moderator=principal.user, message_id=message_id)
+        return f"/console/queues/{quote(queue_name)}/next"
+
+    return _act(services, message_id, queue_name, "skipped", step)
+
+
+@router.post("/items/{message_id}/escalate")
+def escalate(
+    message_id: str,
+    principal: Sorter,
+    services: ServicesDep,
+    reason: Annotated[str, Form()],
+    queue_name: Annotated[str, Form(alias="queue")] = "unreviewed",
+) -> Response:
+    def step() -> str:
+        work.escalate(
+            services.log, services.clock, moderator=principal.user, message_id=message_id, reason=reason
+        )
+        return f"/console/queues/{quote(queue_name)}/next"
+
+    return _act(services, message_id, queue_name, "escalated", step)
+
+
+@router.post("/items/{message_id}/decide")
+def decide_item(
+    message_id: str,
+    principal: Moderator,
+    services: ServicesDep,
+    action: Annotated[str, Form()],
+    policy_rule: Annotated[str, Form()],
+    decision_facts: Annotated[str, Form()] = "",
+    apply_to_cluster: Annotated[bool, Form()] = False,
+    queue_name: Annotated[str, Form(alias="queue")] = "unreviewed",
+) -> Response:
+    def step() -> str:
+        try:
+            chosen = Action(action)
+        except ValueError:
+            raise InvalidInput(
+                f"action: {action!r} is not one of {', '.join(a.value for a in Action)}"
+            ) from None
+        members = []
+        if apply_to_cluster:
+            item = work.load_item(services.log, message_id)
+            if item.cluster_id:
+                members = ModerationReads(services.session).cluster_members(item.cluster_id)
+        outcome = decide(
+            services.log,
+            services.clock,
+            moderator=principal.user,
+            request=DecisionRequest(
+                message_id=message_id,
+                action=chosen,
+                policy_rule=policy_rule,
+                decision_facts=decision_facts,
+                apply_to_cluster=apply_to_cluster,
+            ),
+            cluster_members=members,
+        )
+        notice = f"decided: {chosen.value} under {outcome.policy_rule} on {len(outcome.decided)} message(s)"
+        if outcome.skipped:
+            notice += f"; {len(outcome.skipped)} cluster member(s) left alone"
+        return _item_path(message_id, queue_name) + f"&notice={quote(notice)}"
+
+    return _act(services, message_id, queue_name, "decided", step)
+
+
+@router.post("/items/{message_id}/appeal")
+def record_appeal(
+    message_id: str,
+    principal: ConsoleUser,
+    services: ServicesDep,
+    reason: Annotated[str, Form()],
+    queue_name: Annotated[str, Form(alias="queue")] = "appealed",
+) -> Response:
+    def step() -> None:
+        file_appeal(
+            services.log, services.clock, message_id=message_id, recorded_by=principal.user, reason=reason
+        )
+
+    return _act(services, message_id, queue_name, "appeal recorded", step)
+
+
+@router.post("/items/{message_id}/appeal-decision")
+def appeal_decision(
+    message_id: str,
+    principal: Moderator,
+    services: ServicesDep,
+    outcome: Annotated[str, Form()],
+    reasons: Annotated[str, Form()],
+    new_action: Annotated[str, Form()] = "",
+    queue_name: Annotated[str, Form(alias="queue")] = "appealed",
+) -> Response:
+    def step() -> None:
+        if outcome not in {"upheld", "reversed"}:
+            raise InvalidInput("outcome: must be upheld or reversed")
+        try:
+            chosen = Action(new_action) if new_action else None
+        except ValueError:
+            raise InvalidInput(f"new_action: {new_action!r} is not an action") from None
+        decide_appeal(
+            services.log,
+            services.clock,
+            moderator=principal.user,
+            message_id=message_id,
+            outcome="upheld" if outcome == "upheld" else "reversed",
+            reasons=reasons,
+            new_action=chosen,
+        )
+
+    return _act(services, message_id, queue_name, "appeal decided", step)
