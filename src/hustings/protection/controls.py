@@ -126,7 +126,7 @@ CSV_HEADER = ("platform", "handle", "note")
 
 
 def parse_accounts_csv(text: str) -> tuple[list[AccountRef], list[CsvProblem]]:
-    """Read a block or mute list: ``platform,handle[,note]`` per line, header optional.
+    """Read a block or mute list: ``platform,handle[,note[,added_at]]`` per line, header optional.
 
     Bad rows are named by line number and skipped; the good rows are returned all the same.
     """
@@ -143,11 +143,12 @@ def parse_accounts_csv(text: str) -> tuple[list[AccountRef], list[CsvProblem]]:
         if len(cells) < 2:
             problems.append(CsvProblem(line, "expected platform,handle[,note]"))
             continue
-        if len(cells) > 3:
-            problems.append(CsvProblem(line, f"expected at most 3 columns, got {len(cells)}"))
+        if len(cells) > 4:
+            problems.append(CsvProblem(line, f"expected at most 4 columns, got {len(cells)}"))
             continue
         try:
-            accounts.append(account_ref(cells[0], cells[1], cells[2] if len(cells) == 3 else ""))
+            # A fourth column is the `added_at` of an export, read back; it is not kept.
+            accounts.append(account_ref(cells[0], cells[1], cells[2] if len(cells) >= 3 else ""))
         except InvalidInput as error:
             problems.append(CsvProblem(line, str(error)))
     return accounts, problems
@@ -216,11 +217,46 @@ class HiddenWordMatch:
     """Offsets in the original text, so `text[start:end]` is what the sender typed."""
 
 
+# Single characters split by one separator ("a i d i o t", "k.i.l.l"). The normaliser joins such
+# runs but can glue a one-letter word onto them ("what a i d i o t" -> "what aidiot"), so a hidden
+# word is also looked for anywhere inside each run, squashed.
+_SPACED_RUN = re.compile(r"(?<![^\W_])(?:[^\s.\-_*/|][ .\-_*/|]){2,}[^\s.\-_*/|](?![^\W_])")
+_SEPARATORS = re.compile(r"[ .\-_*/|]")
+
+
+# The detector's normaliser leaves digits alone where the word looks like a UK postcode ("tr4i7or"
+# reads as TR4I 7OR), rightly for detection; for a hidden word the person chose, also try the text
+# with every digit inside a word read as a letter. One character for one, so offsets still hold.
+_PLAIN_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
+_TOKEN = re.compile(r"\S+")
+
+
+def _read_digits_as_letters(text: str) -> str:
+    return _TOKEN.sub(
+        lambda m: m.group().translate(_PLAIN_LEET) if sum(c.isalpha() for c in m.group()) >= 2 else m.group(),
+        text,
+    )
+
+
 def find_hidden_words(text: str, words: Sequence[str]) -> list[HiddenWordMatch]:
     """Every hidden word found in `text`, through obfuscation; at most one match per word."""
     if not words or not text:
         return []
+    found: list[HiddenWordMatch] = []
+    remaining = list(words)
+    plain = _read_digits_as_letters(text)
+    for candidate in (text, plain) if plain != text else (text,):
+        matched = _find(candidate, remaining)
+        found.extend(matched)
+        remaining = [w for w in remaining if w not in {m.word for m in matched}]
+    return found
+
+
+def _find(text: str, words: Sequence[str]) -> list[HiddenWordMatch]:
     folded = fold(text)
+    runs = [
+        (m.start(), m.end(), fold(_SEPARATORS.sub("", m.group())).text) for m in _SPACED_RUN.finditer(text)
+    ]
     found: list[HiddenWordMatch] = []
     for word in words:
         needle = fold(word).text.strip()
@@ -229,6 +265,12 @@ def find_hidden_words(text: str, words: Sequence[str]) -> list[HiddenWordMatch]:
         match = re.search(r"(?<![a-z0-9])" + re.escape(needle), folded.text)
         if match is not None:
             found.append(HiddenWordMatch(word, folded.starts[match.start()], folded.ends[match.end() - 1]))
+            continue
+        squashed = needle.replace(" ", "")
+        for start, end, run in runs:
+            if squashed in run:
+                found.append(HiddenWordMatch(word, start, end))
+                break
     return found
 
 
