@@ -13,7 +13,6 @@ from hustings.detect.assessment import LABELS, Assessment, Evidence, Label
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.targets.model import Target, TargetRole
-from tests.conftest import T0
 
 HOSTILE_WORDS = ("scum", "vermin", "watch your back", "traitor")
 
@@ -126,4 +125,24 @@ def pile_on(start: datetime, count: int, *, prefix: str = "p", handle: str = "pr
     ]
 
 
-__all__ = ["T0", "WordDetector", "make_target", "message", "pile_on"]
+@pytest.fixture
+def protected_client(engine: Any, session: Any, settings: Settings, clock: FixedClock) -> Any:
+    """A TestClient whose app assesses ingested messages with `WordDetector`."""
+    from fastapi.testclient import TestClient
+
+    from hustings.web.app import create_app
+    from hustings.web.deps import get_session
+
+    application = create_app(
+        settings.model_copy(update={"assess_on_ingest": True}),
+        engine=engine,
+        clock=clock,
+        detector_provider=WordDetector,
+    )
+
+    def rolled_back_session() -> Any:
+        yield session
+
+    application.dependency_overrides[get_session] = rolled_back_session
+    with TestClient(application) as client:
+        yield client

@@ -126,6 +126,7 @@ class OpenIncident:
     authors: set[str]
     severity: float
     max_message_severity: float
+    last_hostile_at: datetime | None = None
     quiet_since: datetime | None = None
 
 
@@ -171,6 +172,7 @@ class TargetState:
                 "authors": sorted(self.incident.authors),
                 "severity": self.incident.severity,
                 "max_message_severity": self.incident.max_message_severity,
+                "last_hostile_at": iso(self.incident.last_hostile_at),
                 "quiet_since": iso(self.incident.quiet_since),
             },
         }
@@ -206,6 +208,7 @@ class TargetState:
                 authors=set(raw["authors"]),
                 severity=float(raw["severity"]),
                 max_message_severity=float(raw["max_message_severity"]),
+                last_hostile_at=parse_iso(raw.get("last_hostile_at")),
                 quiet_since=parse_iso(raw.get("quiet_since")),
             )
         return cls(
@@ -312,6 +315,7 @@ class PileOnDetector:
                 incident.message_count += 1
                 incident.authors.add(signal.author_key)
                 incident.max_message_severity = max(incident.max_message_severity, signal.severity)
+                incident.last_hostile_at = at
                 incident.severity = max(incident.severity, self._severity(incident, features))
                 changes.append(
                     IncidentChange(
@@ -416,6 +420,7 @@ class PileOnDetector:
             authors={e.author_key for e in hostile},
             severity=0.0,
             max_message_severity=f["max_severity"],
+            last_hostile_at=at,
         )
         incident.severity = self._severity(incident, f)
         state.incident = incident
@@ -444,7 +449,10 @@ class PileOnDetector:
             incident.quiet_since = None
             return None
         if incident.quiet_since is None:
-            incident.quiet_since = at
+            # With no hostile message left in the window, it has been quiet since the last one
+            # left it, which may be well before this tick.
+            left = incident.last_hostile_at + self.config.window if incident.last_hostile_at else at
+            incident.quiet_since = min(at, left) if f["hostile"] == 0 else at
         if at - incident.quiet_since < self.config.quiet_for:
             return None
         state.incident = None
