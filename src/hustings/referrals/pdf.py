@@ -46,7 +46,7 @@ def _when(moment: datetime | None) -> str:
 
 @functools.cache
 def _covered(font: Path) -> frozenset[int]:
-    from fontTools.ttLib import TTFont  # a dependency of fpdf2
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fpdf2 depends on it; it has no stubs
 
     with TTFont(str(font), lazy=True) as loaded:
         return frozenset(loaded.getBestCmap())

@@ -14,8 +14,15 @@ from typing import Protocol
 from hustings.clock import iso
 from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status
-from hustings.referrals.content import EvidenceSource, PackContent
-from hustings.referrals.hints import assess_urgency
+from hustings.referrals.content import EvidenceSource, PackContent, PackMessage
+from hustings.referrals.hints import (
+    ChecklistItem,
+    OffenceHint,
+    Urgency,
+    assess_urgency,
+    cps_checklist,
+    offence_hints,
+)
 from hustings.referrals.model import (
     REFERRAL_CREATED,
     REFERRAL_EXPORTED,
@@ -25,6 +32,7 @@ from hustings.referrals.model import (
     REFERRAL_STATUS_UPDATED,
     REFERRAL_VIEWED,
     SUBJECT,
+    CustodyEntry,
     Outcome,
     PoliceStatus,
     ReferralState,
@@ -34,6 +42,7 @@ from hustings.referrals.model import (
 )
 from hustings.referrals.pack import BuiltPack, build_pack, new_pack_id
 from hustings.referrals.vault import PackVault
+from hustings.targets.model import Target
 
 MAX_MESSAGES = 200
 
@@ -44,6 +53,19 @@ class ReferralReader(Protocol):
     def status(self, subject_type: str, subject_id: str) -> Status | None: ...
 
     def events_for(self, subject_type: str, subject_id: str) -> list[Event]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralEvidence:
+    """What a referral's page shows: the messages as a pack would hold them, hints and custody."""
+
+    status: Status
+    messages: list[PackMessage]
+    targets: list[Target]
+    hints: list[OffenceHint]
+    checklist: list[ChecklistItem]
+    urgency: Urgency
+    custody: list[CustodyEntry]
 
 
 class FirstReports(Protocol):
@@ -67,6 +89,21 @@ class Referrals:
         if status is None:
             raise NotFound(f"referral_id: no referral {referral_id!r}")
         return status
+
+    def evidence(self, referral_id: str) -> ReferralEvidence:
+        """The referral's messages in context, with hints, urgency and chain of custody, as of now."""
+        status = self.get(referral_id)
+        messages = self.source.pack_messages(list(status.data.get("message_ids", [])))
+        targets = self.source.targets_of(messages)
+        return ReferralEvidence(
+            status=status,
+            messages=messages,
+            targets=targets,
+            hints=offence_hints(messages, target_roles=[t.role.value for t in targets]),
+            checklist=cps_checklist(messages),
+            urgency=assess_urgency(messages),
+            custody=chain_of_custody(self.reader.events_for(SUBJECT, referral_id)),
+        )
 
     def create(
         self,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hustings.detect.assessment import Assessment
 from hustings.errors import NotFound
-from hustings.events import Event, Status
+from hustings.events import Event, EventLog, Status
 from hustings.messages.model import Message
 from hustings.moderation.events import REPORT_FILED
 from hustings.moderation.status import MESSAGE_ASSESSED
@@ -22,6 +22,9 @@ from hustings.moderation.status import SUBJECT as MESSAGE
 from hustings.referrals.content import PackMessage, ReportSummary
 from hustings.referrals.model import REFERRAL_PACK_BUILT
 from hustings.referrals.model import SUBJECT as REFERRAL
+from hustings.referrals.vault import PackVault
+from hustings.referrals.workflow import Referrals
+from hustings.settings import Settings
 from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
 from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.tables import EventRow, MessageRow, MessageTargetRow, StatusRow
@@ -156,3 +159,15 @@ def pack_built_events(session: Session, pack_id: str) -> list[Event]:
         select(EventRow).where(EventRow.kind == REFERRAL_PACK_BUILT, EventRow.subject_type == REFERRAL)
     )
     return [event for event in map(event_from_row, rows) if event.payload.get("pack_id") == pack_id]
+
+
+def referral_workflow(session: Session, log: EventLog, settings: Settings) -> Referrals:
+    """The referral workflow over this session, with packs under ``data_dir/packs``."""
+    source = SqlEvidenceSource(session)
+    return Referrals(
+        log=log,
+        reader=source.events,
+        source=source,
+        reports=source,
+        vault=PackVault(settings.data_dir / "packs", settings.secret_key.get_secret_value()),
+    )

@@ -1,0 +1,55 @@
+"""Commands: `hustings verify-pack PACK.zip` checks an evidence pack has not been altered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hustings.cli.common import cli_errors, err, fail, load_settings, out, unit_of_work
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("verify-pack")
+    @cli_errors
+    def verify_pack_command(
+        pack: Annotated[Path, typer.Argument(help="The evidence pack ZIP.")],
+        against_log: Annotated[
+            bool,
+            typer.Option(
+                "--against-log",
+                help="Also check the pack's digest is the one this installation's event log recorded.",
+            ),
+        ] = False,
+    ) -> None:
+        """Recompute the SHA-256 of every item and of the pack; exit 1 naming any item altered."""
+        from hustings.referrals.pack import verify_pack
+
+        if not pack.is_file():
+            raise fail(f"{pack}: no such file")
+        data = pack.read_bytes()
+        recorded: list[str] = []
+        if against_log:
+            from hustings.storage.referrals import pack_built_events
+
+            first = verify_pack(data)
+            with unit_of_work(load_settings()) as services:
+                recorded = [
+                    str(event.payload.get("pack_sha256"))
+                    for event in pack_built_events(services.session, first.pack_id)
+                ]
+            if not recorded:
+                raise fail(f"{pack}: the event log has no pack {first.pack_id!r}", code=1)
+        result = verify_pack(data, recorded_sha256=recorded)
+        if result.problems:
+            for problem in result.problems:
+                err.print(f"altered: {problem}", markup=False)
+            err.print(f"{pack}: FAILED, {len(result.problems)} problem(s)", markup=False)
+            raise typer.Exit(1)
+        where = " and matches the event log" if against_log else ""
+        out.print(
+            f"{pack}: OK, pack {result.pack_id} of referral {result.referral_id}, {len(result.items)} items, "
+            f"sha256 {result.pack_sha256}{where}",
+            markup=False,
+        )
