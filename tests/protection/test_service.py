@@ -167,9 +167,7 @@ def test_protection_statuses_rebuild_from_the_log(protected: Services, clock: Fi
     protection.change_settings(target.id, actor=ALICE, auto_shield=True)
     protection.add_hidden_word(target.id, "vermin", actor=ALICE)
     protected.ingest(pile_on(T0, 30), actor=ALICE)
-    protection.add_to_bundle(
-        target.id, [protected.messages.get(m.id).id for m in []] or [_id("p3")], actor=ALICE
-    )
+    protection.add_to_bundle(target.id, [_id("p3")], actor=ALICE)
     clock.advance(hours=3)
     protection.sweep()
     events = list(protected.events.iter_events())
