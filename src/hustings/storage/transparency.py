@@ -42,8 +42,8 @@ def decision_events(
 
 
 def target_roles(session: Session) -> dict[str, str]:
-    rows = session.execute(select(TargetRow.id, TargetRow.role)).tuples()
-    return dict(rows.all())
+    rows = session.execute(select(TargetRow.id, TargetRow.role)).all()
+    return {str(target_id): str(role) for target_id, role in rows}
 
 
 def compute_for(session: Session, period: Period) -> TransparencyReport:
