@@ -182,6 +182,7 @@ def reduce_delivery(status: Status | None, event: Event) -> Status:
     data.update(
         message_id=payload["message_id"],
         at=payload.get("at"),
+        decided_at=payload.get("decided_at"),
         author_key=payload.get("author_key"),
         why=list(payload.get("why", [])),
         hostile=list(payload.get("hostile", [])),

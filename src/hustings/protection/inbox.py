@@ -87,13 +87,20 @@ def decide(
 
 
 def verdict_payload(
-    verdict: Verdict, *, target_id: str, message: Message, severity: float, incident_id: str | None
+    verdict: Verdict,
+    *,
+    target_id: str,
+    message: Message,
+    severity: float,
+    incident_id: str | None,
+    decided_at: datetime,
 ) -> dict[str, Any]:
     """The payload of the `delivery.*` event that records a verdict."""
     return {
         "target_id": target_id,
         "message_id": message.id,
         "at": message.created_at.isoformat(),
+        "decided_at": decided_at.isoformat(),
         "author_key": message.author.key,
         "why": [reason.to_json() for reason in verdict.why],
         "hostile": [label.value for label in verdict.hostile],

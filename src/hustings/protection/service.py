@@ -196,6 +196,7 @@ class Protection:
                         message=message,
                         severity=severity,
                         incident_id=incident.id if incident is not None and in_incident else None,
+                        decided_at=now,
                     ),
                 )
             )

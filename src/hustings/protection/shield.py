@@ -81,7 +81,7 @@ def recap(deliveries: Iterable[Status], since: datetime | None, until: datetime)
     """What the shield held between `since` and `until`, and why: counts, reasons, top senders.
 
     `deliveries` are `delivery` statuses of one target; those the shield held (still held, or
-    released since) with a message time in the period count.
+    released since) during the period count.
     """
     start = as_utc(since) if since else None
     end = as_utc(until)
@@ -95,7 +95,8 @@ def recap(deliveries: Iterable[Status], since: datetime | None, until: datetime)
         data = status.data
         if not data.get("shielded"):
             continue
-        at = parse_iso(data.get("at"))
+        # When the shield held it (not when it was sent: a late message is held by today's shield).
+        at = parse_iso(data.get("decided_at") or data.get("at"))
         if at is None or (start is not None and at < start) or at > end:
             continue
         held += 1

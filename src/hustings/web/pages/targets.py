@@ -1,0 +1,277 @@
+"""Protected people pages: the list (with open incidents, so moderators see pile-ons as they
+happen), registering a person, and one person's page: incidents with their timelines, delegates,
+and the controls (settings, hidden words, block and mute lists with CSV import and export).
+
+A target or delegate sees only their own; any other id answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from hustings.auth.model import Principal, Role
+from hustings.errors import HustingsError, InvalidInput
+from hustings.events import user_actor
+from hustings.protection.controls import Sensitivity, account_ref, parse_accounts_csv
+from hustings.storage.protection import SqlProtectionStore, protection_for
+from hustings.targets.model import TargetRole, target_scope
+from hustings.web.api.targets import visible_target
+from hustings.web.deps import ServicesDep, allow
+from hustings.web.templating import NavItem, render
+
+router = APIRouter(prefix="/targets", include_in_schema=False)
+Viewer = Annotated[
+    Principal, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.TRIAGE, Role.TARGET, Role.DELEGATE))
+]
+Guardian = Annotated[Principal, Depends(allow(Role.ADMIN, Role.TARGET, Role.DELEGATE))]
+Registrar = Annotated[Principal, Depends(allow(Role.ADMIN))]
+NAV = [
+    NavItem(
+        "Protected people",
+        "/targets",
+        frozenset({Role.ADMIN, Role.MODERATOR, Role.TRIAGE, Role.TARGET, Role.DELEGATE}),
+        order=30,
+    )
+]
+GUARDIANS = frozenset({Role.ADMIN, Role.TARGET, Role.DELEGATE})
+
+
+def _back(target_id: str, *, notice: str = "", error: str = "") -> RedirectResponse:
+    query = {key: value for key, value in (("notice", notice), ("error", error)) if value}
+    suffix = f"?{urlencode(query)}" if query else ""
+    return RedirectResponse(f"/targets/{quote(target_id)}{suffix}", status_code=303)
+
+
+@router.get("")
+def targets_page(principal: Viewer, request: Request, services: ServicesDep, error: str = "") -> Response:
+    scope = target_scope(principal.user)
+    targets = [t for t in services.targets.all() if scope is None or t.id in scope]
+    store = SqlProtectionStore(services.session)
+    protection = protection_for(services)
+    now = services.clock.now()
+    open_incidents = store.incidents(None if scope is None else sorted(scope), state="open")
+    names = {t.id: t.name for t in targets}
+    rows = [
+        {
+            "target": t,
+            "shield": protection.shield(t.id).to_json(now),
+            "open": sum(1 for i in open_incidents if i.target_id == t.id),
+        }
+        for t in targets
+    ]
+    return render(
+        request,
+        "protection/targets.html",
+        {
+            "rows": rows,
+            "incidents": open_incidents,
+            "names": names,
+            "roles": [r.value for r in TargetRole],
+            "can_register": Role.ADMIN in principal.user.roles,
+            "error": error,
+        },
+    )
+
+
+@router.post("")
+def register_target(
+    principal: Registrar,
+    services: ServicesDep,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    role: Annotated[TargetRole, Form()],
+    party: Annotated[str, Form(max_length=120)] = "",
+    constituency: Annotated[str, Form(max_length=200)] = "",
+    handles: Annotated[str, Form(max_length=5000)] = "",
+    auto_shield: Annotated[bool, Form()] = False,
+) -> Response:
+    """Register from the form; handles are one `platform handle` pair per line."""
+    try:
+        pairs = []
+        for number, line in enumerate(handles.splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = line.replace(",", " ").split()
+            if len(parts) != 2:
+                raise InvalidInput(f"handles: line {number}: expected 'platform handle'")
+            ref = account_ref(parts[0], parts[1])
+            pairs.append((ref.platform, ref.handle))
+        target = services.targets.create(
+            name=name.strip(),
+            role=role,
+            party=party.strip() or None,
+            constituency=constituency.strip() or None,
+            handles=pairs,
+            now=services.clock.now(),
+        )
+        if auto_shield:
+            protection_for(services).change_settings(
+                target.id, actor=user_actor(principal.user.id), auto_shield=True
+            )
+    except HustingsError as failure:
+        services.session.rollback()
+        return RedirectResponse(f"/targets?{urlencode({'error': str(failure)})}", status_code=303)
+    services.session.commit()
+    return _back(target.id, notice=f"{target.name} registered.")
+
+
+@router.get("/{target_id}")
+def target_page(
+    target_id: str,
+    principal: Viewer,
+    request: Request,
+    services: ServicesDep,
+    notice: str = "",
+    error: str = "",
+) -> Response:
+    target = visible_target(services, principal, target_id)
+    protection = protection_for(services)
+    store = SqlProtectionStore(services.session)
+    guardian = bool(principal.user.roles & GUARDIANS)
+    return render(
+        request,
+        "protection/target.html",
+        {
+            "target": target,
+            "incidents": store.incidents([target_id], limit=50),
+            "shield": protection.shield(target_id).to_json(services.clock.now()),
+            "controls": protection.controls(target_id) if guardian else None,
+            "guardian": guardian,
+            "sensitivities": [s.value for s in Sensitivity],
+            "people": services.targets.users_of(target_id),
+            "can_add_delegate": Role.ADMIN in principal.user.roles,
+            "notice": notice,
+            "error": error,
+        },
+    )
+
+
+@router.post("/{target_id}/settings")
+def change_settings(
+    target_id: str,
+    principal: Guardian,
+    services: ServicesDep,
+    sensitivity: Annotated[Sensitivity, Form()],
+    only_known: Annotated[bool, Form()] = False,
+    auto_shield: Annotated[bool, Form()] = False,
+) -> Response:
+    visible_target(services, principal, target_id)
+    protection_for(services).change_settings(
+        target_id,
+        actor=user_actor(principal.user.id),
+        sensitivity=sensitivity,
+        only_known=only_known,
+        auto_shield=auto_shield,
+    )
+    services.session.commit()
+    return _back(target_id, notice="Settings saved.")
+
+
+@router.post("/{target_id}/hidden-words")
+def hidden_words(
+    target_id: str,
+    principal: Guardian,
+    services: ServicesDep,
+    word: Annotated[str, Form(max_length=200)],
+    remove: Annotated[bool, Form()] = False,
+) -> Response:
+    visible_target(services, principal, target_id)
+    protection = protection_for(services)
+    actor = user_actor(principal.user.id)
+    try:
+        if remove:
+            protection.remove_hidden_word(target_id, word, actor=actor)
+        else:
+            protection.add_hidden_word(target_id, word, actor=actor)
+    except HustingsError as failure:
+        services.session.rollback()
+        return _back(target_id, error=str(failure))
+    services.session.commit()
+    return _back(target_id, notice=f"Hidden word {'removed' if remove else 'added'}.")
+
+
+@router.post("/{target_id}/lists/{list_name}")
+async def import_list(
+    target_id: str,
+    list_name: str,
+    principal: Guardian,
+    services: ServicesDep,
+    file: UploadFile | None = None,
+    accounts: Annotated[str, Form(max_length=200_000)] = "",
+) -> Response:
+    """Add accounts to the block or mute list from an uploaded CSV or the text box (same format)."""
+    from starlette.concurrency import run_in_threadpool
+
+    raw = await file.read(2_000_001) if file is not None and file.filename else b""
+
+    def work() -> Response:
+        visible_target(services, principal, target_id)
+        try:
+            if len(raw) > 2_000_000:
+                raise InvalidInput("file: at most 2,000,000 bytes")
+            text = raw.decode("utf-8-sig") if raw else accounts
+            refs, problems = parse_accounts_csv(text)
+            protection_for(services).add_accounts(
+                target_id, list_name, refs, actor=user_actor(principal.user.id)
+            )
+        except (HustingsError, UnicodeDecodeError) as failure:
+            services.session.rollback()
+            message = "file: not UTF-8 text" if isinstance(failure, UnicodeDecodeError) else str(failure)
+            return _back(target_id, error=message)
+        services.session.commit()
+        skipped = "; ".join(f"line {p.line}: {p.error}" for p in problems[:10])
+        notice = f"{len(refs)} accounts added to the {list_name} list."
+        return _back(
+            target_id, notice=notice, error=f"Left out {len(problems)} rows: {skipped}" if problems else ""
+        )
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/{target_id}/lists/{list_name}/remove")
+def remove_from_list(
+    target_id: str,
+    list_name: str,
+    principal: Guardian,
+    services: ServicesDep,
+    platform: Annotated[str, Form()],
+    handle: Annotated[str, Form()],
+) -> Response:
+    visible_target(services, principal, target_id)
+    try:
+        protection_for(services).remove_accounts(
+            target_id, list_name, [account_ref(platform, handle)], actor=user_actor(principal.user.id)
+        )
+    except HustingsError as failure:
+        services.session.rollback()
+        return _back(target_id, error=str(failure))
+    services.session.commit()
+    return _back(target_id, notice=f"@{handle} removed from the {list_name} list.")
+
+
+@router.post("/{target_id}/delegates")
+def add_delegate(
+    target_id: str,
+    principal: Registrar,
+    request: Request,
+    services: ServicesDep,
+    name: Annotated[str, Form(min_length=1, max_length=120)],
+    password: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    visible_target(services, principal, target_id)
+    try:
+        user = services.users.create(
+            name,
+            {Role.DELEGATE},
+            now=services.clock.now(),
+            password=password or None,
+            target_ids=(target_id,),
+        )
+    except HustingsError as failure:
+        services.session.rollback()
+        return _back(target_id, error=str(failure))
+    services.session.commit()
+    return _back(target_id, notice=f"Delegate {user.name} added; they can log in with the password you set.")
