@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from hustings.auth.model import Role
 from hustings.clock import FixedClock
+from hustings.events import Event
 from hustings.referrals.pack import verify_pack
 from hustings.services import Services
 from hustings.storage.referrals import pack_built_events
@@ -168,3 +169,47 @@ def test_the_referral_page_shows_the_evidence_hints_and_custody(
     assert "Online Safety Act 2023 s.181" in html
     listing = client.get("/referrals", headers=bearer(token)).text
     assert rid in listing and "urgent" in listing
+
+
+def test_a_referral_from_an_incident_or_an_evidence_bundle_takes_their_messages(
+    client: TestClient, make_user: MakeUser, seeded: Seeded, services: Services, clock: FixedClock
+) -> None:
+    # Events written as protection writes them (hustings.protection.events).
+    services.log.append(
+        Event(
+            kind="incident.opened",
+            subject_type="incident",
+            subject_id="inc_1",
+            actor="system",
+            occurred_at=clock.now(),
+            idempotency_key="test-incident-1",
+            payload={
+                "target_id": "t_priya_ref",
+                "message_ids": [seeded.threat, seeded.abuse],
+                "severity": 0.8,
+            },
+        )
+    )
+    services.log.append(
+        Event(
+            kind="bundle.added",
+            subject_type="bundle",
+            subject_id="t_priya_ref",
+            actor="user:u_delegate",
+            occurred_at=clock.now(),
+            idempotency_key="test-bundle-1",
+            payload={"message_ids": [seeded.criticism]},
+        )
+    )
+    services.session.commit()
+    _, token = make_user(Role.POLICE_LIAISON)
+    both = client.post(
+        "/v1/referrals",
+        json={"incident_id": "inc_1", "bundle_target_id": "t_priya_ref"},
+        headers=bearer(token),
+    )
+    assert both.status_code == 201, both.text
+    assert both.json()["message_ids"] == [seeded.threat, seeded.abuse, seeded.criticism]
+    assert both.json()["incident_id"] == "inc_1"
+    unknown = client.post("/v1/referrals", json={"incident_id": "inc_nope"}, headers=bearer(token))
+    assert unknown.status_code == 404 and "incident_id" in unknown.json()["detail"]

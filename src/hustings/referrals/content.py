@@ -83,3 +83,7 @@ class EvidenceSource(Protocol):
     def incident_message_ids(self, incident_id: str) -> list[str]:
         """The message ids an incident groups; raises `NotFound` if there is no such incident."""
         ...
+
+    def bundle_message_ids(self, target_id: str) -> list[str]:
+        """The message ids in a target's evidence bundle; raises `NotFound` if it has none."""
+        ...

@@ -112,16 +112,22 @@ class Referrals:
         at: datetime,
         message_ids: Sequence[str] = (),
         incident_id: str | None = None,
+        bundle_target_id: str | None = None,
         force: str = "",
         unit: str = "",
         note: str = "",
     ) -> Status:
-        """Open a referral for messages, an incident, or both; work out whether it is urgent."""
+        """Open a referral for messages, an incident's messages, a target's evidence bundle, or
+        any mix of them; work out whether it is urgent."""
         ids = list(dict.fromkeys(m.strip() for m in message_ids if m.strip()))
         if incident_id:
             ids.extend(m for m in self.source.incident_message_ids(incident_id) if m not in ids)
+        if bundle_target_id:
+            ids.extend(m for m in self.source.bundle_message_ids(bundle_target_id) if m not in ids)
         if not ids:
-            raise InvalidInput("message_ids: name at least one message, or an incident_id with messages")
+            raise InvalidInput(
+                "message_ids: name at least one message, an incident_id or a bundle_target_id with messages"
+            )
         if len(ids) > MAX_MESSAGES:
             raise InvalidInput(f"message_ids: at most {MAX_MESSAGES} messages in one referral")
         messages = self.source.pack_messages(ids)

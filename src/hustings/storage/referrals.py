@@ -34,7 +34,8 @@ from hustings.targets.model import Target
 THREAD_DEPTH = 25
 THREAD_REPLIES = 50
 HISTORY_LIMIT = 100
-INCIDENT = "incident"
+INCIDENT = "incident"  # protection's subject types (hustings.protection.events)
+BUNDLE = "bundle"
 
 
 class SqlEvidenceSource:
@@ -128,6 +129,13 @@ class SqlEvidenceSource:
             raise NotFound(f"incident_id: no incident {incident_id!r}")
         ids = status.data.get("message_ids") or []
         return [str(i) for i in ids]
+
+    def bundle_message_ids(self, target_id: str) -> list[str]:
+        status = self.events.status(BUNDLE, target_id)
+        items = [] if status is None else status.data.get("items") or []
+        if not items:
+            raise NotFound(f"bundle_target_id: target {target_id!r} has no evidence bundle")
+        return [str(item["message_id"]) for item in items]
 
     def first_report_at(self, message_ids: Sequence[str]) -> datetime | None:
         if not message_ids:

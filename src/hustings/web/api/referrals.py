@@ -28,6 +28,9 @@ Liaison = Annotated[Principal, Depends(allow(Role.POLICE_LIAISON, Role.MODERATOR
 class ReferralCreate(BaseModel):
     message_ids: list[str] = Field(default_factory=list, max_length=200)
     incident_id: str | None = Field(default=None, max_length=120)
+    bundle_target_id: str | None = Field(
+        default=None, max_length=120, description="Add the messages in this target's evidence bundle."
+    )
     force: str = Field(default="", max_length=200, description="The police force, e.g. the local force.")
     unit: str = Field(default="", max_length=200, description=f"A unit, e.g. {KNOWN_UNITS[0]}.")
     note: str = Field(default="", max_length=4000)
@@ -140,6 +143,7 @@ def create_referral(body: ReferralCreate, principal: Liaison, services: Services
         at=services.clock.now(),
         message_ids=body.message_ids,
         incident_id=body.incident_id,
+        bundle_target_id=body.bundle_target_id,
         force=body.force,
         unit=body.unit,
         note=body.note,

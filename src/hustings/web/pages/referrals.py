@@ -32,7 +32,12 @@ def _back(referral_id: str) -> Response:
 
 @router.get("")
 def referrals_page(
-    _: Liaison, request: Request, services: ServicesDep, message_ids: str = "", incident_id: str = ""
+    _: Liaison,
+    request: Request,
+    services: ServicesDep,
+    message_ids: str = "",
+    incident_id: str = "",
+    bundle_target_id: str = "",
 ) -> Response:
     """Every referral, urgent first; `?message_ids=` fills the form to open one."""
     return render(
@@ -42,6 +47,7 @@ def referrals_page(
             "referrals": list_referrals(services.session),
             "prefill_ids": " ".join(_split(message_ids)),
             "prefill_incident": incident_id,
+            "prefill_bundle": bundle_target_id,
             "units": KNOWN_UNITS,
         },
     )
@@ -53,6 +59,7 @@ def create_referral(
     services: ServicesDep,
     message_ids: Annotated[str, Form()] = "",
     incident_id: Annotated[str, Form()] = "",
+    bundle_target_id: Annotated[str, Form()] = "",
     force: Annotated[str, Form()] = "",
     unit: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
@@ -62,6 +69,7 @@ def create_referral(
         at=services.clock.now(),
         message_ids=_split(message_ids),
         incident_id=incident_id.strip() or None,
+        bundle_target_id=bundle_target_id.strip() or None,
         force=force,
         unit=unit,
         note=note,
