@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Select, case, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -152,11 +152,14 @@ class ModerationReads:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def queue_query(
-        self, spec: QueueSpec, *, now: datetime, reader_id: str | None
-    ) -> Select[StatusRow, float]:
+    def queue_query(self, spec: QueueSpec, *, now: datetime, reader_id: str | None) -> Select[str, float]:
+        """The queue's order as (subject id, effective priority).
+
+        It reads only columns of `ix_status_queue_cover`, so PostgreSQL can rank a large queue
+        from the index alone; `queue_page` then loads the full rows of one page.
+        """
         score = (StatusRow.priority + _exposure_sql() + _urgency_sql(now)).label("score")
-        query = select(StatusRow, score).where(
+        query = select(StatusRow.subject_id, score).where(
             StatusRow.subject_type == SUBJECT, StatusRow.state.in_(spec.states)
         )
         if spec.category is not None:
@@ -172,10 +175,15 @@ class ModerationReads:
     def queue_page(
         self, spec: QueueSpec, *, now: datetime, reader_id: str | None, limit: int = 50, offset: int = 0
     ) -> list[QueueEntry]:
-        rows = self.session.execute(
+        ranked = self.session.execute(
             self.queue_query(spec, now=now, reader_id=reader_id).limit(limit).offset(offset)
-        )
-        return [QueueEntry(status_from_row(row), round(float(score), 6)) for row, score in rows]
+        ).all()
+        rows = self.statuses([subject_id for subject_id, _ in ranked])
+        return [
+            QueueEntry(rows[subject_id], round(float(score), 6))
+            for subject_id, score in ranked
+            if subject_id in rows
+        ]
 
     def next_item(self, spec: QueueSpec, *, now: datetime, reader_id: str) -> QueueEntry | None:
         """The first item of a queue this reader has not skipped."""
@@ -229,18 +237,20 @@ class ModerationReads:
                 counts[spec.name] = sum(int(by_state.get(state, 0)) for state in spec.states)
         return counts
 
-    def overdue_unflagged(self, now: datetime, limit: int = 1000) -> list[Status]:
-        """Open items past their due time (the sweep drops those already marked breached)."""
-        rows = self.session.scalars(
-            select(StatusRow)
-            .where(
-                StatusRow.subject_type == SUBJECT,
-                StatusRow.state.in_(CLOCKED_STATES),
-                StatusRow.due_at <= now,
-            )
-            .order_by(StatusRow.due_at)
-            .limit(limit)
+    def overdue_unflagged(
+        self, now: datetime, limit: int = 1000, since: datetime | None = None
+    ) -> list[Status]:
+        """Open items past their due time that have raised no alert yet (due after `since`, if given)."""
+        breached = StatusRow.data["breached"].as_boolean()
+        query = select(StatusRow).where(
+            StatusRow.subject_type == SUBJECT,
+            StatusRow.state.in_(CLOCKED_STATES),
+            StatusRow.due_at <= now,
+            or_(breached.is_(None), breached.is_(False)),
         )
+        if since is not None:
+            query = query.where(StatusRow.due_at > since)
+        rows = self.session.scalars(query.order_by(StatusRow.due_at).limit(limit))
         return [status_from_row(row) for row in rows]
 
     def cluster_members(self, cluster_id: str, limit: int = 5000) -> list[Status]:
@@ -269,6 +279,12 @@ class ModerationReads:
             )
         )
         return {row.subject_id: status_from_row(row) for row in found}
+
+    def texts(self, message_ids: Sequence[str]) -> dict[str, str]:
+        rows = self.session.execute(
+            select(MessageRow.id, MessageRow.text).where(MessageRow.id.in_(list(message_ids)))
+        )
+        return {str(message_id): str(text_) for message_id, text_ in rows.tuples()}
 
     def replies_to(self, message_id: str, limit: int = 20) -> list[str]:
         return list(
@@ -317,10 +333,19 @@ def exposure_sets(session: Session) -> tuple[set[str], set[str]]:
     return {str(t) for t in incidents if t}, candidates
 
 
-def sweep_clocks(services: Services, limit: int = 1000) -> int:
-    """Raise a `clock.breached` alert on each open item past its due time; return how many."""
+SWEEP_ON_READ = timedelta(hours=2)
+"""Reading a queue sweeps the items that fell due this recently; `hustings moderation sweep` does all."""
+
+
+def sweep_clocks(services: Services, limit: int = 1000, *, recent_only: bool = False) -> int:
+    """Raise a `clock.breached` alert on each open item past its due time; return how many.
+
+    With `recent_only` (the read path), only items that fell due in the last `SWEEP_ON_READ` are
+    looked at, so reading a queue stays fast however large the overdue backlog.
+    """
     now = services.clock.now()
-    events = breach_events(ModerationReads(services.session).overdue_unflagged(now, limit), now)
+    since = now - SWEEP_ON_READ if recent_only else None
+    events = breach_events(ModerationReads(services.session).overdue_unflagged(now, limit, since), now)
     return len(services.log.append_many(events).appended) if events else 0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hustings.storage.tables import Base, EventRow
+from hustings.storage.tables import Base, EventRow, StatusRow
 
 
 class ClusterMemberRow(Base):
@@ -31,3 +31,16 @@ class ClusterBandRow(Base):
 
 # "My reports": a reporter's report.filed events, found by (kind, actor) without a scan.
 ix_events_kind_actor = Index("ix_events_kind_actor", EventRow.kind, EventRow.actor, EventRow.seq)
+
+# Queues: every column a queue filters or ranks on, so a large queue is ranked from the index alone.
+ix_status_queue_cover = Index(
+    "ix_status_queue_cover",
+    StatusRow.subject_type,
+    StatusRow.state,
+    StatusRow.priority,
+    StatusRow.due_at,
+    StatusRow.target_id,
+    StatusRow.category,
+    StatusRow.assignee,
+    StatusRow.subject_id,
+)

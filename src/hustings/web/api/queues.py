@@ -103,7 +103,7 @@ def queue_items(
 ) -> Any:
     """A page of a queue, highest priority first (the breaching queue: soonest due first)."""
     spec = queue(name)
-    if sweep_clocks(services):  # reading the queues raises any clock alert that is due
+    if sweep_clocks(services, recent_only=True):  # reading the queues raises any clock alert that is due
         services.session.commit()
     now = services.clock.now()
     page = ModerationReads(services.session).queue_page(

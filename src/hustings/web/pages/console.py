@@ -45,7 +45,7 @@ def _item_path(message_id: str, queue_name: str, error: str | None = None) -> st
 
 @router.get("")
 def console_home(principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
-    if sweep_clocks(services):
+    if sweep_clocks(services, recent_only=True):
         services.session.commit()
     counts = ModerationReads(services.session).queue_counts(
         now=services.clock.now(), reader_id=principal.user.id
@@ -56,21 +56,19 @@ def console_home(principal: ConsoleUser, request: Request, services: ServicesDep
 @router.get("/queues/{name}")
 def queue_page(name: str, principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
     spec = queue(name)
-    if sweep_clocks(services):
+    if sweep_clocks(services, recent_only=True):
         services.session.commit()
     now = services.clock.now()
-    page = ModerationReads(services.session).queue_page(spec, now=now, reader_id=principal.user.id, limit=50)
-    texts = {}
-    for entry in page:
-        message = services.messages.get(entry.status.subject_id)
-        texts[entry.status.subject_id] = message.text if message else ""
+    reads = ModerationReads(services.session)
+    page = reads.queue_page(spec, now=now, reader_id=principal.user.id, limit=50)
+    texts = reads.texts([entry.status.subject_id for entry in page])
     rows = [
         {
             "status": entry.status,
             "priority": entry.priority,
             "time_left": describe_time_left(time_left(entry.status, now)),
             "overdue": entry.status.due_at is not None and entry.status.due_at <= now,
-            "text": texts[entry.status.subject_id],
+            "text": texts.get(entry.status.subject_id, ""),
             "flagged": bool(entry.status.data.get("flagged")) or entry.status.category not in {None, "other"},
         }
         for entry in page

@@ -1,4 +1,4 @@
-"""moderation: the near-duplicate cluster index, and an index for a reporter's reports
+"""moderation: the near-duplicate cluster index; indexes for a reporter's reports and for queues
 
 Revision ID: 0004_moderation
 Revises: 0001_spine
@@ -42,9 +42,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_kind_actor", ["kind", "actor", "seq"], unique=False)
+    with op.batch_alter_table("subject_status", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_status_queue_cover",
+            [
+                "subject_type",
+                "state",
+                "priority",
+                "due_at",
+                "target_id",
+                "category",
+                "assignee",
+                "subject_id",
+            ],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("subject_status", schema=None) as batch_op:
+        batch_op.drop_index("ix_status_queue_cover")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_kind_actor")
     op.drop_table("moderation_cluster_bands")
