@@ -95,6 +95,7 @@ def referral_page(referral_id: str, principal: Liaison, request: Request, servic
             "units": KNOWN_UNITS,
             "police_statuses": [s.value for s in PoliceStatus],
             "outcomes": [o.value for o in Outcome],
+            "names": {user_actor(user.id): user.name for user in services.users.all()},
         },
     )
 
