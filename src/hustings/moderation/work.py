@@ -97,6 +97,10 @@ def escalate(log: EventLog, clock: Clock, *, moderator: User, message_id: str, r
     item = load_item(log, message_id)
     if item.state == CLAIMED:
         _held_by(item, moderator)
+        if item.data.get("return_state") == APPEALED:
+            raise Conflict(
+                f"message_id: item {message_id} is an appeal; decide it or release it to the appealed queue"
+            )
     elif item.state != REPORTED:
         raise Conflict(
             f"message_id: item {message_id} is {item.state}; only items in a queue can be escalated"
