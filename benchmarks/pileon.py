@@ -244,7 +244,15 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
-def run(targets: int, days: int, seed: int, config: DetectorConfig | None = None) -> dict[str, float]:
+def run(
+    targets: int,
+    days: int,
+    seed: int,
+    config: DetectorConfig | None = None,
+    *,
+    recall: float = RECALL,
+    false_positive: float = FALSE_POSITIVE,
+) -> dict[str, float]:
     started = time.perf_counter()
     items, pileons, with_pileons = simulate(targets, days, seed)
     simulated = time.perf_counter() - started
@@ -255,7 +263,7 @@ def run(targets: int, days: int, seed: int, config: DetectorConfig | None = None
     last_tick: dict[int, datetime] = {}
     began = time.perf_counter()
     for item in items:
-        hostile = rng.random() < (RECALL if item.genuinely_hostile else FALSE_POSITIVE)
+        hostile = rng.random() < (recall if item.genuinely_hostile else false_positive)
         text = ""
         if hostile:
             if isinstance(item.text_maker, str):
@@ -344,8 +352,12 @@ def main() -> None:
     parser.add_argument("--targets", type=int, default=100)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--recall", type=float, default=RECALL, help="P(labelled hostile | hostile)")
+    parser.add_argument(
+        "--false-positive", type=float, default=FALSE_POSITIVE, help="P(labelled hostile | not hostile)"
+    )
     args = parser.parse_args()
-    figures = run(args.targets, args.days, args.seed)
+    figures = run(args.targets, args.days, args.seed, recall=args.recall, false_positive=args.false_positive)
     for key, value in figures.items():
         print(f"{key:34} {value:.3f}" if isinstance(value, float) else f"{key:34} {value}")
     print(

@@ -52,7 +52,11 @@ class DetectorConfig:
     surge_ratio: float = 3.0
     """Hostile messages in the window must reach this multiple of the baseline's expectation (+1)."""
     fresh_share: float = 0.5
-    """Share of hostile senders whose accounts are new or have few followers that counts as coordinated."""
+    fresh_surprise: float = 1e-4
+    """New or low-follower hostile senders count as coordinated when they are at least `fresh_share`
+    of the senders and so many that, at the target's usual share of such accounts, a count this high
+    would arise by chance with probability under `fresh_surprise` (a one-sided binomial tail): some
+    people's regular correspondents are mostly small accounts, and a sliding window is tested often."""
     cluster_min: int = 4
     """Near-duplicate hostile messages in the window that count as copy-paste."""
     hostile_share: float = 0.35
@@ -61,6 +65,7 @@ class DetectorConfig:
     baseline_tau: timedelta = timedelta(days=3)
     prior_hostile_per_hour: float = 0.5
     prior_total_per_hour: float = 6.0
+    prior_fresh_share: float = 0.15
     quiet_for: timedelta = timedelta(hours=1)
     """An incident closes after its window has stayed at or under the close level this long."""
     close_ratio: float = 1.5
@@ -137,6 +142,7 @@ class TargetState:
     target_id: str
     hostile_rate: float
     total_rate: float
+    fresh_rate: float = 0.0
     rate_at: datetime | None = None
     last_at: datetime | None = None
     window: deque[_Entry] = field(default_factory=deque)
@@ -147,6 +153,7 @@ class TargetState:
             "target_id": self.target_id,
             "hostile_rate": self.hostile_rate,
             "total_rate": self.total_rate,
+            "fresh_rate": self.fresh_rate,
             "rate_at": iso(self.rate_at),
             "last_at": iso(self.last_at),
             "window": [
@@ -215,11 +222,17 @@ class TargetState:
             target_id=data["target_id"],
             hostile_rate=float(data["hostile_rate"]),
             total_rate=float(data["total_rate"]),
+            fresh_rate=float(data.get("fresh_rate", 0.0)),
             rate_at=parse_iso(data.get("rate_at")),
             last_at=parse_iso(data.get("last_at")),
             window=window,
             incident=incident,
         )
+
+
+def _binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
 
 
 def incident_id_for(target_id: str, message_id: str) -> str:
@@ -260,6 +273,7 @@ class PileOnDetector:
                 target_id=target_id,
                 hostile_rate=self.config.prior_hostile_per_hour,
                 total_rate=self.config.prior_total_per_hour,
+                fresh_rate=self.config.prior_total_per_hour * self.config.prior_fresh_share,
             )
             self.states[target_id] = found
         return found
@@ -287,7 +301,7 @@ class PileOnDetector:
         if state.last_at is not None and at < state.last_at:
             at = state.last_at  # a late message counts at the stream's present
         changes: list[IncidentChange] = []
-        self._update_rates(state, at, signal.hostile)
+        self._update_rates(state, at, signal.hostile, signal.fresh_account)
         entry = _Entry(
             at=at,
             message_id=signal.message_id,
@@ -349,14 +363,17 @@ class PileOnDetector:
 
     # ------------------------------------------------------------------ internals
 
-    def _update_rates(self, state: TargetState, at: datetime, hostile: bool) -> None:
+    def _update_rates(self, state: TargetState, at: datetime, hostile: bool, fresh: bool) -> None:
         if state.rate_at is not None:
             elapsed = max(0.0, (at - state.rate_at).total_seconds() / 3600)
             decay = math.exp(-elapsed / self._tau_hours)
             state.hostile_rate *= decay
             state.total_rate *= decay
+            state.fresh_rate *= decay
         state.rate_at = at
         state.total_rate += 1 / self._tau_hours
+        if fresh and state.incident is None:
+            state.fresh_rate += 1 / self._tau_hours
         if hostile and state.incident is None:
             state.hostile_rate += 1 / self._tau_hours
 
@@ -389,11 +406,13 @@ class PileOnDetector:
             "total": float(total),
             "senders": float(len(senders)),
             "fresh_share": (sum(senders.values()) / len(senders)) if senders else 0.0,
+            "fresh_senders": float(sum(senders.values())),
             "largest_cluster": float(max(clusters.values(), default=0)),
             "largest_chain": float(max(chains.values(), default=0)),
             "hostile_share": len(hostile) / total if total else 0.0,
             "expected": state.hostile_rate * self._hours,
             "baseline_share": state.hostile_rate / state.total_rate if state.total_rate > 0 else 0.0,
+            "baseline_fresh": min(1.0, state.fresh_rate / state.total_rate) if state.total_rate > 0 else 0.0,
             "max_severity": max((e.severity for e in hostile), default=0.0),
         }
 
@@ -404,7 +423,11 @@ class PileOnDetector:
         if f["hostile"] < c.surge_ratio * (f["expected"] + 1):
             return None
         signs = []
-        if f["fresh_share"] >= c.fresh_share:
+        if (
+            f["fresh_share"] >= c.fresh_share
+            and _binomial_tail(int(f["fresh_senders"]), int(f["senders"]), max(f["baseline_fresh"], 0.05))
+            < c.fresh_surprise
+        ):
             signs.append(f"{f['fresh_share']:.0%} of senders new or with few followers")
         if f["largest_cluster"] >= c.cluster_min:
             signs.append(f"{int(f['largest_cluster'])} near-duplicate messages")
