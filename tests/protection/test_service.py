@@ -183,3 +183,14 @@ def _id(external_id: str) -> str:
     from hustings.messages.model import message_id
 
     return message_id("x", external_id)
+
+
+def test_a_suggestion_nobody_took_up_is_withdrawn_when_the_incident_closes(
+    protected: Services, clock: FixedClock
+) -> None:
+    target = make_target(protected)
+    protected.ingest(pile_on(T0, 30), actor=ALICE)
+    assert protection_for(protected).shield(target.id).state == "suggested"
+    clock.advance(hours=3)
+    protection_for(protected).sweep()
+    assert protection_for(protected).shield(target.id).state == "off"

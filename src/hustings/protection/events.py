@@ -35,6 +35,7 @@ INCIDENT_ACTED = "incident.acted"
 INCIDENT_CLOSED = "incident.closed"
 
 SHIELD_SUGGESTED = "shield.suggested"
+SHIELD_SUGGESTION_WITHDRAWN = "shield.suggestion_withdrawn"
 SHIELD_ENABLED = "shield.enabled"
 SHIELD_EXTENDED = "shield.extended"
 SHIELD_DISABLED = "shield.disabled"
@@ -130,6 +131,11 @@ def reduce_shield(status: Status | None, event: Event) -> Status:
         data.update(suggested_by=payload.get("incident_id"), suggested_at=iso(event.occurred_at))
         state = current.state if current.state == "on" else "suggested"
         return current.evolve(state=state, data=data)
+    if event.kind == SHIELD_SUGGESTION_WITHDRAWN:
+        if current.state != "suggested" or data.get("suggested_by") != payload.get("incident_id"):
+            return current
+        data.update(suggested_by=None)
+        return current.evolve(state="off", data=data)
     if event.kind == SHIELD_ENABLED:
         data.update(
             since=payload["since"],

@@ -255,6 +255,21 @@ class Protection:
         return False
 
     def _on_closed(self, change: IncidentChange, batch: _Batch, now: datetime) -> None:
+        """Log the closing; a shield suggested for this incident and never switched on is withdrawn."""
+        shield = self.shield(change.target_id)
+        if shield.state == "suggested" and shield.suggested_by == change.incident_id:
+            batch.events.append(
+                Event(
+                    kind=ev.SHIELD_SUGGESTION_WITHDRAWN,
+                    subject_type=ev.SHIELD,
+                    subject_id=change.target_id,
+                    actor=SYSTEM_ACTOR,
+                    occurred_at=now,
+                    idempotency_key=f"{ev.SHIELD_SUGGESTION_WITHDRAWN}:{change.target_id}:{change.incident_id}",
+                    reason=f"incident {change.incident_id} closed",
+                    payload={"incident_id": change.incident_id},
+                )
+            )
         batch.events.append(
             Event(
                 kind=ev.INCIDENT_CLOSED,
