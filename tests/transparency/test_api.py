@@ -87,3 +87,24 @@ def test_category_names_from_reports_are_escaped_in_the_charts(
     services.session.commit()
     page = client.get("/transparency/2026-Q2", headers={"accept": "text/html"}).text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+
+
+def test_a_new_event_in_the_log_shows_in_the_next_report(
+    client: TestClient, golden_db: list[Event], services: Services
+) -> None:
+    before = client.get("/v1/transparency", params={"period": "2026-Q2"}).json()
+    services.log.append(
+        Event(
+            kind="report.filed",
+            subject_type="message",
+            subject_id="m_new",
+            actor="user:u",
+            occurred_at=datetime(2026, 6, 1, tzinfo=UTC),
+            idempotency_key="cache-test",
+            payload={"reporter_kind": "trusted_flagger", "category": "threat"},
+        )
+    )
+    services.session.commit()
+    after = client.get("/v1/transparency", params={"period": "2026-Q2"}).json()
+    assert after["reports_received"] == before["reports_received"] + 1
+    assert after["by_source"]["trusted_flagger"] == before["by_source"]["trusted_flagger"] + 1

@@ -183,16 +183,32 @@ def _message_section(doc: _Document, index: int, total: int, item: PackMessage) 
         )
         for other in item.thread:
             doc.para(_line(other), 9)
-    doc.set_font(FONT, "B", 10)
-    doc.cell(
-        0,
-        6,
-        f"This author's history with this target: {len(item.author_history)} other message(s)",
-        new_x="LMARGIN",
-        new_y="NEXT",
+    doc.field(
+        "Author's history",
+        f"{len(item.author_history)} other message(s) to this target: see 'History of each author' below",
     )
-    for other in item.author_history:
-        doc.para(_line(other), 9)
+
+
+def _histories(doc: _Document, messages: Sequence[PackMessage]) -> None:
+    """Each author's other messages to the target, once per author (not once per message)."""
+    shown: dict[str, dict[str, Message]] = {}
+    for item in messages:
+        history = shown.setdefault(item.message.author.handle, {})
+        for other in item.author_history:
+            history.setdefault(other.id, other)
+    doc.heading("History of each author with this target")
+    for handle, history in sorted(shown.items()):
+        doc.set_font(FONT, "B", 10)
+        doc.multi_cell(
+            0,
+            6,
+            _clean(f"{handle}: {len(history)} other message(s)"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+            align="L",
+        )
+        for other in sorted(history.values(), key=lambda m: (m.created_at, m.id)):
+            doc.para(_line(other), 9)
 
 
 def render_pdf(
@@ -252,6 +268,7 @@ def render_pdf(
     doc.para(f"{len(content.messages)} message(s) from {len(authors)} author(s): {', '.join(authors)}.")
     for index, item in enumerate(content.messages, start=1):
         _message_section(doc, index, len(content.messages), item)
+    _histories(doc, content.messages)
     doc.heading("Offences to consider")
     doc.set_font(FONT, "B", 9)
     doc.multi_cell(0, 5, DISCLAIMER, border=1, padding=2, new_x="LMARGIN", new_y="NEXT", align="L")

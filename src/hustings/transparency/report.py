@@ -255,8 +255,9 @@ def compute_report(
     sent_in_period = 0
     # Report events name the category; the role of a report comes from its message's targets,
     # which `message.ingested` (always earlier in the log) has recorded by then.
+    start_at, end_at = period.start_at, period.end_at
     for event in ordered:
-        inside = period.contains(event.occurred_at)
+        inside = start_at <= event.occurred_at < end_at
         if event.subject_type == MESSAGE:
             item = items[event.subject_id]
             if event.kind == MESSAGE_INGESTED:
@@ -281,7 +282,7 @@ def compute_report(
                 if (
                     action in TAKEDOWN_ACTIONS
                     and item.first_takedown_at is None
-                    and event.occurred_at < period.end_at
+                    and event.occurred_at < end_at
                 ):
                     item.first_takedown_at = event.occurred_at
             elif event.kind == APPEAL_FILED and inside:
@@ -303,7 +304,7 @@ def compute_report(
     cohort = {
         mid: item
         for mid, item in items.items()
-        if item.first_report_at is not None and period.contains(item.first_report_at)
+        if item.first_report_at is not None and start_at <= item.first_report_at < end_at
     }
     hours: list[float] = []
     per_category: dict[str, list[_Item]] = defaultdict(list)
