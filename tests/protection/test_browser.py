@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from hustings.auth.model import Role
 from hustings.events import SYSTEM_ACTOR
@@ -78,7 +79,7 @@ def seeded(live: LiveServer) -> Services:
 def test_the_safe_inbox_blurs_hostile_messages_and_acts_on_one(page: Any, server: LiveServer) -> None:
     login(page, server.url, "dan", PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Safe inbox").click()
-    assert page.get_by_role("heading", name="Safe inbox for Aisha Okafor").is_visible()
+    expect(page.get_by_role("heading", name="Safe inbox for Aisha Okafor")).to_be_visible()
     assert "1 hostile message in your inbox is blurred" in page.locator("#digest").inner_text()
     hostile = page.locator(f'[data-message-id="{message_id("x", "2")}"]')
     text = hostile.locator(".text")
@@ -89,11 +90,11 @@ def test_the_safe_inbox_blurs_hostile_messages_and_acts_on_one(page: Any, server
     assert "blurred" not in (text.get_attribute("class") or "")
     assert text.inner_text() == "You are vermin and everyone knows it"
     hostile.get_by_role("button", name="Report").click()
-    assert page.get_by_role("status").filter(has_text="Reported to the moderators.").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Reported to the moderators.")).to_be_visible()
     page.locator(f'[data-message-id="{message_id("x", "2")}"]').get_by_role(
         "button", name="Add to evidence bundle"
     ).click()
-    assert page.get_by_role("status").filter(has_text="Added to the evidence bundle.").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Added to the evidence bundle.")).to_be_visible()
     services = server.services()
     try:
         kinds = [e.kind for e in services.events.events_for("message", message_id("x", "2"))]
@@ -111,7 +112,7 @@ def test_turning_the_shield_on_holds_a_new_account_for_review(
     page.goto(server.url + "/inbox/t_aisha")
     assert "Off" in page.locator("#shield-state").inner_text()
     page.get_by_role("button", name="Turn shield on for 7 days").click()
-    assert "Shield on until" in page.locator("#notice").inner_text()
+    expect(page.locator("#notice")).to_contain_text("Shield on until")
     assert "On" in page.locator("#shield-state").inner_text()
     services = seeded(server)
     services.ingest(
@@ -122,14 +123,15 @@ def test_turning_the_shield_on_holds_a_new_account_for_review(
     page.reload()
     assert page.locator("#count-held").inner_text() == "1"
     page.get_by_role("link", name="Held for review").click()
+    expect(page.get_by_role("heading", name="Held for review")).to_be_visible()
     held = page.locator(f'[data-message-id="{message_id("x", "3")}"]')
     assert "account less than 30 days old" in held.locator(".why").inner_text()
     page.screenshot(path=str(tmp_path / "held.png"))
     held.get_by_role("button", name="Release to inbox").click()
-    assert page.get_by_role("status").filter(has_text="Released into the inbox.").is_visible()
-    assert page.locator("#count-held").inner_text() == "0"
+    expect(page.get_by_role("status").filter(has_text="Released into the inbox.")).to_be_visible()
+    expect(page.locator("#count-held")).to_have_text("0")
     page.get_by_role("button", name="Turn shield off").click()
-    assert "It held 1 messages" in page.locator("#notice").inner_text()
+    expect(page.locator("#notice")).to_contain_text("It held 1 messages")
 
 
 def test_a_moderator_sees_protected_people_but_not_the_inbox(page: Any, server: LiveServer) -> None:
@@ -137,5 +139,5 @@ def test_a_moderator_sees_protected_people_but_not_the_inbox(page: Any, server: 
     nav = page.get_by_role("navigation", name="Main")
     assert nav.get_by_role("link", name="Safe inbox").count() == 0
     nav.get_by_role("link", name="Protected people").click()
-    assert page.get_by_role("link", name="Aisha Okafor").is_visible()
+    expect(page.get_by_role("link", name="Aisha Okafor")).to_be_visible()
     assert page.goto(server.url + "/inbox/t_aisha").status == 403
