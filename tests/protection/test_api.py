@@ -228,3 +228,17 @@ def test_acting_on_a_whole_incident(protected_client: Any, make_user: MakeUser, 
     timeline = protected_client.get(f"/v1/incidents/{incident['id']}", headers=h).json()["timeline"]
     acted = [e["note"] for e in timeline if e["kind"] == "incident.acted"]
     assert acted == ["report all: 25", "block all: 25"]  # the repeat at the same moment is logged once
+
+
+def test_pages_show_only_notices_we_signed(protected_client: Any, make_user: MakeUser) -> None:
+    _, admin = make_user(Role.ADMIN)
+    aisha = register(protected_client, admin, "Aisha Okafor", "aisha")
+    h = bearer(admin) | {"accept": "text/html"}
+    forged = protected_client.get(f"/inbox/{aisha['id']}?notice=Call+0800+to+unlock&sig=0", headers=h)
+    assert forged.status_code == 200 and "Call 0800" not in forged.text
+    moved = protected_client.post(
+        f"/inbox/{aisha['id']}/shield", data={"action": "on"}, headers=h, follow_redirects=False
+    )
+    assert moved.status_code == 303
+    shown = protected_client.get(moved.headers["location"], headers=h)
+    assert "Shield on until" in shown.text

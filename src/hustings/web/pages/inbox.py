@@ -8,6 +8,8 @@ redirect (303) to the folder with a notice, or with the error that stopped them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -18,6 +20,7 @@ from hustings.auth.model import Principal, Role
 from hustings.errors import HustingsError, NotFound
 from hustings.events import user_actor
 from hustings.protection.controls import account_ref
+from hustings.settings import Settings
 from hustings.storage.protection import INBOX_FOLDERS, SqlProtectionStore, protection_for
 from hustings.targets.model import target_scope
 from hustings.web.api.inbox import ReportIn, digest, inbox_message, report_message
@@ -32,12 +35,33 @@ NAV = [NavItem("Safe inbox", "/inbox", frozenset({Role.TARGET, Role.DELEGATE}), 
 FOLDER_TITLES = {"inbox": "Inbox", "held": "Held for review", "hidden": "Hidden"}
 
 
-def _back(target_id: str, folder: str = "inbox", *, notice: str = "", error: str = "") -> RedirectResponse:
-    query = {"folder": folder if folder in INBOX_FOLDERS else "inbox"}
-    if notice:
-        query["notice"] = notice
-    if error:
-        query["error"] = error
+def _signature(settings: Settings, notice: str, error: str) -> str:
+    key = settings.secret_key.get_secret_value().encode()
+    return hmac.new(key, f"{notice}\x1f{error}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def flash(settings: Settings, *, notice: str = "", error: str = "") -> dict[str, str]:
+    """Query parameters carrying a notice or error to the next page, signed so that nobody can
+    put words of their own on our pages with a crafted link."""
+    query = {key: value for key, value in (("notice", notice), ("error", error)) if value}
+    if query:
+        query["sig"] = _signature(settings, notice, error)
+    return query
+
+
+def read_flash(settings: Settings, notice: str, error: str, sig: str) -> tuple[str, str]:
+    """The notice and error to show, or nothing if they were not signed by us."""
+    if (notice or error) and hmac.compare_digest(sig, _signature(settings, notice, error)):
+        return notice, error
+    return "", ""
+
+
+def _back(
+    settings: Settings, target_id: str, folder: str = "inbox", *, notice: str = "", error: str = ""
+) -> RedirectResponse:
+    query = {"folder": folder if folder in INBOX_FOLDERS else "inbox"} | flash(
+        settings, notice=notice, error=error
+    )
     return RedirectResponse(f"/inbox/{quote(target_id)}?{urlencode(query)}", status_code=303)
 
 
@@ -60,8 +84,10 @@ def inbox_page(
     folder: str = "inbox",
     notice: str = "",
     error: str = "",
+    sig: str = "",
 ) -> Response:
     target = visible_target(services, principal, target_id)
+    notice, error = read_flash(services.settings, notice, error, sig)
     if folder not in INBOX_FOLDERS:
         raise NotFound(f"folder: no folder {folder!r}; expected inbox, held or hidden")
     store = SqlProtectionStore(services.session)
@@ -107,9 +133,9 @@ def change_shield(
             notice = f"Shield off. It held {held} messages while it was on."
     except HustingsError as failure:
         services.session.rollback()
-        return _back(target_id, error=str(failure))
+        return _back(services.settings, target_id, error=str(failure))
     services.session.commit()
-    return _back(target_id, notice=notice)
+    return _back(services.settings, target_id, notice=notice)
 
 
 @router.post("/{target_id}/messages/{message_id}/{action}")
@@ -146,9 +172,9 @@ def act_on_message(
             raise NotFound(f"action: no action {action!r}")
     except HustingsError as failure:
         services.session.rollback()
-        return _back(target_id, folder, error=str(failure))
+        return _back(services.settings, target_id, folder, error=str(failure))
     services.session.commit()
-    return _back(target_id, folder, notice=notice)
+    return _back(services.settings, target_id, folder, notice=notice)
 
 
 @router.post("/{target_id}/incidents/{incident_id}/{action}")
@@ -180,6 +206,6 @@ def act_on_incident(
             raise NotFound(f"action: no action {action!r}")
     except HustingsError as failure:
         services.session.rollback()
-        return _back(target_id, error=str(failure))
+        return _back(services.settings, target_id, error=str(failure))
     services.session.commit()
-    return _back(target_id, notice=notice)
+    return _back(services.settings, target_id, notice=notice)

@@ -17,10 +17,12 @@ from hustings.auth.model import Principal, Role
 from hustings.errors import HustingsError, InvalidInput
 from hustings.events import user_actor
 from hustings.protection.controls import Sensitivity, account_ref, parse_accounts_csv
+from hustings.settings import Settings
 from hustings.storage.protection import SqlProtectionStore, protection_for
 from hustings.targets.model import TargetRole, target_scope
 from hustings.web.api.targets import visible_target
 from hustings.web.deps import ServicesDep, allow
+from hustings.web.pages.inbox import flash, read_flash
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(prefix="/targets", include_in_schema=False)
@@ -40,14 +42,17 @@ NAV = [
 GUARDIANS = frozenset({Role.ADMIN, Role.TARGET, Role.DELEGATE})
 
 
-def _back(target_id: str, *, notice: str = "", error: str = "") -> RedirectResponse:
-    query = {key: value for key, value in (("notice", notice), ("error", error)) if value}
+def _back(settings: Settings, target_id: str, *, notice: str = "", error: str = "") -> RedirectResponse:
+    query = flash(settings, notice=notice, error=error)
     suffix = f"?{urlencode(query)}" if query else ""
     return RedirectResponse(f"/targets/{quote(target_id)}{suffix}", status_code=303)
 
 
 @router.get("")
-def targets_page(principal: Viewer, request: Request, services: ServicesDep, error: str = "") -> Response:
+def targets_page(
+    principal: Viewer, request: Request, services: ServicesDep, error: str = "", sig: str = ""
+) -> Response:
+    _, error = read_flash(services.settings, "", error, sig)
     scope = target_scope(principal.user)
     targets = [t for t in services.targets.all() if scope is None or t.id in scope]
     store = SqlProtectionStore(services.session)
@@ -113,9 +118,10 @@ def register_target(
             )
     except HustingsError as failure:
         services.session.rollback()
-        return RedirectResponse(f"/targets?{urlencode({'error': str(failure)})}", status_code=303)
+        query = flash(services.settings, error=str(failure))
+        return RedirectResponse(f"/targets?{urlencode(query)}", status_code=303)
     services.session.commit()
-    return _back(target.id, notice=f"{target.name} registered.")
+    return _back(services.settings, target.id, notice=f"{target.name} registered.")
 
 
 @router.get("/{target_id}")
@@ -126,8 +132,10 @@ def target_page(
     services: ServicesDep,
     notice: str = "",
     error: str = "",
+    sig: str = "",
 ) -> Response:
     target = visible_target(services, principal, target_id)
+    notice, error = read_flash(services.settings, notice, error, sig)
     protection = protection_for(services)
     store = SqlProtectionStore(services.session)
     guardian = bool(principal.user.roles & GUARDIANS)
@@ -167,7 +175,7 @@ def change_settings(
         auto_shield=auto_shield,
     )
     services.session.commit()
-    return _back(target_id, notice="Settings saved.")
+    return _back(services.settings, target_id, notice="Settings saved.")
 
 
 @router.post("/{target_id}/hidden-words")
@@ -188,9 +196,9 @@ def hidden_words(
             protection.add_hidden_word(target_id, word, actor=actor)
     except HustingsError as failure:
         services.session.rollback()
-        return _back(target_id, error=str(failure))
+        return _back(services.settings, target_id, error=str(failure))
     services.session.commit()
-    return _back(target_id, notice=f"Hidden word {'removed' if remove else 'added'}.")
+    return _back(services.settings, target_id, notice=f"Hidden word {'removed' if remove else 'added'}.")
 
 
 @router.post("/{target_id}/lists/{list_name}")
@@ -220,12 +228,15 @@ async def import_list(
         except (HustingsError, UnicodeDecodeError) as failure:
             services.session.rollback()
             message = "file: not UTF-8 text" if isinstance(failure, UnicodeDecodeError) else str(failure)
-            return _back(target_id, error=message)
+            return _back(services.settings, target_id, error=message)
         services.session.commit()
         skipped = "; ".join(f"line {p.line}: {p.error}" for p in problems[:10])
         notice = f"{len(refs)} accounts added to the {list_name} list."
         return _back(
-            target_id, notice=notice, error=f"Left out {len(problems)} rows: {skipped}" if problems else ""
+            services.settings,
+            target_id,
+            notice=notice,
+            error=f"Left out {len(problems)} rows: {skipped}" if problems else "",
         )
 
     return await run_in_threadpool(work)
@@ -247,9 +258,9 @@ def remove_from_list(
         )
     except HustingsError as failure:
         services.session.rollback()
-        return _back(target_id, error=str(failure))
+        return _back(services.settings, target_id, error=str(failure))
     services.session.commit()
-    return _back(target_id, notice=f"@{handle} removed from the {list_name} list.")
+    return _back(services.settings, target_id, notice=f"@{handle} removed from the {list_name} list.")
 
 
 @router.post("/{target_id}/delegates")
@@ -272,6 +283,10 @@ def add_delegate(
         )
     except HustingsError as failure:
         services.session.rollback()
-        return _back(target_id, error=str(failure))
+        return _back(services.settings, target_id, error=str(failure))
     services.session.commit()
-    return _back(target_id, notice=f"Delegate {user.name} added; they can log in with the password you set.")
+    return _back(
+        services.settings,
+        target_id,
+        notice=f"Delegate {user.name} added; they can log in with the password you set.",
+    )
