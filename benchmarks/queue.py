@@ -287,7 +287,13 @@ def main() -> None:
             query_ms = timed(
                 args.runs, lambda: reads.queue_page(spec, now=NOW, reader_id=moderator.id, limit=50)
             )
-            plan = explain(session, reads.queue_query(spec, now=NOW, reader_id=moderator.id).limit(50))
+            floor = reads._floor(spec, now=NOW, reader_id=moderator.id, wanted=50)
+            probe_plan = explain(
+                session, reads.queue_query(spec, now=NOW, reader_id=moderator.id, by_base=True).limit(50)
+            )
+            plan = explain(
+                session, reads.queue_query(spec, now=NOW, reader_id=moderator.id, floor=floor).limit(50)
+            )
             breaching_plan = explain(
                 session, reads.queue_query(queue("breaching"), now=NOW, reader_id=moderator.id).limit(50)
             )
@@ -329,7 +335,11 @@ def main() -> None:
         print(report("GET /v1/queues/unreviewed/items", api_ms))
         print(report("GET /console/queues/unreviewed (HTML)", page_ms))
         print(report(f"POST /v1/decisions on a {CLUSTER_SIZE}-message cluster", decision_ms))
-        print("\nEXPLAIN (ANALYZE, BUFFERS): unreviewed queue, first page\n" + plan)
+        print("\nEXPLAIN (ANALYZE, BUFFERS): unreviewed queue, probe by base priority\n" + probe_plan)
+        print(
+            f"\nEXPLAIN (ANALYZE, BUFFERS): unreviewed queue, first page (base priority floor {floor:.3f})\n"
+            + plan
+        )
         print("\nEXPLAIN (ANALYZE, BUFFERS): breaching-clock queue, first page\n" + breaching_plan)
         print("\nEXPLAIN (ANALYZE, BUFFERS): cluster members\n" + cluster_plan)
     finally:

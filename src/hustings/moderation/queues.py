@@ -35,6 +35,8 @@ URGENCY_STEPS: tuple[tuple[timedelta, float], ...] = (
     (timedelta(hours=24), 0.4),
 )
 """(time left at most, weight): the first step an item's time left fits in applies."""
+MAX_BOOST = OPEN_INCIDENT_WEIGHT + CANDIDATE_WEIGHT + max(weight for _, weight in URGENCY_STEPS)
+"""The most that exposure and urgency can add to an item's base priority."""
 BREACH_WINDOW = timedelta(hours=6)
 """The breaching-clock queue holds open items due within this window, and those already overdue."""
 CLOCKED_STATES = (REPORTED, CLAIMED, ESCALATED)

@@ -27,6 +27,7 @@ from hustings.moderation.queues import (
     BREACH_WINDOW,
     CANDIDATE_WEIGHT,
     CLOCKED_STATES,
+    MAX_BOOST,
     OPEN_INCIDENT_WEIGHT,
     URGENCY_STEPS,
     QueueSpec,
@@ -152,11 +153,21 @@ class ModerationReads:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def queue_query(self, spec: QueueSpec, *, now: datetime, reader_id: str | None) -> Select[str, float]:
+    def queue_query(
+        self,
+        spec: QueueSpec,
+        *,
+        now: datetime,
+        reader_id: str | None,
+        by_base: bool = False,
+        floor: float | None = None,
+    ) -> Select[str, float]:
         """The queue's order as (subject id, effective priority).
 
         It reads only columns of `ix_status_queue_cover`, so PostgreSQL can rank a large queue
-        from the index alone; `queue_page` then loads the full rows of one page.
+        from the index alone; `queue_page` then loads the full rows of one page. `by_base` orders
+        by the stored base priority instead (an index range scan); `floor` skips items whose base
+        priority is below it.
         """
         score = (StatusRow.priority + _exposure_sql() + _urgency_sql(now)).label("score")
         query = select(StatusRow.subject_id, score).where(
@@ -166,17 +177,38 @@ class ModerationReads:
             query = query.where(StatusRow.category == spec.category)
         if spec.mine:
             query = query.where(StatusRow.assignee == (reader_id or ""))
+        if floor is not None:
+            query = query.where(StatusRow.priority >= floor)
         if spec.due_soon:
             return query.where(StatusRow.due_at <= now + BREACH_WINDOW).order_by(
                 StatusRow.due_at.asc(), StatusRow.subject_id
             )
+        if by_base:
+            return query.order_by(StatusRow.priority.desc(), StatusRow.subject_id)
         return query.order_by(score.desc(), StatusRow.due_at.asc().nulls_last(), StatusRow.subject_id)
+
+    def _floor(self, spec: QueueSpec, *, now: datetime, reader_id: str | None, wanted: int) -> float | None:
+        """A base priority below which no item can reach the first `wanted` places.
+
+        The `wanted` items with the highest base priority all score at least L (the lowest of
+        their effective priorities), so the first `wanted` places score at least L; an item whose
+        base plus the largest possible boost is below L cannot get there.
+        """
+        if spec.due_soon:
+            return None
+        probe = self.session.execute(
+            self.queue_query(spec, now=now, reader_id=reader_id, by_base=True).limit(wanted)
+        ).all()
+        if len(probe) < wanted:
+            return None
+        return min(float(score) for _, score in probe) - MAX_BOOST - 1e-9
 
     def queue_page(
         self, spec: QueueSpec, *, now: datetime, reader_id: str | None, limit: int = 50, offset: int = 0
     ) -> list[QueueEntry]:
+        floor = self._floor(spec, now=now, reader_id=reader_id, wanted=offset + limit)
         ranked = self.session.execute(
-            self.queue_query(spec, now=now, reader_id=reader_id).limit(limit).offset(offset)
+            self.queue_query(spec, now=now, reader_id=reader_id, floor=floor).limit(limit).offset(offset)
         ).all()
         rows = self.statuses([subject_id for subject_id, _ in ranked])
         return [
@@ -284,7 +316,7 @@ class ModerationReads:
         rows = self.session.execute(
             select(MessageRow.id, MessageRow.text).where(MessageRow.id.in_(list(message_ids)))
         )
-        return {str(message_id): str(text_) for message_id, text_ in rows.tuples()}
+        return {str(message_id): str(text_) for message_id, text_ in rows}
 
     def replies_to(self, message_id: str, limit: int = 20) -> list[str]:
         return list(
