@@ -44,12 +44,13 @@ def register(app: typer.Typer) -> None:
         result = verify_pack(data, recorded_sha256=recorded)
         if result.problems:
             for problem in result.problems:
-                err.print(f"altered: {problem}", markup=False)
-            err.print(f"{pack}: FAILED, {len(result.problems)} problem(s)", markup=False)
+                err.print(f"altered: {problem}", markup=False, soft_wrap=True)
+            err.print(f"{pack}: FAILED, {len(result.problems)} problem(s)", markup=False, soft_wrap=True)
             raise typer.Exit(1)
         where = " and matches the event log" if against_log else ""
         out.print(
             f"{pack}: OK, pack {result.pack_id} of referral {result.referral_id}, {len(result.items)} items, "
             f"sha256 {result.pack_sha256}{where}",
             markup=False,
+            soft_wrap=True,
         )

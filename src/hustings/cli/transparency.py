@@ -16,7 +16,7 @@ def _write(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}", markup=False)
+        err.print(f"wrote {output}", markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -102,8 +102,9 @@ def register(app: typer.Typer) -> None:
         err.print(
             f"{len(export.lines)} statement(s) exported; {export.no_statement} no_action decision(s) need none",
             markup=False,
+            soft_wrap=True,
         )
         for refusal in export.refused:
-            err.print(f"refused: {refusal}", markup=False)
+            err.print(f"refused: {refusal}", markup=False, soft_wrap=True)
         if export.refused:
             raise typer.Exit(1)

@@ -1,0 +1,82 @@
+"""`hustings verify-pack`: any flipped byte is caught and named; `--against-log` catches a forgery."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from hustings.cli.common import unit_of_work
+from hustings.cli.main import app
+from hustings.events import user_actor
+from hustings.referrals.pack import MANIFEST, pack_digest, read_item, sha256, verify_pack
+from hustings.settings import Settings
+from hustings.storage.referrals import referral_workflow
+from tests.referrals.conftest import seed
+from tests.referrals.test_pack import a_pack, rewrite
+
+ITEMS = ("evidence.pdf", "messages.json", "hints.json", "custody.json")
+runner = CliRunner()
+
+
+@cache
+def pack() -> bytes:
+    return a_pack()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    name=st.sampled_from(ITEMS),
+    where=st.floats(min_value=0, max_value=1, exclude_max=True),
+    bit=st.integers(0, 7),
+)
+def test_any_flipped_bit_in_any_item_is_caught_and_the_item_named(name: str, where: float, bit: int) -> None:
+    original = read_item(pack(), name)
+    position = int(where * len(original))
+    altered = bytearray(original)
+    altered[position] ^= 1 << bit
+    result = verify_pack(rewrite(pack(), {name: bytes(altered)}))
+    assert [problem.split(":")[0] for problem in result.problems] == [name]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "HUSTINGS_DATA_DIR": str(tmp_path / "data"),
+        "HUSTINGS_ASSESS_ON_INGEST": "false",
+        "HUSTINGS_LOG_LEVEL": "WARNING",
+    }
+
+
+def test_against_the_log_a_consistent_forgery_fails(env: dict[str, str], tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", assess_on_ingest=False)
+    with unit_of_work(settings) as services:
+        seeded = seed(services)
+        referrals = referral_workflow(services.session, services.log, services.settings)
+        referral = referrals.create(
+            actor=user_actor("u1"), at=services.clock.now(), message_ids=[seeded.threat]
+        )
+        built = referrals.build_pack(referral.subject_id, actor=user_actor("u1"), at=services.clock.now())
+    genuine = tmp_path / "genuine.zip"
+    genuine.write_bytes(built.data)
+    result = runner.invoke(app, ["verify-pack", str(genuine), "--against-log"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "matches the event log" in result.stdout
+
+    text = read_item(built.data, "messages.json").replace(b"tonight", b"someday")
+    manifest = json.loads(read_item(built.data, MANIFEST))
+    for entry in manifest["items"]:
+        if entry["name"] == "messages.json":
+            entry["sha256"] = sha256(text)
+    manifest["pack_sha256"] = pack_digest({e["name"]: e["sha256"] for e in manifest["items"]})
+    forged = tmp_path / "forged.zip"
+    forged.write_bytes(rewrite(built.data, {"messages.json": text, MANIFEST: json.dumps(manifest).encode()}))
+    assert runner.invoke(app, ["verify-pack", str(forged)], env=env).exit_code == 0  # self-consistent
+    result = runner.invoke(app, ["verify-pack", str(forged), "--against-log"], env=env)
+    assert result.exit_code == 1
+    assert "manifest.json: pack_sha256" in result.stderr and "event log" in result.stderr
