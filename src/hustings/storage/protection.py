@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hustings.events.model import Status
@@ -50,8 +51,27 @@ class SqlProtectionStore:
         return None if row is None else status_from_row(row)
 
     def detector_state(self, target_id: str) -> dict[str, Any] | None:
-        row = self.session.get(DetectorStateRow, target_id)
-        return None if row is None else dict(row.state)
+        """The detector's saved state, locked for this transaction.
+
+        Two ingest batches for one target in parallel would otherwise each continue from the same
+        state and the later commit would drop the other's messages from the window (or both would
+        insert the first row). The row is created empty if missing, then locked (PostgreSQL:
+        ``SELECT ... FOR UPDATE``; SQLite serialises writers anyway).
+        """
+        dialect = self.session.get_bind().dialect.name
+        builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.session.execute(
+            builder(DetectorStateRow)
+            .values(target_id=target_id, state={}, updated_at=datetime.now(UTC))
+            .on_conflict_do_nothing()
+        )
+        row = self.session.scalars(
+            select(DetectorStateRow)
+            .where(DetectorStateRow.target_id == target_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        return dict(row.state) if row.state else None
 
     def save_detector_state(self, target_id: str, state: dict[str, Any], now: datetime) -> None:
         row = self.session.get(DetectorStateRow, target_id)
