@@ -163,8 +163,9 @@ def _message_section(doc: _Document, index: int, total: int, item: PackMessage) 
             doc.field("Characteristic", assessment.characteristic.value)
         for evidence in assessment.evidence:
             doc.field(
-                f"Evidence ({evidence.label.value})",
-                f'"{evidence.text}" at {evidence.start}-{evidence.end}: {evidence.reason}',
+                "Evidence",
+                f'{evidence.label.value}: "{evidence.text}" (characters {evidence.start}-{evidence.end}): '
+                f"{evidence.reason}",
             )
     for report in item.reports:
         illegal = "; reporter says illegal" if report.claims_illegal else ""
