@@ -17,7 +17,7 @@ from sqlalchemy import JSON, ColumnElement, String, Table, any_, bindparam
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
 
 
 def _converter(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any]:
@@ -79,7 +79,9 @@ def insert_rows(
     session.execute(statement, list(rows))
 
 
-def among(session: Session, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
+def among(
+    session: Session, column: ColumnElement[str] | InstrumentedAttribute[str], values: Sequence[str]
+) -> ColumnElement[bool]:
     """`column IN values`, bound as one array parameter on PostgreSQL (``= ANY(:values)``).
 
     A long IN list is a long statement that psycopg parses afresh each time; one array
