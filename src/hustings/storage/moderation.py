@@ -190,18 +190,32 @@ class ModerationReads:
     def _floor(self, spec: QueueSpec, *, now: datetime, reader_id: str | None, wanted: int) -> float | None:
         """A base priority below which no item can reach the first `wanted` places.
 
-        The `wanted` items with the highest base priority all score at least L (the lowest of
-        their effective priorities), so the first `wanted` places score at least L; an item whose
-        base plus the largest possible boost is below L cannot get there.
+        A few cheap probes (index range scans by base priority: overall, in each band of time
+        left, and for targets under an open incident) find real items of the queue; the
+        `wanted`-th best effective priority among them, L, is at most the `wanted`-th best of the
+        whole queue. An item whose base priority plus the largest possible boost is below L
+        cannot reach the first `wanted` places, so ranking may skip it.
         """
         if spec.due_soon:
             return None
-        probe = self.session.execute(
-            self.queue_query(spec, now=now, reader_id=reader_id, by_base=True).limit(wanted)
-        ).all()
-        if len(probe) < wanted:
+        incidents, _ = exposure_sets(self.session)
+        slices: list[ColumnElement[bool] | None] = [None]
+        slices += [StatusRow.due_at <= now + limit for limit, _ in URGENCY_STEPS]
+        if incidents:
+            slices.append(StatusRow.target_id.in_(sorted(incidents)))
+        found: dict[str, float] = {}
+        for where in slices:
+            probe = self.queue_query(spec, now=now, reader_id=reader_id, by_base=True)
+            if where is not None:
+                probe = probe.where(where)
+            found.update(
+                (str(subject_id), float(score))
+                for subject_id, score in self.session.execute(probe.limit(wanted))
+            )
+        if len(found) < wanted:
             return None
-        return min(float(score) for _, score in probe) - MAX_BOOST - 1e-9
+        best = sorted(found.values(), reverse=True)[wanted - 1]
+        return best - MAX_BOOST - 1e-9
 
     def queue_page(
         self, spec: QueueSpec, *, now: datetime, reader_id: str | None, limit: int = 50, offset: int = 0
