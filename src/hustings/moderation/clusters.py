@@ -7,10 +7,10 @@ that share any band are candidates, and a candidate whose estimated Jaccard simi
 `THRESHOLD` is a near-duplicate. Band keys and text hashes are stored in indexed columns, so
 finding a message's cluster is a few index lookups, not a scan.
 
-A message joins the cluster of the first member it matches; a cluster is made when a message
-first matches one that has none. Joining is a `cluster.joined` event on the message, so the
+A message joins the cluster of the member it resembles most (an exact duplicate first); a
+cluster is made when a message first matches one that has none. Joining is a `cluster.joined` event on the message, so the
 status's `cluster_id` is derived from the log like everything else. Clusters are not merged
-when a message resembles two of them (it joins the older).
+when a message resembles two of them.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ and the steps of working an item: claim, release, skip, escalate."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -58,7 +59,7 @@ class ItemStatePublic(BaseModel):
     claimed_by_you: bool
 
 
-def summary(status: Status, priority: float, *, now: Any, reader_id: str) -> ItemSummary:
+def summary(status: Status, priority: float, *, now: datetime, reader_id: str) -> ItemSummary:
     data = status.data
     return ItemSummary(
         message_id=status.subject_id,
