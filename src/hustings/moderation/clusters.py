@@ -8,9 +8,9 @@ that share any band are candidates, and a candidate whose estimated Jaccard simi
 finding a message's cluster is a few index lookups, not a scan.
 
 A message joins the cluster of the member it resembles most (an exact duplicate first); a
-cluster is made when a message first matches one that has none. Joining is a `cluster.joined` event on the message, so the
-status's `cluster_id` is derived from the log like everything else. Clusters are not merged
-when a message resembles two of them.
+cluster is made when a message first matches one that has none. Joining is a `cluster.joined`
+event on the message, so the status's `cluster_id` is derived from the log like everything
+else. Clusters are not merged when a message resembles two of them.
 """
 
 from __future__ import annotations
