@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -23,8 +23,10 @@ from hustings.moderation.policy import load_policy
 from hustings.moderation.queues import all_queues, describe_time_left, queue, time_left
 from hustings.moderation.status import APPEALED, CLAIMED
 from hustings.services import Services
+from hustings.settings import Settings
 from hustings.storage.moderation import ModerationReads, load_item_context, refused_on_race, sweep_clocks
 from hustings.web.deps import ServicesDep, allow
+from hustings.web.pages.inbox import flash, read_flash
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -38,9 +40,14 @@ def _see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
-def _item_path(message_id: str, queue_name: str, error: str | None = None) -> str:
-    path = f"/console/items/{quote(message_id)}?queue={quote(queue_name)}"
-    return path + (f"&error={quote(error)}" if error else "")
+def _item_path(
+    message_id: str, queue_name: str, settings: Settings | None = None, *, notice: str = "", error: str = ""
+) -> str:
+    """The item page; a notice or error rides along signed (see `flash`), so links cannot forge one."""
+    query = {"queue": queue_name}
+    if settings is not None:
+        query |= flash(settings, notice=notice, error=error)
+    return f"/console/items/{quote(message_id)}?{urlencode(query)}"
 
 
 @router.get("")
@@ -100,6 +107,10 @@ def _rule_defaults(severity: float) -> dict[str, str]:
 @router.get("/items/{message_id}")
 def item_page(message_id: str, principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
     context = load_item_context(services, message_id)
+    params = request.query_params
+    notice, error = read_flash(
+        services.settings, params.get("notice", ""), params.get("error", ""), params.get("sig", "")
+    )
     policy = load_policy()
     status = context.status
     severity = float(status.data.get("severity") or 0.0)
@@ -116,8 +127,8 @@ def item_page(message_id: str, principal: ConsoleUser, request: Request, service
             "facts": {rule.id: default_facts(status, rule) for rule in policy.rules},
             "time_left_words": describe_time_left(context.time_left),
             "queue_name": request.query_params.get("queue", "unreviewed"),
-            "error": request.query_params.get("error"),
-            "notice": request.query_params.get("notice"),
+            "notice": notice,
+            "error": error,
             "mine": status.state == CLAIMED and status.assignee == principal.user.id,
             "claimed_by_other": status.state == CLAIMED and status.assignee != principal.user.id,
             "is_appeal": status.state == APPEALED
@@ -139,10 +150,10 @@ def _act(
             services.session.commit()
     except HustingsError as error:
         services.session.rollback()
-        return _see_other(_item_path(message_id, queue_name, str(error)))
+        return _see_other(_item_path(message_id, queue_name, services.settings, error=str(error)))
     if isinstance(result, str):
         return _see_other(result)
-    return _see_other(_item_path(message_id, queue_name) + f"&notice={quote(action)}")
+    return _see_other(_item_path(message_id, queue_name, services.settings, notice=action))
 
 
 @router.post("/items/{message_id}/claim")
@@ -241,7 +252,7 @@ def decide_item(
         notice = f"decided: {chosen.value} under {outcome.policy_rule} on {len(outcome.decided)} message(s)"
         if outcome.skipped:
             notice += f"; {len(outcome.skipped)} cluster member(s) left alone"
-        return _item_path(message_id, queue_name) + f"&notice={quote(notice)}"
+        return _item_path(message_id, queue_name, services.settings, notice=notice)
 
     return _act(services, message_id, queue_name, "decided", step)
 
