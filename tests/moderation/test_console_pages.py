@@ -38,3 +38,22 @@ def test_claim_through_the_console_and_forged_notices_are_ignored(
     )
     assert forged.status_code == 200
     assert "0800" not in forged.text and "account is locked" not in forged.text
+
+
+def test_my_reports_thanks_only_for_a_report_of_yours(
+    client: TestClient, services: Services, make_user: MakeUser
+) -> None:
+    (message_id,) = services.ingest([sample_message("p2")], actor="system").ids
+    services.session.commit()
+    _, user = make_user(Role.DELEGATE)
+    filed = client.post(
+        "/reports",
+        data={"message_id": message_id, "category": "abuse", "note": "<script>x</script>"},
+        headers=bearer(user),
+    )
+    assert filed.status_code == 200 and "has been received" in filed.text
+    assert "We have your report and it is waiting for a moderator." in filed.text
+    crafted = client.get("/reports?filed=r_fake_12345678", headers=bearer(user))
+    assert "has been received" not in crafted.text
+    bad = client.post("/reports", data={"message_id": message_id, "category": "rude"}, headers=bearer(user))
+    assert bad.status_code == 422 and "category: must be one of" in bad.text

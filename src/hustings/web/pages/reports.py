@@ -30,9 +30,10 @@ def my_reports(principal: AnyUser, request: Request, services: ServicesDep) -> R
     reports = [
         report_view(event, statuses[event.subject_id]) for event in events if event.subject_id in statuses
     ]
-    return render(
-        request, "reports/mine.html", {"reports": reports, "filed": request.query_params.get("filed")}
-    )
+    # Thank the reporter only for a report of theirs: a crafted link cannot put words on the page.
+    filed = request.query_params.get("filed")
+    shown = filed if any(report["report_id"] == filed for report in reports) else None
+    return render(request, "reports/mine.html", {"reports": reports, "filed": shown})
 
 
 @router.get("/new")
