@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import psycopg
 from sqlalchemy import ColumnElement, Select, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
@@ -397,10 +398,14 @@ def sweep_clocks(services: Services, limit: int = 1000, *, recent_only: bool = F
 
 @contextmanager
 def refused_on_race(session: Session) -> Iterator[None]:
-    """Two people acting on one item at once write the same idempotency key: the second is a Conflict."""
+    """Two people acting on one item at once write the same idempotency key: the second is a Conflict.
+
+    On PostgreSQL events go in with COPY through the driver, so the unique violation arrives as
+    psycopg's own error rather than SQLAlchemy's.
+    """
     try:
         yield
-    except IntegrityError:
+    except (IntegrityError, psycopg.errors.IntegrityError):
         session.rollback()
         raise Conflict(
             "message_id: someone else acted on this item at the same moment; reload and try again"
