@@ -107,6 +107,7 @@ def test_a_breach_raises_one_alert(reported: EventLog, fixed_clock: FixedClock) 
 def test_near_duplicates_are_similar_and_different_texts_are_not() -> None:
     base = normalise("Go back to where you came from, nobody wants you here @priya https://t.co/x")
     assert base == "go back to where you came from nobody wants you here"
+    assert normalise("Retourne à ton PAYS, Chloé!") == "retourne a ton pays chloe"
     variant = normalise("GO BACK to where u came from!!! nobody wants you here")
     other = normalise("Thank you for holding a surgery in Ashby on Saturday morning")
     assert similarity(signature(base).tobytes(), signature(base).tobytes()) == 1.0

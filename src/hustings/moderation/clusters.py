@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -39,6 +40,8 @@ With 16 bands of 8 rows, pairs at 0.7 share a band with probability ~0.6 and pai
 SHINGLE = 5
 MIN_LENGTH = 12
 """Normalised texts shorter than this ("ok", "lol") would cluster everything; they join no cluster."""
+MAX_CANDIDATES = 200
+"""At most this many candidates are compared per message (a very common phrase shares bands with many)."""
 SEED = 20260507  # fixed: signatures must compare across processes and releases
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -49,8 +52,10 @@ _SPACE = re.compile(r"\s+")
 
 def normalise(text: str) -> str:
     """The text a cluster compares: lower case, no accents, links or mentions, single spaces."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(char for char in folded if not unicodedata.combining(char))
+    folded = text.casefold()
+    if not folded.isascii():  # most messages are plain ASCII and need no decomposition
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(char for char in folded if not unicodedata.combining(char))
     folded = _URL.sub(" ", folded)
     folded = _MENTION.sub(" ", folded)
     folded = _NON_WORD.sub(" ", folded)
@@ -61,13 +66,36 @@ def text_hash(normalised: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def signature(normalised: str) -> np.ndarray:
-    """The MinHash signature (`NUM_PERM` unsigned 32-bit values) of a normalised text."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+def _grams(normalised: str) -> list[bytes]:
     padded = f" {normalised} "
-    grams = {padded[i : i + SHINGLE] for i in range(max(1, len(padded) - SHINGLE + 1))}
-    minhash.update_batch([gram.encode() for gram in grams])
-    return np.asarray(minhash.hashvalues, dtype=np.uint32)
+    return [
+        gram.encode() for gram in {padded[i : i + SHINGLE] for i in range(max(1, len(padded) - SHINGLE + 1))}
+    ]
+
+
+def signatures(normalised: Sequence[str]) -> list[np.ndarray]:
+    """MinHash signatures (`NUM_PERM` unsigned 32-bit values each) of normalised texts.
+
+    The scheme and the base hash are named, not left to the library's defaults, so signatures
+    stored today still compare with those computed after an upgrade. The base hash is CRC-32
+    (much cheaper than the default SHA-1 per 5-gram; the random affine permutations on top do the
+    mixing); `MinHash.bulk` sets the permutations up once.
+    """
+    if not normalised:
+        return []
+    found = MinHash.bulk(
+        [_grams(text) for text in normalised],
+        num_perm=NUM_PERM,
+        seed=SEED,
+        scheme="affine32",
+        hashfunc=zlib.crc32,
+    )
+    return [np.asarray(minhash.hashvalues, dtype=np.uint32) for minhash in found]
+
+
+def signature(normalised: str) -> np.ndarray:
+    """The MinHash signature of one normalised text."""
+    return signatures([normalised])[0]
 
 
 def band_keys(values: np.ndarray) -> list[str]:
@@ -92,22 +120,29 @@ class Member:
     signature: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """A new message's entry in the index."""
+
+    message_id: str
+    text_hash: str
+    signature: bytes
+    band_keys: tuple[str, ...]
+    cluster_id: str | None
+
+
 class ClusterIndex(Protocol):
     """Where signatures and band keys are kept (SQL in `hustings.storage.moderation`). Never commits."""
 
-    def by_text_hash(self, digest: str) -> Member | None:
-        """The earliest message with exactly this normalised text."""
+    def lookup(
+        self, digests: Sequence[str], keys: Sequence[str]
+    ) -> tuple[dict[str, Member], dict[str, list[Member]]]:
+        """For a batch: the earliest member with each text hash, and the members sharing each band key."""
         ...
 
-    def candidates(self, keys: Sequence[str]) -> list[Member]:
-        """Messages sharing at least one band key, earliest first."""
+    def save(self, entries: Sequence[Indexed], clusters: dict[str, str]) -> None:
+        """Add new entries, and set the cluster of existing members (`clusters`: message id -> cluster id)."""
         ...
-
-    def add(
-        self, message_id: str, digest: str, values: bytes, keys: Sequence[str], cluster_id: str | None
-    ) -> None: ...
-
-    def set_cluster(self, message_id: str, cluster_id: str) -> None: ...
 
 
 def new_cluster_id(seed_message_id: str) -> str:
@@ -133,33 +168,68 @@ def _joined(message_id: str, cluster_id: str, similarity_: float, matched: str |
 
 
 def assign_clusters(index: ClusterIndex, messages: Sequence[tuple[str, str]], clock: Clock) -> list[Event]:
-    """Index each (message id, text) and return the `cluster.joined` events to append."""
+    """Index a batch of (message id, text) and return the `cluster.joined` events to append.
+
+    Two reads for the whole batch (text hashes, band keys), matching in memory (messages of the
+    batch match each other too), one write.
+    """
+    texts = [(message_id, normalise(text)) for message_id, text in messages]
+    texts = [(message_id, text) for message_id, text in texts if len(text) >= MIN_LENGTH]
+    prepared = [
+        (message_id, text_hash(text), values, band_keys(values))
+        for (message_id, text), values in zip(texts, signatures([text for _, text in texts]), strict=True)
+    ]
+    if not prepared:
+        return []
+    by_digest, by_key = index.lookup(
+        [digest for _, digest, _, _ in prepared], sorted({key for *_, keys in prepared for key in keys})
+    )
+    members: dict[str, Member] = {}
+    for found in [*by_digest.values(), *(m for group in by_key.values() for m in group)]:
+        members.setdefault(found.message_id, found)
+    key_members: dict[str, list[str]] = {key: [m.message_id for m in group] for key, group in by_key.items()}
+    digest_member: dict[str, str] = {digest: m.message_id for digest, m in by_digest.items()}
     events: list[Event] = []
-    for message_id, text in messages:
-        normalised = normalise(text)
-        if len(normalised) < MIN_LENGTH:
-            continue
-        digest = text_hash(normalised)
-        values = signature(normalised)
-        raw = values.tobytes()
-        keys = band_keys(values)
-        match: Member | None = index.by_text_hash(digest)
+    entries: list[Indexed] = []
+    seeded: dict[str, str] = {}
+    for message_id, digest, values, keys in prepared:
+        if message_id in members:
+            continue  # already indexed (ingest is idempotent, so this should not happen)
+        match_id = digest_member.get(digest)
         score = 1.0
-        if match is None:
-            best: tuple[float, Member] | None = None
-            for candidate in index.candidates(keys):
-                estimate = similarity(raw, candidate.signature)
-                if estimate >= THRESHOLD and (best is None or estimate > best[0]):
-                    best = (estimate, candidate)
-            if best is not None:
-                score, match = best
+        if match_id is None:
+            candidates = list(dict.fromkeys(mid for key in keys for mid in key_members.get(key, [])))[
+                :MAX_CANDIDATES
+            ]
+            if candidates:
+                stacked = np.frombuffer(
+                    b"".join(members[mid].signature for mid in candidates), dtype=np.uint32
+                )
+                agreement = (stacked.reshape(len(candidates), NUM_PERM) == values).mean(axis=1)
+                best = int(np.argmax(agreement))
+                if agreement[best] >= THRESHOLD:
+                    match_id, score = candidates[best], float(agreement[best])
         cluster_id: str | None = None
-        if match is not None:
+        if match_id is not None:
+            match = members[match_id]
             cluster_id = match.cluster_id
             if cluster_id is None:
                 cluster_id = new_cluster_id(match.message_id)
-                index.set_cluster(match.message_id, cluster_id)
+                seeded[match.message_id] = cluster_id
+                members[match.message_id] = Member(match.message_id, cluster_id, match.signature)
                 events.append(_joined(match.message_id, cluster_id, 1.0, None, clock))
-            events.append(_joined(message_id, cluster_id, score, match.message_id, clock))
-        index.add(message_id, digest, raw, keys, cluster_id)
+            events.append(_joined(message_id, cluster_id, score, match_id, clock))
+        raw = values.tobytes()
+        members[message_id] = Member(message_id, cluster_id, raw)
+        digest_member.setdefault(digest, message_id)
+        for key in keys:
+            key_members.setdefault(key, []).append(message_id)
+        entries.append(Indexed(message_id, digest, raw, tuple(keys), cluster_id))
+    # Seeds that are new in this batch are saved with their cluster; only older ones need updating.
+    fresh = {entry.message_id for entry in entries}
+    entries = [
+        Indexed(e.message_id, e.text_hash, e.signature, e.band_keys, seeded.get(e.message_id, e.cluster_id))
+        for e in entries
+    ]
+    index.save(entries, {mid: cid for mid, cid in seeded.items() if mid not in fresh})
     return events

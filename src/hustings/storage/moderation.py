@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import psycopg
-from sqlalchemy import ColumnElement, Select, case, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from hustings.errors import Conflict, NotFound
 from hustings.events import Event, Status, user_actor
 from hustings.messages.ingest import IngestHook, IngestResult
-from hustings.moderation.clusters import Member, assign_clusters
+from hustings.moderation.clusters import Indexed, Member, assign_clusters
 from hustings.moderation.context import ItemContext, Related, highlight, prior_decisions
 from hustings.moderation.decisions import suggested_action
 from hustings.moderation.events import REPORT_FILED
@@ -39,7 +39,8 @@ from hustings.moderation.queues import (
 )
 from hustings.moderation.reports import file_automated_reports
 from hustings.moderation.status import CLAIMED, ESCALATED, MESSAGE_ASSESSED, OPEN_STATES, REPORTED, SUBJECT
-from hustings.storage.events import event_from_row, status_from_row
+from hustings.storage.bulk import insert_rows
+from hustings.storage.events import chunks, event_from_row, status_from_row
 from hustings.storage.moderation_tables import ClusterBandRow, ClusterMemberRow
 from hustings.storage.tables import EventRow, MessageRow, MessageTargetRow, StatusRow, TargetRow
 from hustings.targets.model import TargetRole
@@ -52,51 +53,89 @@ if TYPE_CHECKING:
 
 
 class SqlClusterIndex:
-    """`ClusterIndex` over the session."""
+    """`ClusterIndex` over the session: two reads and one write per ingested batch."""
+
+    PER_KEY = 50  # a band shared by very many messages adds little; keep the first few
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def by_text_hash(self, digest: str) -> Member | None:
-        row = self.session.execute(
-            select(ClusterMemberRow.message_id, ClusterMemberRow.cluster_id, ClusterMemberRow.signature)
-            .where(ClusterMemberRow.text_hash == digest)
-            .order_by(ClusterMemberRow.cluster_id.is_(None), ClusterMemberRow.message_id)
-            .limit(1)
-        ).first()
-        return None if row is None else Member(row[0], row[1], row[2])
-
-    def candidates(self, keys: Sequence[str]) -> list[Member]:
-        ids = select(ClusterBandRow.message_id).where(ClusterBandRow.band_key.in_(list(keys))).distinct()
-        rows = self.session.execute(
-            select(ClusterMemberRow.message_id, ClusterMemberRow.cluster_id, ClusterMemberRow.signature)
-            .where(ClusterMemberRow.message_id.in_(ids))
-            .order_by(ClusterMemberRow.message_id)
-            .limit(200)
-        )
-        return [Member(row[0], row[1], row[2]) for row in rows]
-
-    def add(
-        self, message_id: str, digest: str, values: bytes, keys: Sequence[str], cluster_id: str | None
-    ) -> None:
-        if self.session.get(ClusterMemberRow, message_id) is not None:
-            return
-        self.session.execute(
-            insert(ClusterMemberRow).values(
-                message_id=message_id, text_hash=digest, signature=values, cluster_id=cluster_id
+    def _members(self, ids: Sequence[str]) -> dict[str, Member]:
+        found: dict[str, Member] = {}
+        for chunk in chunks(list(ids)):
+            rows = self.session.execute(
+                select(
+                    ClusterMemberRow.message_id, ClusterMemberRow.cluster_id, ClusterMemberRow.signature
+                ).where(ClusterMemberRow.message_id.in_(list(chunk)))
             )
-        )
-        self.session.execute(
-            insert(ClusterBandRow),
-            [{"band_key": key, "message_id": message_id} for key in dict.fromkeys(keys)],
-        )
+            for message_id, cluster_id, signature_ in rows:
+                found[message_id] = Member(message_id, cluster_id, bytes(signature_))
+        return found
 
-    def set_cluster(self, message_id: str, cluster_id: str) -> None:
-        self.session.execute(
-            update(ClusterMemberRow)
-            .where(ClusterMemberRow.message_id == message_id)
-            .values(cluster_id=cluster_id)
+    def lookup(
+        self, digests: Sequence[str], keys: Sequence[str]
+    ) -> tuple[dict[str, Member], dict[str, list[Member]]]:
+        by_digest: dict[str, Member] = {}
+        for chunk in chunks(list(dict.fromkeys(digests))):
+            rows = self.session.execute(
+                select(
+                    ClusterMemberRow.text_hash,
+                    ClusterMemberRow.message_id,
+                    ClusterMemberRow.cluster_id,
+                    ClusterMemberRow.signature,
+                )
+                .where(ClusterMemberRow.text_hash.in_(list(chunk)))
+                .order_by(ClusterMemberRow.cluster_id.is_(None), ClusterMemberRow.message_id)
+            )
+            for digest, message_id, cluster_id, signature_ in rows:
+                by_digest.setdefault(digest, Member(message_id, cluster_id, bytes(signature_)))
+        key_ids: dict[str, list[str]] = {}
+        for chunk in chunks(list(keys)):
+            pairs = self.session.execute(
+                select(ClusterBandRow.band_key, ClusterBandRow.message_id)
+                .where(ClusterBandRow.band_key.in_(list(chunk)))
+                .order_by(ClusterBandRow.band_key, ClusterBandRow.message_id)
+            )
+            for key, message_id in pairs:
+                group = key_ids.setdefault(key, [])
+                if len(group) < self.PER_KEY:
+                    group.append(message_id)
+        members = self._members(sorted({mid for group in key_ids.values() for mid in group}))
+        by_key = {key: [members[mid] for mid in group if mid in members] for key, group in key_ids.items()}
+        return by_digest, by_key
+
+    def save(self, entries: Sequence[Indexed], clusters: dict[str, str]) -> None:
+        insert_rows(
+            self.session,
+            ClusterMemberRow,
+            [
+                {
+                    "message_id": entry.message_id,
+                    "text_hash": entry.text_hash,
+                    "signature": entry.signature,
+                    "cluster_id": entry.cluster_id,
+                }
+                for entry in entries
+            ],
         )
+        insert_rows(
+            self.session,
+            ClusterBandRow,
+            [
+                {"band_key": key, "message_id": entry.message_id}
+                for entry in entries
+                for key in dict.fromkeys(entry.band_keys)
+            ],
+        )
+        by_cluster: dict[str, list[str]] = {}
+        for message_id, cluster_id in clusters.items():
+            by_cluster.setdefault(cluster_id, []).append(message_id)
+        for cluster_id, ids in by_cluster.items():
+            self.session.execute(
+                update(ClusterMemberRow)
+                .where(ClusterMemberRow.message_id.in_(ids))
+                .values(cluster_id=cluster_id)
+            )
 
 
 def moderation_intake(services: Services) -> IngestHook:
