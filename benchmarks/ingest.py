@@ -29,7 +29,22 @@ sys.path.insert(0, str(ROOT))
 from tests.pgserver import TempPostgres  # noqa: E402 - the suite's throwaway server
 
 HUSTINGS = str(Path(sys.executable).parent / "hustings")
-WORDS = ["council", "housing", "budget", "vote", "resign", "policy", "bypass", "hospital", "school", "tax", "promise", "shambles", "disgrace", "support", "thank", "you", "constituency", "surgery", "local", "election", "debate", "answer"]
+# Replies to politicians are mostly distinct texts: build them from a few hundred words, so
+# near-duplicate clustering sees realistic (mostly singleton) traffic.
+WORDS = sorted(set("""  # noqa: SIM905 - a paragraph is easier to read and extend
+council housing budget vote resign policy bypass hospital school tax promise shambles disgrace support thank
+you constituency surgery local election debate answer why did your party cut the library again nobody asked
+for this road scheme bus routes buses trains potholes bins recycling parking fees rents landlords tenants nurses
+doctors waiting lists care homes pensions benefits energy bills heating insulation flooding river sewage water
+farmers fishing brexit europe trade jobs wages strike unions teachers pupils classrooms funding police crime
+knife antisocial behaviour drugs shops high street markets pubs closing open tomorrow meeting hall village town
+city ward councillor mayor minister shadow cabinet prime leader opposition government manifesto pledge broken
+kept delivered failed proud shameful honest dishonest lies truth facts figures statistics numbers report
+inquiry scandal expenses second job lobbying donors donations campaign leaflets canvassing doorstep voters
+polling station count recount majority marginal seat swing tactical coalition referendum petition protest
+march rally speech interview podcast radio television newspaper column letter email reply ignored promised
+answered listened visited forgot remember november december january spring summer autumn winter
+""".split()))  # noqa: SIM905
 
 
 def free_port() -> int:

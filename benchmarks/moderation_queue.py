@@ -13,7 +13,7 @@ items. Then it times, through the real app (FastAPI TestClient, bearer token):
 
 and prints EXPLAIN (ANALYZE, BUFFERS) for the queue query and the cluster lookup. Usage:
 
-    .venv/bin/python benchmarks/queue.py [--items 100000] [--runs 30]
+    .venv/bin/python benchmarks/moderation_queue.py [--items 100000] [--runs 30]
 """
 
 # ruff: noqa: E402  (imports follow the sys.path fix below)
