@@ -22,10 +22,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is called queue.py: drop its folder from the path so `import queue` (the standard
-# library's, used by psycopg) does not find it.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+# Import the suite's throwaway PostgreSQL (tests.pgserver) from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import os

@@ -22,10 +22,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-# Run as a script, this folder would be first on the path, and its queue.py would shadow the
-# standard library's `queue` (psycopg imports it): put the repository root there instead.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [str(HERE.parent)] + [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+# Import the suite's throwaway PostgreSQL (tests.pgserver) from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hustings.detect.assessment import Label
 from hustings.events import Event
