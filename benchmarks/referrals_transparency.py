@@ -10,7 +10,6 @@ Usage:
     .venv/bin/python benchmarks/referrals_transparency.py [--messages 50000] [--runs 3]
 """
 
-# ruff: noqa: E402  (imports follow the sys.path fix below)
 from __future__ import annotations
 
 import argparse
