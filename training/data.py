@@ -308,7 +308,7 @@ def write_jsonl(path: Path, rows: Iterable[Row]) -> None:
 
 
 def templates(seed: int) -> tuple[list[Row], list[Row]]:
-    train, dev = generate(seed=seed, per_template=12, dev_fraction=0.15)
+    train, dev = generate(seed=seed, per_template=8, dev_fraction=0.15)
 
     def as_rows(items: Iterable[Any]) -> list[Row]:
         return [_row(r.text, r.labels, r.characteristic, f"uk_templates:{r.family}") for r in items]

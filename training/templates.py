@@ -317,6 +317,26 @@ FAMILIES: tuple[Family, ...] = (
         "As a queer woman I loved this speech", "We're here, we're queer, and we vote", "Proud dyke, proud voter",
         "Us queers have been fighting for this for years", "I'm a disabled voter and {policy} affects me directly",
     )),
+    F("profanity_benign", (), (
+        "Fucking brilliant speech tonight {name}", "Holy shit, what a result in {place}!", "Bloody hell, you actually did it",
+        "That was a damn good debate", "Fuck yes, {policy} is finally scrapped", "This heat is killing me at the count",
+        "I'm so fucking proud of our {role}", "Shit, I missed the {venue}, was it good?",
+    )),
+    F("object_abuse", (), (
+        "I hate this bloody printer", "This stupid app keeps crashing", "The council website is a useless pile of junk",
+        "The parking machines are a fucking joke", "Roadworks on {street} are an absolute nightmare",
+    )),
+    F("homonyms", (), (
+        "Nipped out for a fag before the count", "The old dyke along the fens needs repair money",
+        "Bundle of faggots for the bonfire night display", "The retardant on the moor fires worked",
+        "Queer Street is where the council finances are heading", "We had faggots and peas at the community lunch",
+    )),
+    # Insults aimed at parties or politicians as a class, not at a person: uncivil, not personal abuse.
+    F("group_nonprotected", ("abuse",), (
+        "Tories are scum", "Politicians are all crooks and liars", "Labour are a bunch of useless clowns",
+        "Every MP in Westminster is a parasite", "Councillors are thieving idiots, the lot of them",
+        "The Lib Dems are spineless weasels",
+    ), soft=0.35),
     F("public_info", (), (
         "{name}'s {venue} is at the library on {day}s 10-12, all welcome",
         "The constituency office is at {number} High Street, open Monday to Friday",
@@ -366,6 +386,16 @@ def fill(template: str, rng: random.Random) -> tuple[str, str | None]:
         return value
 
     text = re.sub(r"\{(\w+)\}", slot, template)
+    # Surface variety, so templates without slots still yield distinct rows and the
+    # model does not tie a label to one exact punctuation or casing.
+    roll = rng.random()
+    if roll < 0.2:
+        text = f"@{rng.choice(['JaneMP', 'cllr_owen', 'PriyaForLeeds', 'TomW_MP'])} {text}"
+    elif roll < 0.35:
+        text = f"{rng.choice(NAMES)}, {text[0].lower()}{text[1:]}"
+    if rng.random() < 0.2:
+        text = text.lower()
+    text = text.rstrip(".!?") + rng.choice(["", "", ".", "!", "!!", "?"] if text[-1:] != "?" else ["?"])
     return text, (characteristic[0] if characteristic else None)
 
 
