@@ -27,7 +27,7 @@ class WordDetector:
         for text in texts:
             hit = next((w for w in HOSTILE_WORDS if w in text.lower()), None)
             labels = dict.fromkeys(LABELS, 0.02)
-            labels[Label.ABUSE] = 0.92 if hit else 0.3
+            labels[Label.ABUSE] = 0.92 if hit else 0.05  # clearly calm at every sensitivity
             flagged = (Label.ABUSE,) if hit else ()
             start = text.lower().find(hit) if hit else 0
             evidence = (
