@@ -352,11 +352,12 @@ def f1(pred: np.ndarray, truth: np.ndarray) -> float:
 
 
 def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> dict[str, float]:
-    """Per-label F1 on dev, then the abuse threshold tuned for 'any label' on politician-like replies.
+    """Per-label F1 optimum on dev; then the abuse threshold set so the flag rate matches reality.
 
-    Replies to politicians resemble OLID tweets and our UK set, so the final
-    operating point maximises hostile-vs-civil F1 on those two, with a
-    penalty when more than 4% of our benign UK rows would be flagged.
+    Thresholds tuned for F1 on pooled dev sets did not carry across domains
+    (shared/data README), so the last step works on data like replies to
+    politicians: abuse is set where the share of OLID dev tweets flagged with any
+    label equals the share that annotators marked offensive.
     """
     truth = np.array([[r["labels"].get(lab.value, 0.0) >= 0.5 for lab in LABELS] for r in rows])
     grid = np.round(np.arange(0.15, 0.91, 0.025), 3)
@@ -364,28 +365,34 @@ def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> 
     for j, label in enumerate(LABELS):
         scores = [(f1(probs[:, j] >= t, truth[:, j]), -abs(t - 0.5), float(t)) for t in grid]
         thresholds[label.value] = max(scores)[2]
-    politic = np.array([r["source"] in ("olid",) or str(r["source"]).startswith("uk_templates") for r in rows])
+    # Threats to UK politicians are the case that matters most and the pooled dev set barely has
+    # them (EDOS threats are about women in general): keep at least 90% of held-out UK template
+    # threats, the issue's goal, by lowering the threat threshold where needed.
     uk = np.array([str(r["source"]).startswith("uk_templates") for r in rows])
+    threat = LABELS.index(next(lab for lab in LABELS if lab.value == "threat"))
+    uk_threats = uk & truth[:, threat]
+    if uk_threats.any():
+        for wanted in (0.9, 0.85, 0.8):  # the goal first; the nearest reachable recall otherwise
+            meets = [float(t) for t in grid if float(np.mean(probs[uk_threats, threat] >= t)) >= wanted]
+            if meets:
+                thresholds["threat"] = min(thresholds["threat"], max(meets))
+                break
+    olid = np.array([r["source"] == "olid" for r in rows])
+    offensive = np.array([bool(r["labels"]) and max(r["labels"].values()) >= 0.3 for r in rows])
+    target_rate = float(offensive[olid].mean())
+    abuse = LABELS.index(next(lab for lab in LABELS if lab.value == "abuse"))
+
+    def flag_rate(cut: float) -> float:
+        th = np.array([cut if j == abuse else thresholds[lab.value] for j, lab in enumerate(LABELS)])
+        return float(np.mean((probs[olid] >= th).any(axis=1)))
+
+    thresholds["abuse"] = float(min(grid, key=lambda t: abs(flag_rate(float(t)) - target_rate)))
+    th = np.array([thresholds[lab.value] for lab in LABELS])
+    flags = (probs >= th).any(axis=1)
     hostile = truth.any(axis=1)
-    olid_off = np.array([r["source"] == "olid" and bool(r["labels"]) and max(r["labels"].values()) >= 0.3
-                         for r in rows])  # fmt: skip
-    target = np.where(uk, hostile, olid_off)
-
-    def objective(th: dict[str, float]) -> tuple[float, float]:
-        flags = np.asarray(
-            np.stack([probs[:, j] >= th[lab.value] for j, lab in enumerate(LABELS)], axis=1).any(axis=1), dtype=bool
-        )
-        benign_uk = uk & ~hostile
-        fp_rate = float(np.mean(flags[benign_uk])) if benign_uk.any() else 0.0
-        recall_uk = float(np.mean(flags[uk & hostile])) if (uk & hostile).any() else 1.0
-        score = f1(flags[politic], target[politic]) - 2.0 * max(0.0, fp_rate - 0.04) - max(0.0, 0.9 - recall_uk)
-        return score, fp_rate
-
-    for _ in range(2):
-        for label in LABELS:
-            best = max(grid, key=lambda t: (objective({**thresholds, label.value: float(t)})[0], -abs(t - 0.5)))
-            thresholds[label.value] = float(best)
-    log(f"thresholds {thresholds} objective {objective(thresholds)}")
+    log(f"thresholds {thresholds}; OLID dev flag rate {flag_rate(thresholds['abuse']):.3f} (offensive"
+        f" {target_rate:.3f}); UK dev hostile recall {flags[uk & hostile].mean():.3f}, benign flagged"
+        f" {flags[uk & ~hostile].mean():.3f}")  # fmt: skip
     return thresholds
 
 
@@ -402,9 +409,9 @@ def write_model_folder(out: Path, int8: Path, calibration: dict[str, tuple[float
         "max_length": MAX_LENGTH,
         "calibration": {k: {"a": round(a, 6), "b": round(b, 6)} for k, (a, b) in calibration.items()},
         "thresholds": thresholds,
-        "operating_point": "per-label thresholds chosen on the dev split; abuse tuned so that 'any label' best"
-        " matches offensive vs civil on OLID dev tweets plus held-out UK political templates, with at most ~4%"
-        " of benign UK political rows flagged",
+        "operating_point": "per-label F1 optimum on the dev split; threat lowered until 90% of held-out UK"
+        " template threats are flagged; then the abuse threshold set so that the share of OLID dev tweets"
+        " flagged with any label equals the share annotated offensive",
         "training": meta,
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")

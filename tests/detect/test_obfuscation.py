@@ -22,7 +22,7 @@ HOMOGLYPHS = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р", "i": "і", 
 
 
 @st.composite
-def disguised(draw: st.DrawFn) -> tuple[str, str]:
+def disguised(draw: st.DrawFn) -> tuple[str, str, str]:
     plain = draw(st.sampled_from(THREATS))
     words = plain.split(" ")
     # Disguise a word of four letters or more: the ones filters look for.
@@ -39,8 +39,9 @@ def disguised(draw: st.DrawFn) -> tuple[str, str]:
         word = "".join(LEET.get(c, c) if draw(st.booleans()) else c for c in word)
     if trick == "spacing":
         word = draw(st.sampled_from([" ", ".", "-"])).join(word)
+    original_word = words[target]
     words[target] = word
-    return plain, " ".join(words)
+    return plain, " ".join(words), original_word if trick == "spacing" else ""
 
 
 def test_plain_threats_are_flagged(detector: OnnxDetector) -> None:
@@ -51,9 +52,14 @@ def test_plain_threats_are_flagged(detector: OnnxDetector) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(disguised())
-def test_obfuscated_threat_is_still_flagged(detector: OnnxDetector, case: tuple[str, str]) -> None:
-    plain, obfuscated = case
-    assert normalise(obfuscated).text == normalise(plain).text
+def test_obfuscated_threat_is_still_flagged(detector: OnnxDetector, case: tuple[str, str, str]) -> None:
+    plain, obfuscated, spaced_word = case
+    if spaced_word:
+        # Spacing is ambiguous next to one-letter words ("I w i l l" reads as "iwill"), so
+        # only ask that the spaced word comes back whole.
+        assert spaced_word.lower() in normalise(obfuscated).text
+    else:
+        assert normalise(obfuscated).text == normalise(plain).text
     (assessment,) = detector.assess([obfuscated])
     assert Label.THREAT in assessment.flagged, obfuscated
     for item in assessment.evidence:

@@ -61,11 +61,14 @@ _DOUBLING = frozenset("bcdefglmnoprstz")
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}|<user>", re.IGNORECASE)
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
+# Only the spaced form is protected: unspaced, "g01ng" would read as the postcode G0 1NG.
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b", re.IGNORECASE)
 # A run of three or more single letters split by one separator: "k i l l", "k.i.l.l", "k-i-l-l".
 _SPACED = re.compile(r"(?<![^\W_])[^\W_]([ .\-_*/|])[^\W_](?:\1[^\W_]){1,}(?![^\W_])")
 _TOKEN = re.compile(r"[^\s]+")
 _PLACEHOLDER = re.compile(r"@user")
+# Times, ordinals and amounts keep their digits: "10am", "3pm", "2nd", "7.30pm", "4x4".
+_NUMBERISH = re.compile(r"^\W*\d+(?:[:.x]\d+)*(?:am|pm|st|nd|rd|th|s|k|m|p)?\W*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +143,14 @@ def _unleet(pieces: list[_Piece]) -> list[_Piece]:
         token = match.group()
         letters = sum(c.isalpha() for c in token)
         leet = [i for i, c in enumerate(token) if c in _LEET]
-        if letters < 2 or not leet or (any(c.isdigit() for c in token) and token.isdigit()):
+        if letters < 1 or not leet or _NUMBERISH.match(token):
             continue
         for i in leet:
             pos = match.start() + i
             if protected[pos]:
                 continue
-            prev_alpha = i > 0 and token[i - 1].isalpha()
+            # Compare with the already-decoded previous character, so runs like "sh07" decode fully.
+            prev_alpha = i > 0 and out[pos - 1][0].isalpha()
             next_alpha = i + 1 < len(token) and (token[i + 1].isalpha() or token[i + 1] in _LEET)
             # A symbol at the end of a word is punctuation ("stop!"), unless a
             # letter precedes it and it is a digit ("di3" / "h0").
