@@ -388,8 +388,8 @@ def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> 
 
     thresholds["abuse"] = float(min(grid, key=lambda t: abs(flag_rate(float(t)) - target_rate)))
     th = np.array([thresholds[lab.value] for lab in LABELS])
-    flags = (probs >= th).any(axis=1)
-    hostile = truth.any(axis=1)
+    flags = np.asarray((probs >= th).any(axis=1), dtype=bool)
+    hostile = np.asarray(truth.any(axis=1), dtype=bool)
     log(f"thresholds {thresholds}; OLID dev flag rate {flag_rate(thresholds['abuse']):.3f} (offensive"
         f" {target_rate:.3f}); UK dev hostile recall {flags[uk & hostile].mean():.3f}, benign flagged"
         f" {flags[uk & ~hostile].mean():.3f}")  # fmt: skip
