@@ -47,11 +47,11 @@ def scorer(engine: str) -> Callable[[Sequence[str]], object]:
         detector = load_detector()
         return detector.assess
     if engine == "alt-profanity-check":
-        from profanity_check import predict_prob  # type: ignore[import-untyped]  # ships no type hints
+        from profanity_check import predict_prob
 
         return lambda texts: predict_prob(list(texts))
     if engine == "hatesonar":
-        from hatesonar import Sonar  # type: ignore[import-untyped]  # ships no type hints
+        from hatesonar import Sonar
 
         sonar = Sonar()
         return lambda texts: [sonar.ping(text=t) for t in texts]

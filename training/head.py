@@ -18,7 +18,7 @@ class LogisticHead:
     bias: np.ndarray  # (labels,)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
+        return np.asarray(1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias))), dtype=np.float64)
 
 
 def fit_head(x: np.ndarray, y: np.ndarray, epochs: int = 500, learning_rate: float = 0.5, l2: float = 1e-4) -> LogisticHead:
