@@ -23,6 +23,8 @@ _CUES: dict[Label, tuple[tuple[str, str], ...]] = {
          "veiled threat"),
         (r"\b(?:end up|go(?:ing)? the same way) (?:like|as) jo cox\b|\bjo cox\b|\bdavid amess\b",
          "invokes a murdered MP"),
+        (r"\b(?:find|get|catch|visit) you\b(?: (?:at|outside) your \w+(?: on \w+)?)?|\b(?:at|outside|near) your (?:surgery|office|house|home|"
+         r"door|school|hustings|constituency office)\b", "names where the target will be"),
         (r"\bknow where you live\b|\bwe know (?:where|which|your)\b|\bsee you (?:at|tonight|soon)\b[^.!?]*|"
          r"\bwaiting (?:outside|for you)\b[^.!?]*", "says they will be where the target is"),
         (r"\b(?:what'?s coming|days are numbered|final warning|last warning|been warned|you'?ll be next|"
