@@ -5,6 +5,7 @@ Every name, handle, address and message here is invented. Loading twice changes 
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 
@@ -275,8 +276,75 @@ def load_demo(services: Services, *, password: str) -> list[str]:
             }
         )
     result = services.ingest(raw, actor=SYSTEM_ACTOR)
+    decided = _moderate(services)
     return [
         f"{len(TARGETS)} protected people ({created_targets} new)",
         f"{len(USERS)} users, one for each role ({created_users} new): " + ", ".join(u[0] for u in USERS),
         f"{len(raw)} messages ({result.accepted} new, {result.duplicates} already there)",
+        f"reports by Priya, her agent and the flagger; {decided} decisions by the moderator",
     ]
+
+
+# (message index in MESSAGES, reporter, reporter kind, category, claims illegal, note, action or None)
+HUMAN_REPORTS: list[tuple[int, str, str, str, bool, str, str | None]] = [
+    (11, "priya", "target", "doxxing", True, "This is my home address and my daughter's school.", "remove"),
+    (
+        8,
+        "agent",
+        "delegate",
+        "threat",
+        True,
+        "Priya does walk home from the station. Please act fast.",
+        "remove",
+    ),
+    (9, "flagger", "trusted_flagger", "threat", True, "Reference to the murder of Jo Cox.", "remove"),
+    (16, "flagger", "trusted_flagger", "abuse", False, "", "label"),
+    (1, "flagger", "trusted_flagger", "abuse", False, "Rude to the candidate.", "no_action"),
+    (13, "agent", "delegate", "identity_hate", False, "Racist abuse of Priya.", None),
+]
+
+
+def _moderate(services: Services) -> int:
+    """Human reports on some demo messages, and the moderator's decisions on most of them."""
+    from hustings.errors import Conflict, DuplicateEvent
+    from hustings.messages.model import message_id
+    from hustings.moderation.decisions import DecisionRequest, decide, suggested_action
+    from hustings.moderation.events import Action, ReporterKind
+    from hustings.moderation.reports import file_report
+    from hustings.moderation.work import load_item
+
+    moderator = services.users.by_name("moderator")
+    decided = 0
+    for index, reporter_name, kind, category, illegal, note, action in HUMAN_REPORTS:
+        reporter = services.users.by_name(reporter_name)
+        if reporter is None or moderator is None:
+            continue
+        target_message = message_id("x", f"demo-{index:04d}")
+        with contextlib.suppress(DuplicateEvent):  # reported on an earlier run of the demo
+            file_report(
+                services.log,
+                services.clock,
+                message_id=target_message,
+                reporter=reporter,
+                reporter_kind=ReporterKind(kind),
+                category=category,
+                claims_illegal=illegal,
+                note=note,
+                idempotency_key=f"demo-report:{target_message}:{reporter.id}",
+            )
+        if action is None:
+            continue
+        rule, _ = suggested_action(load_item(services.log, target_message))
+        try:
+            decide(
+                services.log,
+                services.clock,
+                moderator=moderator,
+                request=DecisionRequest(
+                    message_id=target_message, action=Action(action), policy_rule=rule.id
+                ),
+            )
+            decided += 1
+        except Conflict:
+            pass  # decided on an earlier run of the demo
+    return decided
