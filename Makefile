@@ -17,7 +17,7 @@ install: $(BIN)/.installed
 
 ## Set up, load the demo data into SQLite and serve it on http://$(HOST):$(PORT)
 run: install
-	$(BIN)/hustings demo
+	HUSTINGS_PUBLIC_URL=http://$(HOST):$(PORT) $(BIN)/hustings demo
 	$(BIN)/hustings serve --host $(HOST) --port $(PORT)
 
 ## Debian's PostgreSQL and Chromium, which the test suite starts for real
