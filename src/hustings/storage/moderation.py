@@ -39,7 +39,7 @@ from hustings.moderation.queues import (
 )
 from hustings.moderation.reports import file_automated_reports
 from hustings.moderation.status import CLAIMED, ESCALATED, MESSAGE_ASSESSED, OPEN_STATES, REPORTED, SUBJECT
-from hustings.storage.bulk import insert_rows
+from hustings.storage.bulk import among, insert_rows
 from hustings.storage.events import chunks, event_from_row, status_from_row
 from hustings.storage.moderation_tables import ClusterBandRow, ClusterMemberRow
 from hustings.storage.tables import EventRow, MessageRow, MessageTargetRow, StatusRow, TargetRow
@@ -66,7 +66,7 @@ class SqlClusterIndex:
             rows = self.session.execute(
                 select(
                     ClusterMemberRow.message_id, ClusterMemberRow.cluster_id, ClusterMemberRow.signature
-                ).where(ClusterMemberRow.message_id.in_(list(chunk)))
+                ).where(among(self.session, ClusterMemberRow.message_id, chunk))
             )
             for message_id, cluster_id, signature_ in rows:
                 found[message_id] = Member(message_id, cluster_id, bytes(signature_))
@@ -84,7 +84,7 @@ class SqlClusterIndex:
                     ClusterMemberRow.cluster_id,
                     ClusterMemberRow.signature,
                 )
-                .where(ClusterMemberRow.text_hash.in_(list(chunk)))
+                .where(among(self.session, ClusterMemberRow.text_hash, chunk))
                 .order_by(ClusterMemberRow.cluster_id.is_(None), ClusterMemberRow.message_id)
             )
             for digest, message_id, cluster_id, signature_ in rows:
@@ -93,7 +93,7 @@ class SqlClusterIndex:
         for chunk in chunks(list(keys)):
             pairs = self.session.execute(
                 select(ClusterBandRow.band_key, ClusterBandRow.message_id)
-                .where(ClusterBandRow.band_key.in_(list(chunk)))
+                .where(among(self.session, ClusterBandRow.band_key, chunk))
                 .order_by(ClusterBandRow.band_key, ClusterBandRow.message_id)
             )
             for key, message_id in pairs:
