@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,20 +71,28 @@ def postgres_url() -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+@contextmanager
+def scratch_database(postgres_url: str, name: str) -> Iterator[str]:
+    """A PostgreSQL database of its own on the suite's server, dropped afterwards; yields its URL."""
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    name = f"hustings_test_{os.getpid()}"
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(postgres_url.rsplit("/", 1)[0] + f"/{name}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    with scratch_database(postgres_url, f"hustings_test_{os.getpid()}") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

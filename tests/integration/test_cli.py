@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
 from typer.testing import CliRunner
 
 from hustings.cli.main import app
-from tests.conftest import sample_message
+from tests.conftest import sample_message, scratch_database
 
 runner = CliRunner()
 
@@ -78,18 +77,11 @@ def test_bad_settings_are_one_line(env: dict[str, str]) -> None:
 
 @pytest.mark.postgres
 def test_cli_against_postgresql(env: dict[str, str], postgres_url: str, tmp_path: Path) -> None:
-    admin: Engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "hustings_cli"'))
-        connection.execute(text('CREATE DATABASE "hustings_cli"'))
-    url = postgres_url.rsplit("/", 1)[0] + "/hustings_cli"
-    pg_env = env | {"HUSTINGS_DATABASE_URL": url}
-    assert runner.invoke(app, ["db", "upgrade"], env=pg_env).exit_code == 0
-    source = tmp_path / "in.jsonl"
-    source.write_text(json.dumps(sample_message("1")) + "\n")
-    result = runner.invoke(app, ["ingest", str(source)], env=pg_env)
-    assert "accepted 1" in result.stdout, result.output
-    assert "rebuilt statuses from 1 events" in runner.invoke(app, ["rebuild-status"], env=pg_env).stdout
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE "hustings_cli" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(postgres_url, "hustings_cli") as url:
+        pg_env = env | {"HUSTINGS_DATABASE_URL": url}
+        assert runner.invoke(app, ["db", "upgrade"], env=pg_env).exit_code == 0
+        source = tmp_path / "in.jsonl"
+        source.write_text(json.dumps(sample_message("1")) + "\n")
+        result = runner.invoke(app, ["ingest", str(source)], env=pg_env)
+        assert "accepted 1" in result.stdout, result.output
+        assert "rebuilt statuses from 1 events" in runner.invoke(app, ["rebuild-status"], env=pg_env).stdout

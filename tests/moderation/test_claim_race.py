@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from hustings.auth.model import Role
 from hustings.clock import FixedClock
@@ -21,7 +21,7 @@ from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import make_engine, make_sessionmaker, upgrade
 from hustings.storage.moderation import refused_on_race
-from tests.conftest import T0, sample_message
+from tests.conftest import T0, sample_message, scratch_database
 from tests.moderation.conftest import person
 
 pytestmark = pytest.mark.postgres
@@ -30,18 +30,11 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def fresh_postgres(postgres_url: str) -> Iterator[Engine]:
     """A database of its own: the race needs committed rows, which the rolled-back fixture cannot give."""
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    name = f"hustings_race_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(postgres_url.rsplit("/", 1)[0] + f"/{name}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(postgres_url, f"hustings_race_{os.getpid()}") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 def test_simultaneous_claims_give_one_holder(fresh_postgres: Engine, tmp_path: Path) -> None:
