@@ -9,8 +9,8 @@ executemany is already fast. Values pass through each column type's own bind pro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, ColumnElement, String, Table, any_, bindparam
@@ -18,6 +18,15 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
+
+T = TypeVar("T")
+CHUNK = 500
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in slices of `size`, to keep IN lists and executemany batches bounded."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _converter(table: Table, column: str, dialect: Dialect) -> Callable[[Any], Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -11,11 +11,8 @@ from sqlalchemy.orm import Session
 from hustings.clock import SystemClock
 from hustings.events.log import SubjectKey
 from hustings.events.model import Event, Status
-from hustings.storage.bulk import among, insert_rows
+from hustings.storage.bulk import among, chunks, insert_rows
 from hustings.storage.tables import EventRow, StatusRow
-
-_CHUNK = 500
-T = TypeVar("T")
 
 
 def event_from_row(row: EventRow) -> Event:
@@ -65,12 +62,6 @@ def _status_values(status: Status) -> dict[str, Any]:
         "event_count": status.event_count,
         "updated_at": status.updated_at,
     }
-
-
-def chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
-    """`items` in slices of `size`, to keep IN lists and executemany batches bounded."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class SqlEventStore:

@@ -9,8 +9,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from hustings.messages.model import Author, Message
-from hustings.storage.bulk import among, insert_rows
-from hustings.storage.events import chunks
+from hustings.storage.bulk import among, chunks, insert_rows
 from hustings.storage.tables import AuthorRow, MessageRow, MessageTargetRow, TargetHandleRow, TargetRow
 
 

@@ -39,8 +39,8 @@ from hustings.moderation.queues import (
 )
 from hustings.moderation.reports import file_automated_reports
 from hustings.moderation.status import CLAIMED, ESCALATED, MESSAGE_ASSESSED, OPEN_STATES, REPORTED, SUBJECT
-from hustings.storage.bulk import among, insert_rows
-from hustings.storage.events import chunks, event_from_row, status_from_row
+from hustings.storage.bulk import among, chunks, insert_rows
+from hustings.storage.events import event_from_row, status_from_row
 from hustings.storage.moderation_tables import ClusterBandRow, ClusterMemberRow
 from hustings.storage.tables import EventRow, MessageRow, MessageTargetRow, StatusRow, TargetRow
 from hustings.targets.model import TargetRole

@@ -19,7 +19,8 @@ from hustings.messages.ingest import IngestHook
 from hustings.messages.model import Message
 from hustings.protection import events as ev
 from hustings.protection.service import Protection
-from hustings.storage.events import chunks, status_from_row
+from hustings.storage.bulk import chunks
+from hustings.storage.events import status_from_row
 from hustings.storage.messages import message_from_rows
 from hustings.storage.protection_tables import DetectorStateRow
 from hustings.storage.tables import AuthorRow, MessageRow, MessageTargetRow, StatusRow, TargetRow
