@@ -11,7 +11,6 @@ from sqlalchemy import inspect
 from hustings.errors import DuplicateEvent
 from hustings.events import Event
 from hustings.services import Services
-from hustings.storage.database import alembic_config
 from tests.conftest import T0
 
 
@@ -75,4 +74,3 @@ def test_migrations_match_the_models(services: Services) -> None:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     assert compare_metadata(context, target_metadata) == []
     assert inspect(connection).has_table("events")
-    assert alembic_config(connection.engine).get_main_option("script_location")
