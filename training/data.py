@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from training import augment
+from training import augment, functional
 from training.templates import generate
 
 ROOT = Path(__file__).resolve().parent
@@ -309,6 +309,9 @@ def write_jsonl(path: Path, rows: Iterable[Row]) -> None:
 
 def templates(seed: int) -> tuple[list[Row], list[Row]]:
     train, dev = generate(seed=seed, per_template=8, dev_fraction=0.15)
+    # Functional contrasts (training/functional.py): fewer fillings, as there are more templates.
+    fn_train, fn_dev = functional.generate(seed=seed, per_template=3, dev_fraction=0.15)
+    train, dev = train + fn_train, dev + fn_dev
 
     def as_rows(items: Iterable[Any]) -> list[Row]:
         return [_row(r.text, r.labels, r.characteristic, f"uk_templates:{r.family}") for r in items]
@@ -340,7 +343,7 @@ def _hostile(row: Row) -> bool:
     return any(v >= 0.5 for v in row["labels"].values())
 
 
-def build(seed: int = 13, budget: int = 22000) -> dict[str, list[Row]]:
+def build(seed: int = 13, budget: int = 26000) -> dict[str, list[Row]]:
     """Return {"train", "dev", "eval"} rows. Deterministic for a given seed."""
     rng = random.Random(seed)
     olid_rows, olid_dev = _split(olid_train(), 0.12, rng)

@@ -154,7 +154,7 @@ def main(card: Path, peers_on: bool = True, limit: int = 0, **_: Any) -> None:
                          f" {(scores >= cut).mean():.3f} | {hostile_truth.mean():.3f} |")  # fmt: skip
         if name.startswith("uk golden"):
             golden_lines = golden_summary(rows, flags, others, texts)
-    lines += ["", *golden_lines]
+    lines += ["", *golden_lines, "", *functional_lines(detector, others)]
     table = "\n".join(lines)
     print(table)
     write_card(card, table)
@@ -181,6 +181,30 @@ def golden_summary(rows: list[dict[str, Any]], flags: np.ndarray, others: dict[s
         per = " | ".join(f"{pf[categories == c].mean():.2f}" for c in BENIGN)
         out.append(f"| {peer} | {pf[is_threat].mean():.3f} (any) | {pf[hostile_rows].mean():.3f} |"
                    f" {pf[benign].mean():.3f} | {per} |")  # fmt: skip
+    return out
+
+
+def functional_lines(detector: Any, others: dict[str, tuple[Scorer, float]]) -> list[str]:
+    """Accuracy per functionality on our hand-written functional cases (tests/detect/functional/).
+
+    A peer's single score stands for every label: over its cut-off it "flags" all of them.
+    """
+    from tests.detect.test_functional import cases, is_right
+
+    rows = cases()
+    texts = [row["text"] for row in rows]
+    flagged = {"hustings": [[label.value for label in a.flagged] for a in detector.assess(texts)]}
+    everything = [label.value for label in LABELS]
+    for peer, (scorer, cut) in others.items():
+        flagged[peer] = [everything if score >= cut else [] for score in scorer(texts)]
+    names = sorted({row["functionality"] for row in rows})
+    out = ["Functional cases (tests/detect/functional/cases.jsonl; right = nothing flagged on benign cases,"
+           " identity_hate on hateful ones, any label on abuse_person, threat or identity_hate on threat_group):",
+           "", "| functionality | cases | " + " | ".join(flagged) + " |", "|---|---|" + "---|" * len(flagged)]  # fmt: skip
+    for name in [*names, "overall"]:
+        index = [i for i, row in enumerate(rows) if name in ("overall", row["functionality"])]
+        accuracy = [sum(is_right(rows[i], got[i]) for i in index) / len(index) for got in flagged.values()]
+        out.append(f"| {name} | {len(index)} | " + " | ".join(f"{a:.2f}" for a in accuracy) + " |")
     return out
 
 

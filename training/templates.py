@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 NAMES = [
@@ -408,17 +408,18 @@ class Row:
     template: int
 
 
-def generate(seed: int, per_template: int, dev_fraction: float) -> tuple[list[Row], list[Row]]:
+def generate(seed: int, per_template: int, dev_fraction: float, families: Sequence[Family] = FAMILIES,
+             filler: Callable[[str, random.Random], tuple[str, str | None]] = fill) -> tuple[list[Row], list[Row]]:  # fmt: skip
     """Write `per_template` fillings of every template; hold out whole templates for dev."""
     rng = random.Random(seed)
     train: list[Row] = []
     dev: list[Row] = []
-    for family in FAMILIES:
+    for family in families:
         for index, template in enumerate(family.templates):
             held_out = rng.random() < dev_fraction
             seen: set[str] = set()
             for _ in range(per_template):
-                text, implied = fill(template, rng)
+                text, implied = filler(template, rng)
                 if text in seen:
                     continue
                 seen.add(text)
@@ -427,7 +428,8 @@ def generate(seed: int, per_template: int, dev_fraction: float) -> tuple[list[Ro
                 if "identity_hate" in labels and characteristic is None:
                     characteristic = implied
                 if characteristic is None and "identity_hate" in labels:
-                    slur_kind = next((SLURS[w] for w in re.findall(r"\w+", text.lower()) if w in SLURS), None)
+                    words = re.findall(r"\w+", text.lower())
+                    slur_kind = next((SLURS[w.rstrip("s")] for w in words if w.rstrip("s") in SLURS), None)
                     characteristic = slur_kind
                 if family.name == "identity_person_race" and "paki" in text.lower():
                     characteristic = "race"

@@ -7,10 +7,11 @@ calibration per label, per-label thresholds and the operating point).
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,7 +37,6 @@ GRAVITY: Mapping[Label, float] = {
     Label.IDENTITY_HATE: 0.8,
     Label.ABUSE: 0.6,
 }
-_BATCH = 64
 
 
 class DetectorError(HustingsError):
@@ -122,8 +122,8 @@ def default_thresholds(model_dir: Path | None = None) -> dict[Label, float]:
 class OnnxDetector:
     """Scores texts with the int8 ONNX model; implements `Detector`.
 
-    Texts are batched only with texts of the same token length, so no padding
-    enters the computation and a text's scores do not depend on its batch.
+    Each text is run on its own (no padding, no batch partners), so a text's
+    scores never depend on its batch; batches are spread over a thread pool.
     """
 
     def __init__(self, model_dir: Path, thresholds: Mapping[Label, float] | Mapping[str, float] | None = None):
@@ -136,21 +136,27 @@ class OnnxDetector:
             raise ModelNotFoundError(f"cannot read tokenizer in {model_dir}: {error}") from error
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self._config.max_length)
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        threads = int(os.environ.get("HUSTINGS_DETECT_THREADS", "0"))
-        if threads:
-            options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        try:
-            self._session = ort.InferenceSession(
-                str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as error:  # onnxruntime raises non-typed errors for missing or corrupt files
-            raise ModelNotFoundError(f"cannot load detector model in {model_dir}: {error}") from error
-        self._lock = threading.Lock()
+        threads = int(os.environ.get("HUSTINGS_DETECT_THREADS", "0")) or (os.cpu_count() or 1)
+        # Two sessions over the same file: one that spreads a lone message over every core
+        # (latency), and one single-threaded session that a pool of `threads` workers runs
+        # concurrently, one message each (throughput). Every message is run on its own, so
+        # its scores never depend on what else was sent with it.
+        self._single = self._session(model_dir, threads)
+        self._pooled = self._session(model_dir, 1) if threads > 1 else self._single
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="detect") if threads > 1 else None
         self._a = np.array([self._config.calibration[label][0] for label in LABELS], dtype=np.float64)
         self._b = np.array([self._config.calibration[label][1] for label in LABELS], dtype=np.float64)
+
+    @staticmethod
+    def _session(model_dir: Path, threads: int) -> ort.InferenceSession:
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        try:
+            return ort.InferenceSession(str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises non-typed errors for missing or corrupt files
+            raise ModelNotFoundError(f"cannot load detector model in {model_dir}: {error}") from error
 
     @property
     def model(self) -> str:
@@ -165,36 +171,37 @@ class OnnxDetector:
         return self._dir
 
     def with_thresholds(self, thresholds: Mapping[Label, float] | Mapping[str, float]) -> OnnxDetector:
-        """The same model at another operating point (loads a new session)."""
-        return OnnxDetector(self._dir, {**self._thresholds, **{Label(k): v for k, v in thresholds.items()}})
+        """The same model at another operating point (shares this detector's sessions)."""
+        resolved = _resolve_thresholds(thresholds, base=self._thresholds)
+        other = copy.copy(self)
+        other._thresholds = resolved
+        return other
 
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Calibrated label probabilities, characteristic logits and pooled embeddings, one row per text."""
-        normalised = [normalise(text).text for text in texts]
-        ids = [encoding.ids for encoding in self._tokenizer.encode_batch(normalised)]
-        probs = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
-        chars = np.zeros((len(texts), len(self._config.characteristics)), dtype=np.float64)
-        embeddings: np.ndarray | None = None
-        by_length: dict[int, list[int]] = {}
-        for i, row in enumerate(ids):
-            by_length.setdefault(len(row), []).append(i)
-        for length in sorted(by_length):
-            members = by_length[length]
-            for start in range(0, len(members), _BATCH):
-                index = members[start : start + _BATCH]
-                x = np.array([ids[i] for i in index], dtype=np.int64).reshape(len(index), length)
-                with self._lock:
-                    logits, char_logits, pooled = self._session.run(
-                        ["logits", "characteristic_logits", "embedding"],
-                        {"input_ids": x, "attention_mask": np.ones_like(x)},
-                    )
-                z = np.asarray(logits, dtype=np.float64)
-                probs[index] = 1.0 / (1.0 + np.exp(-(self._a * z + self._b)))
-                chars[index] = np.asarray(char_logits, dtype=np.float64)
-                if embeddings is None:
-                    embeddings = np.zeros((len(texts), np.asarray(pooled).shape[1]), dtype=np.float32)
-                embeddings[index] = pooled
-        return probs, chars, embeddings if embeddings is not None else np.zeros((0, 0), dtype=np.float32)
+        if len(texts) > 1 and self._pool is not None:
+            outputs = list(self._pool.map(self._run_pooled, texts))
+        else:
+            outputs = [self._run(self._single, text) for text in texts]
+        if not outputs:
+            return (np.zeros((0, len(LABELS))), np.zeros((0, len(self._config.characteristics))),
+                    np.zeros((0, 0), dtype=np.float32))  # fmt: skip
+        z = np.stack([out[0] for out in outputs]).astype(np.float64)
+        probs = 1.0 / (1.0 + np.exp(-(self._a * z + self._b)))
+        chars = np.stack([out[1] for out in outputs]).astype(np.float64)
+        embeddings = np.stack([out[2] for out in outputs]).astype(np.float32)
+        return probs, chars, embeddings
+
+    def _run_pooled(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self._run(self._pooled, text)
+
+    def _run(self, session: ort.InferenceSession, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One message through the model: normalise, tokenise, run (no padding, no batch partners)."""
+        ids = np.array([self._tokenizer.encode(normalise(text).text).ids], dtype=np.int64)
+        logits, char_logits, pooled = session.run(
+            ["logits", "characteristic_logits", "embedding"], {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        )
+        return np.asarray(logits)[0], np.asarray(char_logits)[0], np.asarray(pooled)[0]
 
     def assess(self, texts: Sequence[str]) -> list[Assessment]:
         """Assess a batch of texts; one assessment per text, in order."""

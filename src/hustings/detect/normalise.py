@@ -115,6 +115,9 @@ def _per_char(pieces: list[_Piece]) -> list[_Piece]:
     """Drop invisible characters, fold homoglyphs, accents and emoji, lower-case."""
     out: list[_Piece] = []
     for ch, start, end in pieces:
+        if ch.isascii():  # the common case: no invisible, homoglyph, accent or emoji to fold
+            out.append((ch.lower(), start, end))
+            continue
         if ch in _INVISIBLE or (unicodedata.category(ch) == "Cf"):
             continue
         if ch in _EMOJI:
