@@ -82,6 +82,18 @@ def measure(engine: str, count: int) -> dict[str, object]:
     }
 
 
+def cpu_model() -> str:
+    """The CPU's name and whether it has VNNI (int8 dot products), which decides int8 speed."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return platform.processor() or platform.machine()
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    vnni = "VNNI" if {"avx512_vnni", "avx_vnni"} & set(flags) else "no VNNI"
+    return f"{name} ({'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'}, {vnni})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=2000)
@@ -91,7 +103,7 @@ def main() -> int:
     if args.engine:
         print(json.dumps(measure(args.engine, args.messages)))
         return 0
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"{'engine':<22}{'msg/s (batch)':>14}{'median ms':>11}{'p95 ms':>9}{'peak RSS MB':>13}")
     for engine in args.engines.split(","):
         run = subprocess.run(

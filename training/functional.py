@@ -274,7 +274,7 @@ FAMILIES: tuple[Family, ...] = (
         "Cigarette, or a fag as we call them here", "Grab me a fag from the garage, would you",
         "The new flame-retardant sofa arrived", "Mrs Brown's faggots are the best in the county",
     )),
-    F("fn_profanity_benign", (), (
+    F("fn_profanity_benign", ("abuse",), (
         "fuck yes, we won", "holy shit that was a great speech", "Fucking hell, what a result in {place}",
         "Shit, I forgot to vote by post", "Bloody brilliant night at {event}", "Damn, that was close",
         "That debate was fucking incredible", "Holy fuck, the turnout is huge", "I'm so fucking happy right now",
@@ -284,7 +284,7 @@ FAMILIES: tuple[Family, ...] = (
         "Shit yeah, count me in for {day}", "Damn right I'll be there", "Fuck it, I'm standing for council next year",
         "That was a piss-easy quiz", "Arse, I've missed the bus", "Pissing it down at the count again",
         "Bollocks, I left my umbrella at the {venue}",
-    )),
+    ), soft=0.2),
     F("fn_object_abuse", (), (
         "I hate {thing}", "{thing} is useless", "Honestly {thing} is the worst", "{thing} is a joke today",
         "Done with {thing}, it's hopeless", "{thing} is driving me up the wall", "Ugh, {thing} again",

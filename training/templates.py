@@ -147,6 +147,23 @@ FAMILIES: tuple[Family, ...] = (
         "Show your face in {place} again and you'll get hurt",
         "Cross us again and {family} will pay", "If I see you in town I'll knock you out",
         "Back {policy} and you'll find out what people here are capable of",
+        # Ultimatums, regret, family, "others died for less", leaving on a stretcher: veiled, no violent word.
+        "Step down by {day} or we'll step in", "Quit while you still can walk, {name}",
+        "Resign or you'll be carried out of {place}", "Drop {policy} or you'll be leaving {place} on a stretcher",
+        "Get out of {place} while you still can", "Pack it in now or you'll be going home in an ambulance",
+        "Vote for {policy} and you'll live to regret it, {name}", "You'll regret the day you crossed {place}",
+        "Keep this up and you'll be very sorry, {role}", "You're going to be so sorry you ever stood here",
+        "Mark my words, you'll regret {policy}. Personally.", "You'll be sorry when we catch up with you",
+        "You've got {family} to think about. Remember that before you vote", "Think about {family} next time you open your mouth",
+        "{family} would miss you if anything happened", "How would {family} cope without you? Think on",
+        "Be a shame if {family} had to find out the hard way", "Worry about {family}, not {policy}",
+        "Men have hanged for less than what you've done", "{role}s have been stabbed for less than that",
+        "People have paid with their lives for less than this, {name}", "In the old days you'd be strung up for {policy}",
+        "Better {role}s than you have been buried for less", "Others have been shot for less than your vote on {policy}",
+        "The next time you leave {place} it'll be in a body bag", "They'll be carrying you out of the {venue} feet first",
+        "You'll leave the {venue} in a coffin", "You'll be going home in a box after {day}",
+        "I'll be there on {day}. You'll wish you'd never stood.", "See you {day}. You'll wish you had stayed home.",
+        "We'll be there on {day} and you will regret it", "Enjoy {day}, {name}. It might be your last.",
     )),
     F("threat_group", ("threat", "identity_hate"), (
         "We should kill all {group}", "{group} should be shot", "I want to hurt every {singular} I see",
@@ -266,6 +283,13 @@ FAMILIES: tuple[Family, ...] = (
         "Come to the {venue} on {day} and explain {policy} to us", "{name} should be sacked over {policy}",
         "Corrupt to the core, this lot", "Another Tory crook", "Labour have ruined this city",
         "The Lib Dems are a waste of a vote", "Reform are a bunch of grifters", "The SNP have wrecked our schools",
+        # Political consequences phrased like ultimatums: the ballot box, not harm.
+        "Back {policy} and you'll regret it at the ballot box", "Resign or we'll vote you out in May",
+        "Keep this up and you'll lose your seat, {name}", "Step down by {day} or face a no-confidence vote",
+        "You'll be sorry when the results come in", "Think of your constituents before you vote for {policy}",
+        "Think about the families in {place} before you cut {policy}", "The voters will bury you on {day}",
+        "Your career won't survive {policy}", "You'll be out on your ear after the election",
+        "{name} will regret this U-turn when the votes are counted", "Drop {policy} or lose {place} for good",
     )),
     F("support", (), (
         "Thank you {name} for everything you do for {place}", "Great speech in the chamber today {name}",
@@ -317,11 +341,13 @@ FAMILIES: tuple[Family, ...] = (
         "As a queer woman I loved this speech", "We're here, we're queer, and we vote", "Proud dyke, proud voter",
         "Us queers have been fighting for this for years", "I'm a disabled voter and {policy} affects me directly",
     )),
-    F("profanity_benign", (), (
+    # Swearing with no target: not abuse, but uncivil in tone; a soft target below any threshold ranks
+    # it above clean text (OLID's untargeted profanity is 0.4), so "fuck yes" is never a zero.
+    F("profanity_benign", ("abuse",), (
         "Fucking brilliant speech tonight {name}", "Holy shit, what a result in {place}!", "Bloody hell, you actually did it",
         "That was a damn good debate", "Fuck yes, {policy} is finally scrapped", "This heat is killing me at the count",
         "I'm so fucking proud of our {role}", "Shit, I missed the {venue}, was it good?",
-    )),
+    ), soft=0.2),
     F("object_abuse", (), (
         "I hate this bloody printer", "This stupid app keeps crashing", "The council website is a useless pile of junk",
         "The parking machines are a fucking joke", "Roadworks on {street} are an absolute nightmare",
@@ -343,6 +369,22 @@ FAMILIES: tuple[Family, ...] = (
         "Polling station at St John's church hall, open 7am to 10pm", "Hustings at {school} hall on {day}, 7pm, all welcome",
         "Meet {name} at the {venue} on {day}, bring your questions about {policy}",
         "Our office phone line is open 9 to 5 for constituents", "The count is at the leisure centre from 10pm",
+    )),
+    # Days, venues and "behind you" in friendly messages and campaign logistics: the same surface
+    # words as the veiled threats, with the benign purpose stated, so a day or a venue is not a cue.
+    F("support_logistics", (), (
+        "We're right behind you {name}", "Keep going, we're all behind you", "The whole of {place} is behind you",
+        "Good luck on {day}, {name}", "Best of luck for {day}, you deserve it", "Have a great {day}, {role}",
+        "Enjoy {day} off, you've earned it", "Enjoy your last {day} before the campaign madness starts",
+        "See you at the {venue} on {day}, I'll bring the leaflets", "See you {day} for the leafleting in {place}",
+        "Looking forward to the {venue} on {day}, I have questions about {policy}",
+        "I'll be at the {venue} on {day} to help set up the chairs", "Can't wait for the {venue} on {day}!",
+        "Count me in for door-knocking on {day}", "Lovely to see you at the {venue} on {day}, {name}",
+        "Will you be at the {venue} on {day}? I'd like to ask about {policy}",
+        "We'll be waiting at the {venue} with tea and biscuits", "Thanks for visiting {school} on {day}",
+        "I'll see you at the count on {day}, fingers crossed", "Meet you outside the {venue} on {day} with the banners",
+        "Your {venue} on {day} was really helpful, thank you", "We'll be outside {station} on {day} handing out leaflets",
+        "Hope {family} enjoyed the fete on {day}", "Rest up this {day}, big week ahead",
     )),
 )
 

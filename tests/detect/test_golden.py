@@ -50,11 +50,12 @@ def _report(misses: list[tuple[dict[str, Any], tuple[Label, ...]]]) -> str:
 
 
 # Issue 3's goals for UK political cases, and the floor the shipped model is held to. The floor
-# is what the shipped model measured on this file (docs/model-card.md reports it beside the goal);
-# a change that scores below it is a regression. Raise the floors as the model improves.
-THREAT_RECALL = {"goal": 0.90, "floor": 0.84}
-HOSTILE_RECALL = {"goal": 0.85, "floor": 0.85}
-BENIGN_FLAGGED = {"goal": 0.05, "ceiling": 0.11}
+# is what the shipped model measured on this file less one case (docs/model-card.md reports it
+# beside the goal; model 2.1.0: threats 25/25, hostile 53/56, benign flagged 2/48); a change that
+# scores below it is a regression. Raise the floors as the model improves.
+THREAT_RECALL = {"goal": 0.90, "floor": 0.96}
+HOSTILE_RECALL = {"goal": 0.85, "floor": 0.92}
+BENIGN_FLAGGED = {"goal": 0.05, "ceiling": 0.065}
 
 
 def test_threat_recall(scored: list[tuple[dict[str, Any], tuple[Label, ...]]]) -> None:

@@ -48,6 +48,7 @@ def test_platt_recovers_a_known_calibration() -> None:
 def test_olid_mapping() -> None:
     assert _olid_labels("NOT", "NULL", "NULL", "x") == ({}, None)
     assert _olid_labels("OFF", "TIN", "IND", "x") == ({"abuse": 1.0}, None)
+    assert _olid_labels("OFF", "UNT", "NULL", "x") == ({"abuse": 0.4}, None)
     assert _olid_labels("OFF", "TIN", "GRP", "muslims are scum") == ({"identity_hate": 1.0}, "religion")
     assert _olid_labels("OFF", "TIN", "GRP", "liberals are scum") == ({"abuse": 0.7}, None)
 

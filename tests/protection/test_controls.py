@@ -12,6 +12,7 @@ from hustings.errors import InvalidInput
 from hustings.protection.controls import (
     Sensitivity,
     accounts_csv,
+    base_thresholds,
     clean_hidden_word,
     find_hidden_words,
     hostile_labels,
@@ -124,8 +125,8 @@ def test_export_defuses_spreadsheet_formulas() -> None:
 
 
 def _assessment(abuse: float) -> Assessment:
-    labels = dict.fromkeys(LABELS, 0.01) | {Label.ABUSE: abuse}
-    flagged = (Label.ABUSE,) if abuse >= 0.5 else ()
+    labels = dict.fromkeys(LABELS, 0.0) | {Label.ABUSE: abuse}
+    flagged = (Label.ABUSE,) if abuse >= base_thresholds()[Label.ABUSE] else ()
     return Assessment(
         labels=labels, flagged=flagged, characteristic=None, evidence=(), model="m@1", severity=abuse
     )
@@ -138,8 +139,10 @@ def test_sensitivity_re_thresholds_stored_probabilities() -> None:
         < 0.5
         < thresholds_for(Sensitivity.LOW, base)[Label.ABUSE]
     )
-    borderline = _assessment(0.4)
-    clear = _assessment(0.6)
+    # Placed by the shipped abuse threshold t: HIGH flags from 2t/3, LOW only from t + (1 - t)/2.
+    shipped = base_thresholds()[Label.ABUSE]
+    borderline = _assessment(shipped * 5 / 6)
+    clear = _assessment((shipped + thresholds_for(Sensitivity.LOW)[Label.ABUSE]) / 2)
     assert hostile_labels(borderline, Sensitivity.STANDARD) == ()
     assert hostile_labels(borderline, Sensitivity.HIGH) == (Label.ABUSE,)
     assert hostile_labels(clear, Sensitivity.STANDARD) == (Label.ABUSE,)

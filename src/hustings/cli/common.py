@@ -21,7 +21,7 @@ from hustings.storage.database import engine_from_settings, make_sessionmaker, u
 P = ParamSpec("P")
 R = TypeVar("R")
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line, however long
 out = Console(highlight=False)
 
 
