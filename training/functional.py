@@ -371,6 +371,33 @@ FAMILIES: tuple[Family, ...] = (
         "{name} is a pathetik loser", "@{handle} go f*** urself", "@{handle} u stupd cow", "{name} is a f**king disgrace",
         "@{handle} wat a muppet", "@{handle} ur a c*nt",
     )),
+    # Added after model 2.1.0 (not in its weights), last so the dev hold-out above is unchanged: speakers naming
+    # their own identity while angry about something else; more negation; more implied contempt.
+    F("fn_self_identification", (), (
+        "As a {singular}, I think {policy} is {mild}", "Speaking as a {singular}, this government has let us down",
+        "I'm a {singular} and I'm sick of {policy}", "As a {singular} myself I'm furious about {policy}",
+        "Being a {singular} in {place} isn't easy and {policy} made it worse",
+        "{name}, as a fellow {singular}, thank you for speaking up", "I'm a {singular} and proud, and I want answers on {policy}",
+        "As a {singular} I'm fed up of politicians ignoring us", "I'm {singular} and I'll be voting against you, {name}",
+        "As a {singular} and a lifelong voter, {policy} is a disgrace", "Us {group} are sick of being used as a political football",
+        "as a {singular} i'm so tired of this government", "Me and my {singular} friends are angry about {policy}",
+    )),
+    F("fn_negation_more", (), (
+        "I've never said {group} are {dehuman} and I never will", "It's wrong to say {group} are {dehuman}",
+        "{group} are not a threat to anyone", "Saying {group} don't belong here is bigotry, plain and simple",
+        "There's nothing wrong with being a {singular}", "{group} aren't taking anything from anyone",
+        "No, {group} are not all the same", "{group} are not to blame for {policy}",
+        "I refuse to hate {group} because a politician tells me to", "Not one {singular} I know is anything like that stereotype",
+        "Don't pretend {group} are the problem here", "{group} do not deserve the abuse they get online",
+    )),
+    F("fn_implicit_more", H, (
+        "{group} should stick to what they're good at: nothing", "Imagine letting {group} run a country, lol",
+        "{group} and civilisation don't mix", "Never trust a {singular} with money", "A {singular} in charge? Pass the sick bucket",
+        "{group} are why we can't have nice things", "Put {group} in charge and watch the place turn into a slum",
+        "You can take a {singular} out of the jungle but not the jungle out of the {singular}",
+        "Funny how crime goes up wherever {group} move in", "{group} are a drain, always have been",
+        "Another {singular} on benefits, what a shock", "{group} breed like rabbits and contribute nothing",
+    )),
 )
 
 
