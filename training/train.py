@@ -57,13 +57,17 @@ def targets(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     return y, c
 
 
-def build_model(torch: Any, transformers: Any) -> Any:
+def build_model(torch: Any, transformers: Any, layers: int = 6) -> Any:
+    """The encoder (its first `layers` transformer layers) with the label and characteristic heads."""
     nn = torch.nn
 
     class Detector(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.encoder = transformers.AutoModel.from_pretrained(str(base_model_dir()))
+            # A shallower encoder is faster in proportion (docs/benchmarks.md); the layers kept are the first.
+            self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
+            self.encoder.config.num_hidden_layers = layers
             hidden = self.encoder.config.hidden_size
             self.dropout = nn.Dropout(0.1)
             self.labels = nn.Linear(hidden, len(LABELS))
@@ -138,7 +142,7 @@ def state_from_onnx(path: Path) -> dict[str, Any]:
 
 
 def finetune(rows: list[dict[str, Any]], epochs: float, seed: int, log: Any, init: Path | None = None,
-             lr: float = 6e-5) -> Any:  # fmt: skip
+             lr: float = 6e-5, layers: int = 6) -> Any:  # fmt: skip
     import torch
     import transformers
 
@@ -149,7 +153,7 @@ def finetune(rows: list[dict[str, Any]], epochs: float, seed: int, log: Any, ini
     texts = [normalise(r["text"]).text for r in rows]
     ids = encode(tokenizer, texts)
     y, c = targets(rows)
-    model = build_model(torch, transformers)
+    model = build_model(torch, transformers, layers)
     if init is not None:
         # Continue from an earlier run's weights (e.g. a short top-up on new hand-written data).
         state = state_from_onnx(init) if init.suffix == ".onnx" else torch.load(init, map_location="cpu")
@@ -424,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init", type=Path, default=None, help="start from weights.pt or an fp32 ONNX export")
     parser.add_argument("--from-fp32", type=Path, default=None, help="skip training; quantise this export")
     parser.add_argument("--lr", type=float, default=6e-5, help="encoder learning rate (heads: 33x)")
+    parser.add_argument("--layers", type=int, default=6, help="encoder layers kept (of 6)")
     args = parser.parse_args(argv)
     work = CACHE / f"run-{args.out.name}"
     work.mkdir(parents=True, exist_ok=True)
@@ -436,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_fp32 is not None:
         fp32 = args.from_fp32  # re-quantise and re-calibrate an earlier run's export
     else:
-        model = finetune(splits["train"], args.epochs, args.seed, log, args.init, args.lr)
+        model = finetune(splits["train"], args.epochs, args.seed, log, args.init, args.lr, args.layers)
         import torch
 
         torch.save(model.state_dict(), work / "weights.pt")
