@@ -123,6 +123,16 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """Environment for running the CLI: a throwaway data folder, no detector on ingest, quiet logs."""
+    return {
+        "HUSTINGS_DATA_DIR": str(tmp_path / "data"),
+        "HUSTINGS_ASSESS_ON_INGEST": "false",
+        "HUSTINGS_LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         environment="test", data_dir=tmp_path, assess_on_ingest=False, log_json=False, log_level="WARNING"

@@ -13,12 +13,12 @@ A case that expects nothing is right when no label at all is flagged; a hateful 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from hustings.detect import Detector, Label
+from tests.detect.cases import read_cases
 
 CASES = Path(__file__).parent / "functional" / "cases.jsonl"
 MIN_CASES = 12
@@ -30,13 +30,7 @@ FLOOR_MIN = 0.62
 
 
 def cases() -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for number, line in enumerate(CASES.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            row = json.loads(line)
-            row["where"] = f"{CASES.name}:{number}"
-            rows.append(row)
-    return rows
+    return read_cases(CASES)
 
 
 def is_right(row: dict[str, Any], flagged: Sequence[str]) -> bool:

@@ -7,13 +7,13 @@ disagrees, so a reviewer sees exactly which sentences the model gets wrong.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hustings.detect import Label, OnnxDetector
+from tests.detect.cases import read_cases
 
 GOLDEN = Path(__file__).parent / "golden"
 BENIGN = {"criticism", "support", "counter_speech", "news", "negation", "reclaimed", "neutral_identity",
@@ -21,14 +21,7 @@ BENIGN = {"criticism", "support", "counter_speech", "news", "negation", "reclaim
 
 
 def cases() -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for path in sorted(GOLDEN.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip():
-                row = json.loads(line)
-                row["where"] = f"{path.name}:{number}"
-                rows.append(row)
-    return rows
+    return [row for path in sorted(GOLDEN.glob("*.jsonl")) for row in read_cases(path)]
 
 
 @pytest.fixture(scope="module")

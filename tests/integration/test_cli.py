@@ -14,15 +14,6 @@ from tests.conftest import sample_message, scratch_database
 runner = CliRunner()
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "HUSTINGS_DATA_DIR": str(tmp_path / "data"),
-        "HUSTINGS_ASSESS_ON_INGEST": "false",
-        "HUSTINGS_LOG_LEVEL": "WARNING",
-    }
-
-
 def test_users_add_prints_the_token_as_the_last_line(env: dict[str, str]) -> None:
     result = runner.invoke(app, ["users", "add", "sam", "--role", "moderator", "--role", "triage"], env=env)
     assert result.exit_code == 0, result.output

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from hustings.auth.model import Role
@@ -19,15 +18,6 @@ from hustings.storage.database import make_engine, make_sessionmaker, upgrade
 from tests.conftest import sample_message
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "HUSTINGS_DATA_DIR": str(tmp_path / "data"),
-        "HUSTINGS_ASSESS_ON_INGEST": "false",
-        "HUSTINGS_LOG_LEVEL": "WARNING",
-    }
 
 
 def test_sweep_raises_each_breach_once_and_the_queue_shows_it(env: dict[str, str], tmp_path: Path) -> None:

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from hustings.cli.main import app
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "HUSTINGS_DATA_DIR": str(tmp_path / "data"),
-        "HUSTINGS_ASSESS_ON_INGEST": "false",
-        "HUSTINGS_LOG_LEVEL": "WARNING",
-    }
 
 
 def test_register_shield_and_block_list_from_the_command_line(env: dict[str, str], tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import json
 from functools import cache
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -42,15 +41,6 @@ def test_any_flipped_bit_in_any_item_is_caught_and_the_item_named(name: str, whe
     altered[position] ^= 1 << bit
     result = verify_pack(rewrite(pack(), {name: bytes(altered)}))
     assert [problem.split(":")[0] for problem in result.problems] == [name]
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "HUSTINGS_DATA_DIR": str(tmp_path / "data"),
-        "HUSTINGS_ASSESS_ON_INGEST": "false",
-        "HUSTINGS_LOG_LEVEL": "WARNING",
-    }
 
 
 def test_against_the_log_a_consistent_forgery_fails(env: dict[str, str], tmp_path: Path) -> None:

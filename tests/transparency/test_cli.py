@@ -18,12 +18,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    values = {
-        "HUSTINGS_DATA_DIR": str(tmp_path / "data"),
-        "HUSTINGS_ASSESS_ON_INGEST": "false",
-        "HUSTINGS_LOG_LEVEL": "WARNING",
-    }
+def env(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """The shared CLI environment, its database seeded with the golden report's log."""
+    values = env
     settings = Settings(data_dir=tmp_path / "data", assess_on_ingest=False)
     with unit_of_work(settings) as services:
         seed_golden(services)
