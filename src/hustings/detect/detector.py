@@ -23,7 +23,7 @@ from tokenizers import Tokenizer
 
 from hustings.detect.assessment import LABELS, Assessment, Characteristic, Label
 from hustings.detect.evidence import find_evidence
-from hustings.detect.normalise import normalise
+from hustings.detect.normalise import Normalised, normalise
 from hustings.errors import HustingsError
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -179,29 +179,35 @@ class OnnxDetector:
 
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Calibrated label probabilities, characteristic logits and pooled embeddings, one row per text."""
+        probs, chars, embeddings, _ = self._score(texts)
+        return probs, chars, embeddings
+
+    def _score(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Normalised]]:
+        """`scores` plus each text's normalised form, which evidence reuses rather than recomputes."""
         if len(texts) > 1 and self._pool is not None:
             outputs = list(self._pool.map(self._run_pooled, texts))
         else:
             outputs = [self._run(self._single, text) for text in texts]
         if not outputs:
             return (np.zeros((0, len(LABELS))), np.zeros((0, len(self._config.characteristics))),
-                    np.zeros((0, 0), dtype=np.float32))  # fmt: skip
+                    np.zeros((0, 0), dtype=np.float32), [])  # fmt: skip
         z = np.stack([out[0] for out in outputs]).astype(np.float64)
         probs = 1.0 / (1.0 + np.exp(-(self._a * z + self._b)))
         chars = np.stack([out[1] for out in outputs]).astype(np.float64)
         embeddings = np.stack([out[2] for out in outputs]).astype(np.float32)
-        return probs, chars, embeddings
+        return probs, chars, embeddings, [out[3] for out in outputs]
 
-    def _run_pooled(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _run_pooled(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Normalised]:
         return self._run(self._pooled, text)
 
-    def _run(self, session: ort.InferenceSession, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _run(self, session: ort.InferenceSession, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Normalised]:
         """One message through the model: normalise, tokenise, run (no padding, no batch partners)."""
-        ids = np.array([self._tokenizer.encode(normalise(text).text).ids], dtype=np.int64)
+        normalised = normalise(text)
+        ids = np.array([self._tokenizer.encode(normalised.text).ids], dtype=np.int64)
         logits, char_logits, pooled = session.run(
             ["logits", "characteristic_logits", "embedding"], {"input_ids": ids, "attention_mask": np.ones_like(ids)}
         )
-        return np.asarray(logits)[0], np.asarray(char_logits)[0], np.asarray(pooled)[0]
+        return np.asarray(logits)[0], np.asarray(char_logits)[0], np.asarray(pooled)[0], normalised
 
     def assess(self, texts: Sequence[str]) -> list[Assessment]:
         """Assess a batch of texts; one assessment per text, in order."""
@@ -209,10 +215,10 @@ class OnnxDetector:
             raise TypeError("assess() takes a sequence of texts, not a single string")
         if not texts:
             return []
-        probs, chars, _ = self.scores(texts)
-        return [self._assessment(text, probs[i], chars[i]) for i, text in enumerate(texts)]
+        probs, chars, _, normalised = self._score(texts)
+        return [self._assessment(text, normalised[i], probs[i], chars[i]) for i, text in enumerate(texts)]
 
-    def _assessment(self, text: str, probs: np.ndarray, char_logits: np.ndarray) -> Assessment:
+    def _assessment(self, text: str, normalised: Normalised, probs: np.ndarray, char_logits: np.ndarray) -> Assessment:
         labels = {label: float(round(probs[j], 6)) for j, label in enumerate(LABELS)}
         flagged = flag(labels, self._thresholds)
         characteristic: Characteristic | None = None
@@ -220,7 +226,7 @@ class OnnxDetector:
             # Skip "none" (index 0): identity hate was flagged, so name the likeliest characteristic.
             best = int(np.argmax(char_logits[1:])) + 1
             characteristic = Characteristic(self._config.characteristics[best])
-        evidence = find_evidence(text, normalise(text), flagged, labels) if flagged else ()
+        evidence = find_evidence(text, normalised, flagged, labels) if flagged else ()
         severity = max((labels[label] * GRAVITY[label] for label in flagged), default=0.0)
         return Assessment(
             labels=labels,
