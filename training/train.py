@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from hustings.detect.assessment import LABELS, Characteristic
+from hustings.detect.assessment import LABELS, Characteristic, Label
 from hustings.detect.normalise import normalise
 from training import data
 
@@ -358,7 +358,7 @@ def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> 
     # them (EDOS threats are about women in general): keep at least 90% of held-out UK template
     # threats, the issue's goal, by lowering the threat threshold where needed.
     uk = np.array([str(r["source"]).startswith("uk_templates") for r in rows])
-    threat = LABELS.index(next(lab for lab in LABELS if lab.value == "threat"))
+    threat = LABELS.index(Label.THREAT)
     uk_threats = uk & truth[:, threat]
     if uk_threats.any():
         for wanted in (0.9, 0.85, 0.8):  # the goal first; the nearest reachable recall otherwise
@@ -368,7 +368,7 @@ def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> 
                 break
     # Sexual harassment is as thin in the pooled dev set (a few EDOS rows) and its probabilities
     # run low: take, where it is lower, the F1 optimum on held-out UK templates over a finer grid.
-    harassment = LABELS.index(next(lab for lab in LABELS if lab.value == "sexual_harassment"))
+    harassment = LABELS.index(Label.SEXUAL_HARASSMENT)
     if (uk & truth[:, harassment]).any():
         fine = np.round(np.arange(0.05, 0.91, 0.025), 3)
         best = max((f1(probs[uk, harassment] >= t, truth[uk, harassment]), float(t)) for t in fine)
@@ -376,15 +376,18 @@ def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> 
     olid = np.array([r["source"] == "olid" for r in rows])
     offensive = np.array([bool(r["labels"]) and max(r["labels"].values()) >= 0.3 for r in rows])
     target_rate = float(offensive[olid].mean())
-    abuse = LABELS.index(next(lab for lab in LABELS if lab.value == "abuse"))
+    abuse = LABELS.index(Label.ABUSE)
+
+    def olid_flags(cut: float) -> np.ndarray:
+        """Which OLID dev tweets get any flag with abuse at `cut` and the other labels as chosen."""
+        th = np.array([cut if j == abuse else thresholds[lab.value] for j, lab in enumerate(LABELS)])
+        return np.asarray((probs[olid] >= th).any(axis=1), dtype=bool)
 
     def flag_rate(cut: float) -> float:
-        th = np.array([cut if j == abuse else thresholds[lab.value] for j, lab in enumerate(LABELS)])
-        return float(np.mean((probs[olid] >= th).any(axis=1)))
+        return float(np.mean(olid_flags(cut)))
 
     def olid_f1(cut: float) -> float:
-        th = np.array([cut if j == abuse else thresholds[lab.value] for j, lab in enumerate(LABELS)])
-        return f1(np.asarray((probs[olid] >= th).any(axis=1), dtype=bool), offensive[olid])
+        return f1(olid_flags(cut), offensive[olid])
 
     # Replies to politicians are judged for incivility with F1: take the abuse threshold where F1 for
     # "offensive" (any label flagged) peaks on OLID dev; on ties, the higher threshold.
