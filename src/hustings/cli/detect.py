@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hustings.cli.common import cli_errors, err, fail
 
@@ -44,7 +45,7 @@ def _parse(number: int, line: str) -> tuple[str | int, str]:
     return ident, text
 
 
-def score_stream(source: TextIO, sink: TextIO, errors: TextIO, model_dir: Path | None = None) -> int:
+def score_stream(source: Iterable[str], sink: TextIO, errors: TextIO, model_dir: Path | None = None) -> int:
     """Score JSONL `{"id","text"}` from `source` into `sink`, in input order; returns the count of bad lines."""
     from hustings.detect import load_detector
 
@@ -97,8 +98,20 @@ def register(app: typer.Typer) -> None:
             path = Path(file)
             if not path.is_file():
                 raise fail(f"{file}: no such file")
-            with path.open(encoding="utf-8") as handle:
-                bad = score_stream(handle, sys.stdout, sys.stderr, model_dir)
+            # A bar on stderr, by bytes read (shown only on a terminal): a large file takes minutes.
+            columns = (TextColumn("scoring"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn())
+            with (
+                Progress(*columns, console=err, transient=True, redirect_stdout=False) as progress,
+                path.open(encoding="utf-8") as handle,
+            ):
+                task = progress.add_task("score", total=path.stat().st_size)
+
+                def read() -> Iterator[str]:
+                    for line in handle:
+                        progress.update(task, advance=len(line.encode("utf-8")))
+                        yield line
+
+                bad = score_stream(read(), sys.stdout, sys.stderr, model_dir)
         if bad:
             err.print(f"error: {bad} bad line(s) skipped", markup=False)
             raise typer.Exit(1)
