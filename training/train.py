@@ -2,11 +2,13 @@
 
     nice -n 10 .venv/bin/python -m training.train            # full run, writes src/hustings/detect/model/
     .venv/bin/python -m training.train --budget 2000 --out training/runs/small
+    .venv/bin/python -m training.train --init src/hustings/detect/model/model.onnx \
+        --distil-from src/hustings/detect/model/model.onnx --budget 8000 --lr 3e-5 --out training/.cache/v22
 
 Steps: build the rows (training/data.py), fine-tune all-MiniLM-L6-v2 with a
 5-label sigmoid head and a characteristic head on normalised text, export to
-ONNX, quantise to int8 (static, per-channel weights, so every row's result is
-independent of what else is in the batch), fit Platt scaling per label on the
+ONNX, quantise to int8 (dynamic, per-channel 7-bit weights; the runtime scores
+every message alone, so its result never depends on a batch), fit Platt scaling per label on the
 dev split using the quantised model, pick thresholds, write the model folder.
 """
 
@@ -118,10 +120,14 @@ def load_tokenizer() -> Any:
 
 
 def state_from_onnx(path: Path) -> dict[str, Any]:
-    """Recover the torch state dict from an fp32 export of `build_model` (to continue training it).
+    """Recover the torch state dict from an export of `build_model`, fp32 or int8 (to continue training it).
 
     The exporter keeps parameter names for most initialisers but stores MatMul
-    weights transposed under generated names; those are found by node name.
+    weights transposed under generated names; those are found by node name. An
+    int8 graph from `quantise` (the shipped model) is dequantised: each
+    MatMulInteger weight times its per-channel scale, the word-embedding table
+    times its per-row scale. Quantised weights re-quantise to themselves, so a
+    shipped model can be topped up without the fp32 export it was made from.
     """
     import onnx
     import torch
@@ -131,9 +137,22 @@ def state_from_onnx(path: Path) -> dict[str, Any]:
     inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     state: dict[str, Any] = {}
     for name, value in inits.items():
-        if name.startswith("inner."):
+        if name.startswith("inner.") and value.dtype == np.float32 and not name.endswith(("_scale", "_zero_point")):
             state[name.removeprefix("inner.")] = torch.from_numpy(value.copy())
+    table = "inner.encoder.embeddings.word_embeddings.weight"
+    if f"{table}_q" in inits:
+        rows = inits[f"{table}_q"].astype(np.float32) * inits[f"{table}_scale"]
+        state[table.removeprefix("inner.")] = torch.from_numpy(rows)
     for node in graph.node:
+        if node.op_type == "MatMulInteger":
+            quantised = node.input[1].removesuffix("_quantized")
+            q = inits[node.input[1]].astype(np.float32)
+            weight = (q - inits[f"{quantised}_zero_point"].astype(np.float32)) * inits[f"{quantised}_scale"]
+            scope = node.name.removeprefix("/inner/")
+            # The heads were Gemm nodes ("/inner/labels/Gemm_MatMul_quant"); the encoder's MatMuls keep their path.
+            key = scope.split("/")[0] if "/Gemm" in node.name else scope.rsplit("/", 1)[0].replace("/", ".")
+            state[f"{key}.weight"] = torch.from_numpy(np.ascontiguousarray(weight.T))
+            continue
         weights = [i for i in node.input if i in inits and not i.startswith("inner.")]
         if node.op_type == "MatMul" and weights:
             key = node.name.removeprefix("/inner/").rsplit("/", 1)[0].replace("/", ".") + ".weight"
@@ -142,7 +161,8 @@ def state_from_onnx(path: Path) -> dict[str, Any]:
 
 
 def finetune(rows: list[dict[str, Any]], epochs: float, seed: int, log: Any, init: Path | None = None,
-             lr: float = 6e-5, layers: int = 6) -> Any:  # fmt: skip
+             lr: float = 6e-5, layers: int = 6, soft: np.ndarray | None = None) -> Any:  # fmt: skip
+    """Fine-tune on `rows`; `soft`, when given, replaces the label targets (see `distilled_targets`)."""
     import torch
     import transformers
 
@@ -153,6 +173,8 @@ def finetune(rows: list[dict[str, Any]], epochs: float, seed: int, log: Any, ini
     texts = [normalise(r["text"]).text for r in rows]
     ids = encode(tokenizer, texts)
     y, c = targets(rows)
+    if soft is not None:
+        y = soft.astype(np.float32)
     model = build_model(torch, transformers, layers)
     if init is not None:
         # Continue from an earlier run's weights (e.g. a short top-up on new hand-written data).
@@ -198,6 +220,23 @@ def finetune(rows: list[dict[str, Any]], epochs: float, seed: int, log: Any, ini
         chunks = batches(ids, 32, rng, shuffle=True)
     model.eval()
     return model
+
+
+def distilled_targets(rows: list[dict[str, Any]], teacher: Path, sources: tuple[str, ...], log: Any) -> np.ndarray:
+    """Label targets where rows from `sources` take the teacher's probabilities instead of their labels.
+
+    For a top-up that teaches new cases while keeping what the teacher does on the
+    rest: on those rows the student is trained towards sigmoid(teacher logit), so
+    its behaviour there (OLID's ranking, for one) moves only as far as the new
+    cases pull it.
+    """
+    y, _ = targets(rows)
+    chosen = [i for i, row in enumerate(rows) if str(row["source"]).split(":")[0].split("+")[0] in sources]
+    if chosen:
+        z = raw_logits(teacher, [rows[i]["text"] for i in chosen])
+        y[chosen] = (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+    log(f"targets of {len(chosen)} of {len(rows)} rows ({', '.join(sources)}) distilled from {teacher}")
+    return y
 
 
 def export_onnx(model: Any, path: Path) -> None:
@@ -432,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from-fp32", type=Path, default=None, help="skip training; quantise this export")
     parser.add_argument("--lr", type=float, default=6e-5, help="encoder learning rate (heads: 33x)")
     parser.add_argument("--layers", type=int, default=6, help="encoder layers kept (of 6)")
+    parser.add_argument("--distil-from", type=Path, default=None,
+                        help="a model (fp32 or int8 ONNX) whose probabilities replace the labels of --distil-sources rows")
+    parser.add_argument("--distil-sources", default="olid", help="comma-separated sources distilled (default: olid)")
     args = parser.parse_args(argv)
     work = CACHE / f"run-{args.out.name}"
     work.mkdir(parents=True, exist_ok=True)
@@ -444,7 +486,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_fp32 is not None:
         fp32 = args.from_fp32  # re-quantise and re-calibrate an earlier run's export
     else:
-        model = finetune(splits["train"], args.epochs, args.seed, log, args.init, args.lr, args.layers)
+        soft = None
+        if args.distil_from is not None:
+            sources = tuple(x.strip() for x in args.distil_sources.split(",") if x.strip())
+            soft = distilled_targets(splits["train"], args.distil_from, sources, log)
+        model = finetune(splits["train"], args.epochs, args.seed, log, args.init, args.lr, args.layers, soft)
         import torch
 
         torch.save(model.state_dict(), work / "weights.pt")
