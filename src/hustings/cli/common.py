@@ -6,11 +6,13 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 
 from hustings.errors import HustingsError
@@ -23,6 +25,24 @@ R = TypeVar("R")
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line, however long
 out = Console(highlight=False)
+
+
+@contextmanager
+def lines_with_progress(path: Path, verb: str) -> Iterator[Iterator[str]]:
+    """The file's lines, with a transient bar on stderr by bytes read (drawn only on a terminal)."""
+    columns = (TextColumn(verb), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn())
+    with (
+        Progress(*columns, console=err, transient=True, redirect_stdout=False) as progress,
+        path.open(encoding="utf-8") as handle,
+    ):
+        task = progress.add_task(verb, total=path.stat().st_size)
+
+        def lines() -> Iterator[str]:
+            for line in handle:
+                progress.update(task, advance=len(line.encode("utf-8")))
+                yield line
+
+        yield lines()
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

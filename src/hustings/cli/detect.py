@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from hustings.cli.common import cli_errors, err, fail
+from hustings.cli.common import cli_errors, err, fail, lines_with_progress
 
 SCORE_BATCH = 256
 
@@ -61,10 +60,7 @@ def score_stream(source: Iterable[str], sink: TextIO, errors: TextIO, model_dir:
         sink.flush()
         batch.clear()
 
-    def lines() -> Iterator[tuple[int, str]]:
-        yield from enumerate(source, start=1)
-
-    for number, line in lines():
+    for number, line in enumerate(source, start=1):
         if not line.strip():
             continue
         try:
@@ -98,20 +94,8 @@ def register(app: typer.Typer) -> None:
             path = Path(file)
             if not path.is_file():
                 raise fail(f"{file}: no such file")
-            # A bar on stderr, by bytes read (shown only on a terminal): a large file takes minutes.
-            columns = (TextColumn("scoring"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn())
-            with (
-                Progress(*columns, console=err, transient=True, redirect_stdout=False) as progress,
-                path.open(encoding="utf-8") as handle,
-            ):
-                task = progress.add_task("score", total=path.stat().st_size)
-
-                def read() -> Iterator[str]:
-                    for line in handle:
-                        progress.update(task, advance=len(line.encode("utf-8")))
-                        yield line
-
-                bad = score_stream(read(), sys.stdout, sys.stderr, model_dir)
+            with lines_with_progress(path, "scoring") as lines:  # a large file takes minutes
+                bad = score_stream(lines, sys.stdout, sys.stderr, model_dir)
         if bad:
             err.print(f"error: {bad} bad line(s) skipped", markup=False)
             raise typer.Exit(1)

@@ -6,14 +6,23 @@ import importlib
 import json
 import pkgutil
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hustings.auth.model import Role
-from hustings.cli.common import cli_errors, err, fail, load_settings, out, ready_engine, unit_of_work
+from hustings.cli.common import (
+    cli_errors,
+    err,
+    fail,
+    lines_with_progress,
+    load_settings,
+    out,
+    ready_engine,
+    unit_of_work,
+)
 from hustings.events import SYSTEM_ACTOR
 from hustings.messages.model import Rejection
 
@@ -66,13 +75,6 @@ def demo(
     out.print(f"Open {settings.public_url}/ and log in as 'admin' with password '{password}'.", markup=False)
 
 
-def _read_lines(stream: TextIO, progress: Progress | None, task: Any) -> Any:
-    for number, line in enumerate(stream, start=1):
-        if progress is not None:
-            progress.update(task, advance=len(line.encode()))
-        yield number, line
-
-
 @app.command()
 @cli_errors
 def ingest(
@@ -95,9 +97,9 @@ def ingest(
             rejections.append(Rejection(batch[rejection.index][0], rejection.error))
         batch.clear()
 
-    def run(stream: TextIO, progress: Progress | None, task: Any) -> None:
+    def run(stream: Iterable[str]) -> None:
         batch: list[tuple[int, object]] = []
-        for number, line in _read_lines(stream, progress, task):
+        for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
             try:
@@ -110,23 +112,13 @@ def ingest(
         flush(batch)
 
     if file == "-":
-        run(sys.stdin, None, None)
+        run(sys.stdin)
     else:
         path = Path(file)
         if not path.is_file():
             raise fail(f"{file}: no such file")
-        columns = (
-            TextColumn("ingesting"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeRemainingColumn(),
-        )
-        with (
-            Progress(*columns, console=err, transient=True) as progress,
-            path.open(encoding="utf-8") as stream,
-        ):
-            task = progress.add_task("ingest", total=path.stat().st_size)
-            run(stream, progress, task)
+        with lines_with_progress(path, "ingesting") as lines:
+            run(lines)
     for rejection in sorted(rejections, key=lambda r: r.index):
         err.print(f"line {rejection.index}: {rejection.error}", markup=False)
     totals["rejected"] = len(rejections)
