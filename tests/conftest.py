@@ -86,13 +86,20 @@ def scratch_database(postgres_url: str, name: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_engine(postgres_url: str) -> Iterator[Engine]:
-    with scratch_database(postgres_url, f"hustings_test_{os.getpid()}") as url:
+@contextmanager
+def migrated_database(postgres_url: str, name: str) -> Iterator[Engine]:
+    """A scratch database (see `scratch_database`) at the current schema; yields its engine."""
+    with scratch_database(postgres_url, name) as url:
         engine = make_engine(url)
         upgrade(engine)
         yield engine
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    with migrated_database(postgres_url, f"hustings_test_{os.getpid()}") as engine:
+        yield engine
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

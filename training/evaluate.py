@@ -88,6 +88,11 @@ def peers() -> dict[str, tuple[Scorer, float]]:
     return found
 
 
+def olid_offensive(rows: list[dict[str, Any]]) -> np.ndarray:
+    """OLID's own OFF/NOT truth ("hostile" for OLID rows), else whether any label is mapped."""
+    return np.array([bool(r.get("offensive", bool(r["labels"]))) for r in rows])
+
+
 def eval_sets(limit: int) -> dict[str, list[dict[str, Any]]]:
     splits = data.build()
     sets: dict[str, list[dict[str, Any]]] = {}
@@ -130,7 +135,7 @@ def main(card: Path, peers_on: bool = True, limit: int = 0, **_: Any) -> None:
         flags = np.array([[label in a.flagged for label in LABELS] for a in assessments])
         truth = np.array([[r["labels"].get(label.value, 0.0) >= 0.5 for label in LABELS] for r in rows])
         if name.startswith("olid"):
-            hostile_truth = np.array([bool(r.get("offensive", bool(r["labels"]))) for r in rows])
+            hostile_truth = olid_offensive(rows)
         else:
             hostile_truth = np.asarray(truth.any(axis=1), dtype=bool)
         print(f"[eval] {name}: {len(rows)} rows in {elapsed:.1f}s", file=sys.stderr)

@@ -24,13 +24,9 @@ import numpy as np
 
 from hustings.detect import load_detector
 from hustings.detect.assessment import LABELS, Label
-from training.evaluate import BENIGN, eval_sets, prf, roc_auc
+from training.evaluate import BENIGN, eval_sets, olid_offensive, prf, roc_auc
 
 LEAVE_ALONE = ("criticism", "rude_criticism", "support", "profanity_benign")
-
-
-def offensive(rows: list[dict[str, Any]]) -> np.ndarray:
-    return np.array([bool(r.get("offensive", bool(r["labels"]))) for r in rows])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,12 +51,13 @@ def main(argv: list[str] | None = None) -> int:
 
     p_dev, p_test, p_gold, p_tmpl, p_func = (probs(rows) for rows in (olid_dev, olid_test, golden, templates,
                                                                          functional))  # fmt: skip
+    truth_dev, truth_test = olid_offensive(olid_dev), olid_offensive(olid_test)
     benign = np.isin(np.array([r["category"] for r in golden]), BENIGN)
     family = np.array([str(r["source"]).split(":")[-1] for r in templates])
     alone = np.isin(family, LEAVE_ALONE)
     print(f"model {detector.model}; {args.label} shipped at {shipped[column]}; OLID test ROC-AUC (max label) "
-          f"{roc_auc(p_test.max(axis=1), offensive(olid_test)):.3f}")  # fmt: skip
-    print(f"| {args.label} | OLID dev F1 | OLID test F1 | OLID test flagged (true {offensive(olid_test).mean():.1%}) "
+          f"{roc_auc(p_test.max(axis=1), truth_test):.3f}")  # fmt: skip
+    print(f"| {args.label} | OLID dev F1 | OLID test F1 | OLID test flagged (true {truth_test.mean():.1%}) "
           f"| golden benign flagged | golden hostile recall | UK templates left-alone flagged ({int(alone.sum())}) "
           "| functional |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|")
@@ -72,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         names = [[LABELS[j].value for j in range(len(LABELS)) if row[j] >= cut[j]] for row in p_func]
         accuracy = float(np.mean([is_right(case, got) for case, got in zip(functional, names, strict=True)]))
         print(f"| {value:g}{' (shipped)' if value == shipped[column] else ''} "
-              f"| {prf((p_dev >= cut).any(axis=1), offensive(olid_dev))[2]:.3f} "
-              f"| {prf(flags_test, offensive(olid_test))[2]:.3f} | {flags_test.mean():.1%} "
+              f"| {prf((p_dev >= cut).any(axis=1), truth_dev)[2]:.3f} "
+              f"| {prf(flags_test, truth_test)[2]:.3f} | {flags_test.mean():.1%} "
               f"| {flags_gold[benign].mean():.1%} | {flags_gold[~benign].mean():.1%} "
               f"| {(p_tmpl[alone] >= cut).any(axis=1).mean():.1%} | {accuracy:.3f} |")  # fmt: skip
     return 0

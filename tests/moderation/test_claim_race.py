@@ -19,9 +19,9 @@ from hustings.moderation.events import ReporterKind
 from hustings.moderation.reports import file_report
 from hustings.services import Services
 from hustings.settings import Settings
-from hustings.storage.database import make_engine, make_sessionmaker, upgrade
+from hustings.storage.database import make_sessionmaker
 from hustings.storage.moderation import refused_on_race
-from tests.conftest import T0, sample_message, scratch_database
+from tests.conftest import T0, migrated_database, sample_message
 from tests.moderation.conftest import person
 
 pytestmark = pytest.mark.postgres
@@ -30,11 +30,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def fresh_postgres(postgres_url: str) -> Iterator[Engine]:
     """A database of its own: the race needs committed rows, which the rolled-back fixture cannot give."""
-    with scratch_database(postgres_url, f"hustings_race_{os.getpid()}") as url:
-        engine = make_engine(url)
-        upgrade(engine)
+    with migrated_database(postgres_url, f"hustings_race_{os.getpid()}") as engine:
         yield engine
-        engine.dispose()
 
 
 def test_simultaneous_claims_give_one_holder(fresh_postgres: Engine, tmp_path: Path) -> None:
