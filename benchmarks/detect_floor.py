@@ -8,7 +8,11 @@ Prints, for the same messages as `benchmarks/detect.py` (OLID test tweets):
   attention (scores and weighted sum), per message;
 - the rate onnxruntime reaches: one message per run on one thread (how the
   detector's pool runs), and padded batches of 1, 8 and 32 on every core;
-- the MAC rate that the goal of 800 messages/s would need on this machine.
+- the MAC rate that the goal of 800 messages/s would need on this machine;
+- the ceiling: the best rate onnxruntime's int8 matrix multiply (MatMulInteger, the
+  kernel the quantised encoder runs) reaches on this CPU for the encoder's own weight
+  shapes and for large square matrices, on one thread and on every core, and so the
+  most messages/s this encoder could reach if everything but its matrix multiplies were free.
 
 Needs the `onnx` package (`pip install -e ".[train]"`) to read the graph. Figures are bare
 onnxruntime on the shipped graph; `benchmarks/detect.py` measures
@@ -26,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
-from onnx import numpy_helper
+from onnx import TensorProto, helper, numpy_helper
 
 from detect import corpus, cpu_model
 from hustings.detect import load_detector
@@ -56,6 +60,30 @@ def encoder_shape(model_path: Path) -> tuple[int, int, int]:
         layers.add(node.name.split("/encoder/encoder/")[1].split("/")[0])
         hidden = rows if "attention/self/query" in node.name else hidden
     return per_token, len(layers), hidden
+
+
+def gemm_rate(m: int, k: int, n: int, threads: int, repeats: int = 40) -> float:
+    """MACs/s of one int8 MatMulInteger (u8 activations times s8 weights) of shape (m, k) x (k, n)."""
+    rng = np.random.default_rng(0)
+    weight = rng.integers(-64, 64, (k, n)).astype(np.int8)  # 7-bit, as the shipped weights
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "w", "a_zero"], ["y"])], "gemm",
+        [helper.make_tensor_value_info("a", TensorProto.UINT8, [m, k])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [m, n])],
+        [numpy_helper.from_array(weight, "w"), numpy_helper.from_array(np.array(128, np.uint8), "a_zero")],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    run = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    feed = {"a": rng.integers(0, 256, (m, k)).astype(np.uint8)}
+    for _ in range(5):
+        run.run(None, feed)
+    started = time.perf_counter()
+    for _ in range(repeats):
+        run.run(None, feed)
+    return m * k * n * repeats / (time.perf_counter() - started)
 
 
 def session(model_path: Path, threads: int) -> ort.InferenceSession:
@@ -122,6 +150,22 @@ def main() -> int:
     need = GOAL_MSG_S * mean_macs / cores
     print(f"{GOAL_MSG_S} msg/s needs {need / 1e9:.1f} G MACs/s per core for the encoder alone "
           f"({need / rate:.1f}x the single-thread rate measured above)")  # fmt: skip
+
+    # The ceiling: onnxruntime's int8 GEMM alone, on the encoder's shapes (a 40-word-piece message)
+    # and on large square matrices, where the kernel is at its most efficient.
+    length = round(statistics.fmean(lengths))
+    shapes = [(length, hidden, hidden), (length, hidden, 4 * hidden), (length, 4 * hidden, hidden),
+              (512, hidden, 4 * hidden), (1024, 1024, 1024), (2048, 2048, 2048)]  # fmt: skip
+    best_one = best_all = 0.0
+    for m, k, n in shapes:
+        one, every = gemm_rate(m, k, n, 1), gemm_rate(m, k, n, cores)
+        best_one, best_all = max(best_one, one), max(best_all, every)
+        print(f"int8 GEMM {m}x{k} by {k}x{n}: {one / 1e9:.1f} G MACs/s on 1 thread, "
+              f"{every / 1e9:.1f} on {cores}")  # fmt: skip
+    ceiling = max(best_one * cores, best_all)
+    print(f"ceiling: the best int8 GEMM rate above, {ceiling / 1e9:.0f} G MACs/s on {cores} cores, would run this "
+          f"encoder at {ceiling / mean_macs:.0f} msg/s if everything but its matrix multiplies were free; "
+          f"{GOAL_MSG_S} msg/s needs {GOAL_MSG_S * mean_macs / ceiling:.2f}x that ceiling")  # fmt: skip
     return 0
 
 
