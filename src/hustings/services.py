@@ -13,7 +13,7 @@ from functools import cached_property
 from sqlalchemy.orm import Session
 
 from hustings.clock import Clock, SystemClock
-from hustings.detect.assessment import Detector
+from hustings.detect.assessment import Detector, Label
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
@@ -26,10 +26,18 @@ from hustings.storage.users import UserStore
 DetectorProvider = Callable[[], Detector]
 
 
-def default_detector() -> Detector:
+def configured_detector(settings: Settings) -> Detector:
+    """The shipped model at the thresholds `settings.detect_thresholds` sets (its own for the rest)."""
     from hustings.detect import load_detector
 
-    return load_detector()
+    return load_detector(thresholds=settings.detect_thresholds or None)
+
+
+def configured_thresholds(settings: Settings) -> dict[Label, float]:
+    """The thresholds the configured detector flags at, without loading the model."""
+    from hustings.protection.controls import base_thresholds
+
+    return {**base_thresholds(), **{Label(name): value for name, value in settings.detect_thresholds.items()}}
 
 
 def ingest_hooks(services: Services) -> list[IngestHook]:
@@ -45,7 +53,8 @@ class Services:
     session: Session
     settings: Settings
     clock: Clock = field(default_factory=SystemClock)
-    detector_provider: DetectorProvider = default_detector
+    detector_provider: DetectorProvider | None = None
+    """Who supplies the detector; by default the shipped model at the configured thresholds."""
 
     @cached_property
     def events(self) -> SqlEventStore:
@@ -68,7 +77,13 @@ class Services:
         return TargetStore(self.session)
 
     def detector(self) -> Detector:
-        return self.detector_provider()
+        if self.detector_provider is not None:
+            return self.detector_provider()
+        return configured_detector(self.settings)
+
+    def thresholds(self) -> dict[Label, float]:
+        """The per-label thresholds flags are made at: the model's own, with the configured ones over them."""
+        return configured_thresholds(self.settings)
 
     def ingest(self, raw: Sequence[object], *, actor: str) -> IngestResult:
         return ingest(

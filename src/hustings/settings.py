@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from hustings.detect.assessment import LABELS
 
 PLACEHOLDER_SECRET = "dev-only-change-me"  # noqa: S105 - a known placeholder, refused outside development
 
@@ -31,12 +34,22 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     """Signs session cookies and derives the key that encrypts evidence packs at rest."""
     assess_on_ingest: bool = True
+    detect_thresholds: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
+    """Per-label thresholds that replace the shipped model's, e.g. ``abuse=0.3`` or ``{"abuse": 0.3}``.
+
+    Labels left out keep the model's own threshold (its documented operating point)."""
     max_ingest_batch: int = Field(default=1000, ge=1, le=10_000)
     cookie_secure: bool = False
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     log_level: str = "INFO"
     log_json: bool = True
     public_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("detect_thresholds", mode="before")
+    @classmethod
+    def _parse_thresholds(cls, value: object) -> object:
+        """Accept a JSON object or ``label=value`` pairs separated by commas; check labels and range."""
+        return parse_thresholds(value)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
@@ -59,3 +72,43 @@ class Settings(BaseSettings):
     @property
     def database_kind(self) -> str:
         return "postgresql" if self.database_url is not None else "sqlite"
+
+
+def parse_thresholds(value: object) -> dict[str, float]:
+    """Per-label thresholds from a mapping, a JSON object or ``label=value,label=value``.
+
+    Raises `ValueError` naming the label or pair at fault: an unknown label, a value that is not
+    a number, or one outside 0..1.
+    """
+    names = [label.value for label in LABELS]
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return {}
+        if text.startswith("{"):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"not a valid JSON object: {error.msg} at column {error.colno}") from None
+        else:
+            pairs: dict[str, object] = {}
+            for pair in text.split(","):
+                label, sep, number = pair.partition("=")
+                if not sep:
+                    raise ValueError(f"{pair.strip()!r} is not label=value (e.g. abuse=0.3)")
+                pairs[label.strip()] = number.strip()
+            value = pairs
+    if not isinstance(value, dict):
+        raise ValueError("expected label=value pairs or a JSON object of label to threshold")
+    thresholds: dict[str, float] = {}
+    for label, number in value.items():
+        if label not in names:
+            raise ValueError(f"unknown label {label!r}; expected one of {names}")
+        try:
+            threshold = float(number)
+        except (TypeError, ValueError):
+            raise ValueError(f"threshold for {label} is {number!r}, not a number") from None
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"threshold for {label} is {number!r}; it must lie in 0..1")
+        thresholds[label] = threshold
+    return thresholds

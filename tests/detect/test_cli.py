@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -81,3 +82,45 @@ def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
     # The shared console may wrap a long path; compare with whitespace folded.
     assert "no such file" in " ".join(result.stderr.split())
     assert "Traceback" not in result.output
+
+
+def _flags(stdout: str) -> list[list[str]]:
+    return [json.loads(line)["flagged"] for line in stdout.splitlines()]
+
+
+def test_threshold_option_moves_the_operating_point_not_the_scores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HUSTINGS_DETECT_THRESHOLDS", raising=False)
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in GOOD), encoding="utf-8")
+    shipped = runner.invoke(make_app(), ["score", str(path)])
+    raised = runner.invoke(
+        make_app(), ["score", str(path), "--threshold", "threat=1", "--threshold", "abuse=1"]
+    )
+    assert shipped.exit_code == 0 and raised.exit_code == 0, raised.output
+    assert "threat" in _flags(shipped.stdout)[0]
+    assert _flags(raised.stdout) == [[], [], []]
+    assert [json.loads(line)["labels"] for line in raised.stdout.splitlines()] == [
+        json.loads(line)["labels"] for line in shipped.stdout.splitlines()
+    ]
+
+
+def test_thresholds_come_from_settings_and_the_option_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(GOOD[0]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("HUSTINGS_DETECT_THRESHOLDS", "threat=1.0")
+    assert _flags(runner.invoke(make_app(), ["score", str(path)]).stdout) == [[]]
+    overridden = runner.invoke(make_app(), ["score", str(path), "--threshold", "threat=0.5"])
+    assert "threat" in _flags(overridden.stdout)[0]
+
+
+def test_a_bad_threshold_is_named_and_nothing_is_scored(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps(GOOD[0]) + "\n", encoding="utf-8")
+    result = runner.invoke(make_app(), ["score", str(path), "--threshold", "abus=0.3"])
+    assert result.exit_code == 2
+    assert "--threshold: unknown label 'abus'" in result.output
+    assert result.stdout.count("{") == 0

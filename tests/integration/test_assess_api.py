@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hustings.auth.model import Role
+from hustings.detect import LABELS, Label, default_thresholds
 from hustings.services import Services
 from hustings.settings import Settings
 from tests.conftest import MakeUser, bearer, sample_message
@@ -52,3 +53,33 @@ def test_every_ingested_message_is_assessed_as_an_event(
     assert "threat" in assessed[0].payload["flagged"]
     calm = [e for e in services.events.events_for("message", criticism_id) if e.kind == "message.assessed"]
     assert calm[0].payload["flagged"] == []
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_configured_thresholds_apply_to_assessment_and_ingest(
+    client: TestClient, make_user: MakeUser, services: Services, settings: Settings
+) -> None:
+    _, token = make_user(Role.ADMIN)
+    before = client.post("/v1/assess", json={"texts": [THREAT]}, headers=bearer(token)).json()["assessments"][
+        0
+    ]
+    settings.detect_thresholds = {"threat": 1.0, "abuse": 1.0}
+    settings.assess_on_ingest = True
+    after = client.post("/v1/assess", json={"texts": [THREAT]}, headers=bearer(token)).json()["assessments"][
+        0
+    ]
+    assert "threat" in before["flagged"] and "threat" not in after["flagged"]
+    assert after["labels"] == before["labels"]  # the operating point moved, not the scores
+    body = client.post(
+        "/v1/messages", json={"messages": [sample_message("t", text=THREAT)]}, headers=bearer(token)
+    )
+    assessed = [
+        e
+        for e in services.events.events_for("message", body.json()["ids"][0])
+        if e.kind == "message.assessed"
+    ]
+    assert "threat" not in assessed[0].payload["flagged"]
+    shipped = default_thresholds()
+    assert services.thresholds() == {
+        label: 1.0 if label in (Label.THREAT, Label.ABUSE) else shipped[label] for label in LABELS
+    }

@@ -148,3 +148,11 @@ def test_sensitivity_re_thresholds_stored_probabilities() -> None:
     assert hostile_labels(clear, Sensitivity.STANDARD) == (Label.ABUSE,)
     assert hostile_labels(clear, Sensitivity.LOW) == ()
     assert hostile_labels(None, Sensitivity.HIGH) == ()
+
+
+def test_sensitivity_derives_from_the_deployment_thresholds_when_given() -> None:
+    stricter_deployment = dict.fromkeys(LABELS, 0.9)
+    moderate = _assessment(0.5)  # over the shipped abuse threshold's HIGH setting, under 0.9 x 2/3
+    assert hostile_labels(moderate, Sensitivity.HIGH) == (Label.ABUSE,)
+    assert hostile_labels(moderate, Sensitivity.HIGH, stricter_deployment) == ()
+    assert hostile_labels(_assessment(0.7), Sensitivity.HIGH, stricter_deployment) == (Label.ABUSE,)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
 
-from hustings.cli.common import cli_errors, err, fail, lines_with_progress
+from hustings.cli.common import cli_errors, err, fail, lines_with_progress, load_settings
+from hustings.settings import parse_thresholds
 
 SCORE_BATCH = 256
 
@@ -44,11 +45,17 @@ def _parse(number: int, line: str) -> tuple[str | int, str]:
     return ident, text
 
 
-def score_stream(source: Iterable[str], sink: TextIO, errors: TextIO, model_dir: Path | None = None) -> int:
+def score_stream(
+    source: Iterable[str],
+    sink: TextIO,
+    errors: TextIO,
+    model_dir: Path | None = None,
+    thresholds: Mapping[str, float] | None = None,
+) -> int:
     """Score JSONL `{"id","text"}` from `source` into `sink`, in input order; returns the count of bad lines."""
     from hustings.detect import load_detector
 
-    detector = load_detector(model_dir)
+    detector = load_detector(model_dir, thresholds or None)
     bad = 0
     batch: list[tuple[str | int, str]] = []
 
@@ -86,16 +93,30 @@ def register(app: typer.Typer) -> None:
         model_dir: Annotated[
             Path | None, typer.Option("--model-dir", help="A model folder other than the shipped one.")
         ] = None,
+        threshold: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--threshold",
+                metavar="LABEL=P",
+                help="Flag LABEL at probability P instead of the model's threshold (repeatable; "
+                "over HUSTINGS_DETECT_THRESHOLDS).",
+            ),
+        ] = None,
     ) -> None:
         """Score messages: JSON Lines in, one assessment per line out, in the same order."""
+        thresholds = dict(load_settings().detect_thresholds)
+        try:
+            thresholds.update(parse_thresholds(",".join(threshold or [])))
+        except ValueError as problem:
+            raise fail(f"--threshold: {problem}") from None
         if file == "-":
-            bad = score_stream(sys.stdin, sys.stdout, sys.stderr, model_dir)
+            bad = score_stream(sys.stdin, sys.stdout, sys.stderr, model_dir, thresholds)
         else:
             path = Path(file)
             if not path.is_file():
                 raise fail(f"{file}: no such file")
             with lines_with_progress(path, "scoring") as lines:  # a large file takes minutes
-                bad = score_stream(lines, sys.stdout, sys.stderr, model_dir)
+                bad = score_stream(lines, sys.stdout, sys.stderr, model_dir, thresholds)
         if bad:
             err.print(f"error: {bad} bad line(s) skipped", markup=False)
             raise typer.Exit(1)

@@ -5,16 +5,37 @@ returns one `Assessment` per text. `flag()` re-applies thresholds to stored
 probabilities, e.g. for a user's sensitivity setting.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from hustings.detect.assessment import LABELS, Assessment, Characteristic, Detector, Evidence, Label
-from hustings.detect.detector import (
-    DetectorError,
-    InvalidThresholdsError,
-    ModelNotFoundError,
-    OnnxDetector,
-    default_thresholds,
-    flag,
-    load_detector,
-)
+
+if TYPE_CHECKING:
+    from hustings.detect.detector import (
+        DetectorError,
+        InvalidThresholdsError,
+        ModelNotFoundError,
+        OnnxDetector,
+        default_thresholds,
+        flag,
+        load_detector,
+    )
+
+_RUNTIME = frozenset(
+    {"DetectorError", "InvalidThresholdsError", "ModelNotFoundError", "OnnxDetector", "default_thresholds", "flag",
+     "load_detector"}
+)  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """The runtime (onnxruntime, tokenizers, numpy) is imported on first use, not with the vocabulary."""
+    if name in _RUNTIME:
+        from hustings.detect import detector
+
+        return getattr(detector, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "LABELS",

@@ -249,8 +249,10 @@ def load_detector(
     """Load the detector; the shipped model at its shipped thresholds is loaded once and cached.
 
     `thresholds` overrides some or all of the per-label thresholds in the
-    model's config. Raises `ModelNotFoundError` or `InvalidThresholdsError`.
+    model's config; on the shipped model it shares the cached one's sessions
+    rather than loading the model again. Raises `ModelNotFoundError` or
+    `InvalidThresholdsError`.
     """
-    if model_dir is None and not thresholds:
-        return _default_detector()
-    return OnnxDetector(model_dir or DEFAULT_MODEL_DIR, thresholds)
+    if model_dir is None:
+        return _default_detector().with_thresholds(thresholds) if thresholds else _default_detector()
+    return OnnxDetector(model_dir, thresholds)

@@ -65,15 +65,21 @@ def thresholds_for(sensitivity: Sensitivity, base: Mapping[Label, float] | None 
     return thresholds
 
 
-def hostile_labels(assessment: Assessment | None, sensitivity: Sensitivity) -> tuple[Label, ...]:
-    """The labels a message counts as hostile for at this sensitivity (re-thresholded, not re-scored)."""
+def hostile_labels(
+    assessment: Assessment | None, sensitivity: Sensitivity, base: Mapping[Label, float] | None = None
+) -> tuple[Label, ...]:
+    """The labels a message counts as hostile for at this sensitivity (re-thresholded, not re-scored).
+
+    `base` is the thresholds the assessment was flagged at (the deployment's, where it sets its
+    own); ``high`` and ``low`` are derived from it.
+    """
     if assessment is None:
         return ()
     if sensitivity is Sensitivity.STANDARD:
         return tuple(assessment.flagged)
     from hustings.detect import flag
 
-    return tuple(flag(assessment.labels, thresholds_for(sensitivity)))
+    return tuple(flag(assessment.labels, thresholds_for(sensitivity, base)))
 
 
 # ---------------------------------------------------------------------------- accounts

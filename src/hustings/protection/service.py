@@ -11,13 +11,13 @@ decides what the safe inbox does with the message.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from hustings.clock import Clock, iso
-from hustings.detect.assessment import Assessment
+from hustings.detect.assessment import Assessment, Label
 from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.events import SYSTEM_ACTOR, Event, EventLog, Status, model_actor
 from hustings.messages.ingest import IngestResult
@@ -88,11 +88,14 @@ class Protection:
         log: EventLog,
         clock: Clock,
         config: DetectorConfig | None = None,
+        thresholds: Mapping[Label, float] | None = None,
     ) -> None:
         self.store = store
         self.log = log
         self.clock = clock
         self.detector = PileOnDetector(config)
+        self.thresholds = dict(thresholds) if thresholds is not None else None
+        """The detector's per-label thresholds, from which a target's sensitivity is derived."""
 
     # ------------------------------------------------------------------ reads
 
@@ -171,7 +174,7 @@ class Protection:
             )
             verdict = decide(
                 message,
-                hostile=hostile_labels(assessment, controls.sensitivity),
+                hostile=hostile_labels(assessment, controls.sensitivity, self.thresholds),
                 controls=controls,
                 shield_on=shield_on,
                 known=message.author.key in known,

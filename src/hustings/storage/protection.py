@@ -190,7 +190,12 @@ class SqlProtectionStore:
 
 def protection_for(services: Services) -> Protection:
     """Protection over one unit of work's session, log and clock."""
-    return Protection(store=SqlProtectionStore(services.session), log=services.log, clock=services.clock)
+    return Protection(
+        store=SqlProtectionStore(services.session),
+        log=services.log,
+        clock=services.clock,
+        thresholds=services.thresholds(),
+    )
 
 
 def protection_intake(services: Services) -> IngestHook:

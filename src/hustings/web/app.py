@@ -8,6 +8,7 @@ import pkgutil
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from hustings.clock import Clock, SystemClock
 from hustings.errors import HustingsError
 from hustings.logging import configure_logging
 from hustings.messages.model import MessageIn
-from hustings.services import DetectorProvider, default_detector
+from hustings.services import DetectorProvider, configured_detector
 from hustings.settings import Settings
 from hustings.storage.database import engine_from_settings, make_sessionmaker
 from hustings.web.deps import NotAuthenticated
@@ -106,7 +107,7 @@ def create_app(
     app.state.engine = engine or engine_from_settings(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.clock = clock or SystemClock()
-    app.state.detector_provider = detector_provider or default_detector
+    app.state.detector_provider = detector_provider or partial(configured_detector, settings)
     app.state.metrics = Metrics()
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in concept_routers():
