@@ -1,6 +1,6 @@
 """What moving one label's threshold trades, for a team choosing its own operating point.
 
-    .venv/bin/python -m training.operating_point [--label abuse] [--grid 0.15,0.2,0.25,0.3,0.35]
+    .venv/bin/python -m training.operating_point [--label abuse] [--grid 0.15,0.2,0.25,0.3,0.35] [--model DIR]
 
 The model is scored once on each set; then, for each threshold in the grid (the
 other labels stay at the shipped thresholds), it prints:
@@ -18,6 +18,7 @@ fitted to them.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,9 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--label", default="abuse", choices=[label.value for label in LABELS])
     parser.add_argument("--grid", default="0.15,0.175,0.2,0.225,0.25,0.3,0.35")
+    parser.add_argument("--model", type=Path, default=None, help="a model folder (default: the shipped one)")
     args = parser.parse_args(argv)
     grid = [float(x) for x in args.grid.split(",") if x.strip()]
-    detector = load_detector()
+    detector = load_detector(args.model)
     column = LABELS.index(Label(args.label))
     shipped = np.array([detector.thresholds[label] for label in LABELS])
     sets = eval_sets(0)

@@ -137,6 +137,12 @@ FAMILIES: tuple[Family, ...] = (
         "Go and hang yourself", "You deserve a bullet", "You deserve to be shot", "I will end you",
         "🔫 {name}", "{name} 💀⚰️", "I'm going to hunt you down", "You have been warned",
         "Last warning, {name}", "This is your final warning",
+        # Wishing harm, murdered MPs as a promise, and "in one piece" (fourth session).
+        "Jo Cox had it coming and so do you", "David Amess got what he deserved and you're next",
+        "What happened to Jo Cox could happen to you, {name}", "Hope you get cancer {name}",
+        "I hope you get cancer and die", "Hope {family} catch something nasty and die",
+        "Vote for {policy} and you won't make it home in one piece",
+        "You won't make it to {day} in one piece", "Hope you've got good life insurance, {name}",
     )),
     F("threat_conditional", ("threat",), (
         "If you vote for {policy} you won't make it home", "Vote for {policy} and see what happens to you",
@@ -290,6 +296,10 @@ FAMILIES: tuple[Family, ...] = (
         "Think about the families in {place} before you cut {policy}", "The voters will bury you on {day}",
         "Your career won't survive {policy}", "You'll be out on your ear after the election",
         "{name} will regret this U-turn when the votes are counted", "Drop {policy} or lose {place} for good",
+        # "Kill" said of towns, trades and jobs, not people (fourth session).
+        "Supermarket closures will kill the high street", "Business rates are killing small shops in {place}",
+        "These parking charges will kill {place} town centre", "Online shopping is killing our market towns",
+        "{policy} will kill off what's left of local industry", "Rising rents are killing the arts in {place}",
     )),
     F("support", (), (
         "Thank you {name} for everything you do for {place}", "Great speech in the chamber today {name}",
