@@ -33,13 +33,6 @@ def configured_detector(settings: Settings) -> Detector:
     return load_detector(thresholds=settings.detect_thresholds or None)
 
 
-def configured_thresholds(settings: Settings) -> dict[Label, float]:
-    """The thresholds the configured detector flags at, without loading the model."""
-    from hustings.protection.controls import base_thresholds
-
-    return {**base_thresholds(), **{Label(name): value for name, value in settings.detect_thresholds.items()}}
-
-
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
     from hustings.storage.moderation import moderation_intake
@@ -82,8 +75,16 @@ class Services:
         return configured_detector(self.settings)
 
     def thresholds(self) -> dict[Label, float]:
-        """The per-label thresholds flags are made at: the model's own, with the configured ones over them."""
-        return configured_thresholds(self.settings)
+        """The per-label thresholds flags are made at: the model's own, with the configured ones over them.
+
+        Read from the model's config, so the model itself is not loaded.
+        """
+        from hustings.protection.controls import base_thresholds
+
+        return {
+            **base_thresholds(),
+            **{Label(name): value for name, value in self.settings.detect_thresholds.items()},
+        }
 
     def ingest(self, raw: Sequence[object], *, actor: str) -> IngestResult:
         return ingest(

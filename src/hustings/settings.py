@@ -10,7 +10,7 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from hustings.detect.assessment import LABELS
+from hustings.detect.assessment import threshold_for
 
 PLACEHOLDER_SECRET = "dev-only-change-me"  # noqa: S105 - a known placeholder, refused outside development
 
@@ -80,7 +80,6 @@ def parse_thresholds(value: object) -> dict[str, float]:
     Raises `ValueError` naming the label or pair at fault: an unknown label, a value that is not
     a number, or one outside 0..1.
     """
-    names = [label.value for label in LABELS]
     if isinstance(value, str):
         text = value.strip()
         if not text:
@@ -100,15 +99,5 @@ def parse_thresholds(value: object) -> dict[str, float]:
             value = pairs
     if not isinstance(value, dict):
         raise ValueError("expected label=value pairs or a JSON object of label to threshold")
-    thresholds: dict[str, float] = {}
-    for label, number in value.items():
-        if label not in names:
-            raise ValueError(f"unknown label {label!r}; expected one of {names}")
-        try:
-            threshold = float(number)
-        except (TypeError, ValueError):
-            raise ValueError(f"threshold for {label} is {number!r}, not a number") from None
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold for {label} is {number!r}; it must lie in 0..1")
-        thresholds[label] = threshold
-    return thresholds
+    checked = (threshold_for(str(key), number) for key, number in value.items())
+    return {label.value: threshold for label, threshold in checked}

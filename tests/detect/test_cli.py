@@ -122,5 +122,5 @@ def test_a_bad_threshold_is_named_and_nothing_is_scored(tmp_path: Path) -> None:
     path.write_text(json.dumps(GOOD[0]) + "\n", encoding="utf-8")
     result = runner.invoke(make_app(), ["score", str(path), "--threshold", "abus=0.3"])
     assert result.exit_code == 2
-    assert "--threshold: unknown label 'abus'" in result.output
+    assert "--threshold abus=0.3: unknown label 'abus'" in result.output
     assert result.stdout.count("{") == 0

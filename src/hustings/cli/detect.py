@@ -105,10 +105,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score messages: JSON Lines in, one assessment per line out, in the same order."""
         thresholds = dict(load_settings().detect_thresholds)
-        try:
-            thresholds.update(parse_thresholds(",".join(threshold or [])))
-        except ValueError as problem:
-            raise fail(f"--threshold: {problem}") from None
+        for item in threshold or []:
+            try:
+                thresholds.update(parse_thresholds(item))
+            except ValueError as problem:
+                raise fail(f"--threshold {item}: {problem}") from None
         if file == "-":
             bad = score_stream(sys.stdin, sys.stdout, sys.stderr, model_dir, thresholds)
         else:

@@ -22,15 +22,10 @@ if TYPE_CHECKING:
         load_detector,
     )
 
-_RUNTIME = frozenset(
-    {"DetectorError", "InvalidThresholdsError", "ModelNotFoundError", "OnnxDetector", "default_thresholds", "flag",
-     "load_detector"}
-)  # fmt: skip
-
 
 def __getattr__(name: str) -> Any:
     """The runtime (onnxruntime, tokenizers, numpy) is imported on first use, not with the vocabulary."""
-    if name in _RUNTIME:
+    if name in __all__:  # only names not already bound here reach this: those of `detector`
         from hustings.detect import detector
 
         return getattr(detector, name)

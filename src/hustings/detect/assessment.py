@@ -26,6 +26,21 @@ class Label(StrEnum):
 LABELS: tuple[Label, ...] = tuple(Label)
 
 
+def threshold_for(key: str, value: object) -> tuple[Label, float]:
+    """One per-label threshold, checked: `ValueError` names an unknown label, a non-number or a value outside 0..1."""
+    try:
+        label = Label(key)
+    except ValueError:
+        raise ValueError(f"unknown label {key!r}; expected one of {[label.value for label in LABELS]}") from None
+    try:
+        number = float(value)  # type: ignore[arg-type]  # anything float() takes; the rest is refused below
+    except (TypeError, ValueError):
+        raise ValueError(f"threshold for {label.value} is {value!r}, not a number") from None
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"threshold for {label.value} is {value!r}; it must lie in 0..1")
+    return label, number
+
+
 class Characteristic(StrEnum):
     """The protected characteristic that an `identity_hate` flag is aimed at."""
 

@@ -21,7 +21,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from hustings.detect.assessment import LABELS, Assessment, Characteristic, Label
+from hustings.detect.assessment import LABELS, Assessment, Characteristic, Label, threshold_for
 from hustings.detect.evidence import find_evidence
 from hustings.detect.normalise import Normalised, normalise
 from hustings.errors import HustingsError
@@ -67,14 +67,9 @@ def _resolve_thresholds(
     resolved: dict[Label, float] = dict(base) if base is not None else {}
     for key, value in thresholds.items():
         try:
-            label = Label(key)
-        except ValueError:
-            raise InvalidThresholdsError(
-                f"unknown label {key!r} in thresholds; expected one of {[label.value for label in LABELS]}"
-            ) from None
-        number = float(value)
-        if not 0.0 <= number <= 1.0:
-            raise InvalidThresholdsError(f"threshold for {label.value} is {value!r}; it must lie in 0..1")
+            label, number = threshold_for(key, value)
+        except ValueError as problem:
+            raise InvalidThresholdsError(str(problem)) from None
         resolved[label] = number
     missing = [label.value for label in LABELS if label not in resolved]
     if missing:
