@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from hustings.detect import LABELS, load_detector
-from training import data
+from training import blind, data
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "detect" / "golden"
@@ -159,7 +159,7 @@ def main(card: Path, peers_on: bool = True, limit: int = 0, **_: Any) -> None:
                          f" {(scores >= cut).mean():.3f} | {hostile_truth.mean():.3f} |")  # fmt: skip
         if name.startswith("uk golden"):
             golden_lines = golden_summary(rows, flags, others, texts)
-    lines += ["", *golden_lines, "", *functional_lines(detector, others)]
+    lines += ["", *blind_lines(detector, others), "", *golden_lines, "", *functional_lines(detector, others)]
     table = "\n".join(lines)
     print(table)
     write_card(card, table)
@@ -187,6 +187,23 @@ def golden_summary(rows: list[dict[str, Any]], flags: np.ndarray, others: dict[s
         out.append(f"| {peer} | {pf[is_threat].mean():.3f} (any) | {pf[hostile_rows].mean():.3f} |"
                    f" {pf[benign].mean():.3f} | {per} |")  # fmt: skip
     return out
+
+
+def blind_lines(detector: Any, others: dict[str, tuple[Scorer, float]]) -> list[str]:
+    """The blind suite's figures per label, family and writer, the detector beside the peers.
+
+    A peer's single score stands for every label: over its cut-off it "flags" all of them, so
+    its per-label recall is its hostile recall on that label's messages.
+    """
+    rows = blind.load()
+    if not rows:
+        return ["Blind suite: tests/detect/blind/ holds no messages."]
+    texts = [row["text"] for row in rows]
+    columns = {"hustings": blind.summarise(rows, [[lab.value for lab in a.flagged] for a in detector.assess(texts)])}
+    for peer, (scorer, cut) in others.items():
+        columns[peer] = blind.summarise(rows, [list(blind.LABEL_NAMES) if s >= cut else [] for s in scorer(texts)])
+    writers = len({row["writer"] for row in rows})
+    return [f"{len(rows)} messages by {writers} writers.", "", *blind.table(columns)]
 
 
 def functional_lines(detector: Any, others: dict[str, tuple[Scorer, float]]) -> list[str]:
