@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = ROOT / "src" / "hustings" / "detect" / "model"
 CACHE = ROOT / "training" / ".cache"
 NAME = "hustings-intimidation"
-VERSION = "2.1.0"
+VERSION = "3.0.0"
 MAX_LENGTH = 128
 CHARACTERISTICS = ("none", *[c.value for c in Characteristic])
 
@@ -374,69 +374,65 @@ def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return a, b
 
 
+BENIGN_CAP = 0.04  # issue 12's goal is 5%: leave a point for writers unlike the held-out ones
+
+
 def f1(pred: np.ndarray, truth: np.ndarray) -> float:
     tp = float(np.sum(pred & truth))
     return 0.0 if tp == 0 else 2 * tp / (float(np.sum(pred)) + float(np.sum(truth)))
 
 
 def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> dict[str, float]:
-    """Per-label F1 optimum on dev; threat lowered for UK recall; abuse tuned on OLID dev alone.
+    """Thresholds on traffic like the real one: the held-out writers' UK messages and OLID dev.
 
-    Thresholds tuned for F1 on pooled dev sets did not carry across domains
-    (shared/data README), so the last step works on data like replies to
-    politicians only: abuse is set where F1 for "offensive" (any label flagged)
-    peaks on OLID dev. The log line reports the flag rate beside the true rate.
+    Thresholds tuned on pooled dev sets did not carry across domains (shared/data README), so:
+    1. threat, sexual harassment, identity hate and doxxing at the F1 optimum on the held-out
+       writers' messages (`training/data.py: DEV_WRITERS`; whole writers, never trained on);
+    2. abuse where the mean of two F1s peaks: "offensive" (any label) on OLID dev, and abuse on
+       the held-out writers;
+    3. then, while more than `BENIGN_CAP` of the held-out writers' benign messages (criticism,
+       support, counter-speech, news) get a flag, the label causing most of those flags moves
+       up a step.
+    Pooled dev F1 is the fallback for a label the held-out writers have too few of. The log line
+    reports the flag rate beside the true rate on both.
     """
     truth = np.array([[r["labels"].get(lab.value, 0.0) >= 0.5 for lab in LABELS] for r in rows])
-    grid = np.round(np.arange(0.15, 0.91, 0.025), 3)
+    grid = np.round(np.arange(0.05, 0.91, 0.025), 3)
+    written = np.array([str(r["source"]).startswith("written") for r in rows])
     thresholds: dict[str, float] = {}
     for j, label in enumerate(LABELS):
-        scores = [(f1(probs[:, j] >= t, truth[:, j]), -abs(t - 0.5), float(t)) for t in grid]
+        pool = written if int((written & truth[:, j]).sum()) >= 20 else np.ones(len(rows), dtype=bool)
+        scores = [(f1(probs[pool, j] >= t, truth[pool, j]), -abs(t - 0.5), float(t)) for t in grid]
         thresholds[label.value] = max(scores)[2]
-    # Threats to UK politicians are the case that matters most and the pooled dev set barely has
-    # them (EDOS threats are about women in general): keep at least 90% of held-out UK template
-    # threats, the issue's goal, by lowering the threat threshold where needed.
-    uk = np.array([str(r["source"]).startswith("uk_templates") for r in rows])
-    threat = LABELS.index(Label.THREAT)
-    uk_threats = uk & truth[:, threat]
-    if uk_threats.any():
-        for wanted in (0.9, 0.85, 0.8):  # the goal first; the nearest reachable recall otherwise
-            meets = [float(t) for t in grid if float(np.mean(probs[uk_threats, threat] >= t)) >= wanted]
-            if meets:
-                thresholds["threat"] = min(thresholds["threat"], max(meets))
-                break
-    # Sexual harassment is as thin in the pooled dev set (a few EDOS rows) and its probabilities
-    # run low: take, where it is lower, the F1 optimum on held-out UK templates over a finer grid.
-    harassment = LABELS.index(Label.SEXUAL_HARASSMENT)
-    if (uk & truth[:, harassment]).any():
-        fine = np.round(np.arange(0.05, 0.91, 0.025), 3)
-        best = max((f1(probs[uk, harassment] >= t, truth[uk, harassment]), float(t)) for t in fine)
-        thresholds["sexual_harassment"] = min(thresholds["sexual_harassment"], best[1])
     olid = np.array([r["source"] == "olid" for r in rows])
     offensive = np.array([bool(r["labels"]) and max(r["labels"].values()) >= 0.3 for r in rows])
-    target_rate = float(offensive[olid].mean())
     abuse = LABELS.index(Label.ABUSE)
 
-    def olid_flags(cut: float) -> np.ndarray:
-        """Which OLID dev tweets get any flag with abuse at `cut` and the other labels as chosen."""
-        th = np.array([cut if j == abuse else thresholds[lab.value] for j, lab in enumerate(LABELS)])
-        return np.asarray((probs[olid] >= th).any(axis=1), dtype=bool)
+    def flags_with(cuts: dict[str, float], where: np.ndarray) -> np.ndarray:
+        th = np.array([cuts[lab.value] for lab in LABELS])
+        return np.asarray((probs[where] >= th).any(axis=1), dtype=bool)
 
-    def flag_rate(cut: float) -> float:
-        return float(np.mean(olid_flags(cut)))
+    def abuse_score(cut: float) -> float:
+        cuts = {**thresholds, "abuse": cut}
+        olid_f1 = f1(flags_with(cuts, olid), offensive[olid])
+        written_f1 = f1(probs[written, abuse] >= cut, truth[written, abuse]) if written.any() else olid_f1
+        return (olid_f1 + written_f1) / 2
 
-    def olid_f1(cut: float) -> float:
-        return f1(olid_flags(cut), offensive[olid])
-
-    # Replies to politicians are judged for incivility with F1: take the abuse threshold where F1 for
-    # "offensive" (any label flagged) peaks on OLID dev; on ties, the higher threshold.
-    thresholds["abuse"] = float(max(grid, key=lambda t: (round(olid_f1(float(t)), 3), float(t))))
-    th = np.array([thresholds[lab.value] for lab in LABELS])
-    flags = np.asarray((probs >= th).any(axis=1), dtype=bool)
+    thresholds["abuse"] = float(max(grid, key=lambda t: (round(abuse_score(float(t)), 3), float(t))))
+    benign = written & ~truth.any(axis=1) & np.array([r.get("kind") != "hostile" for r in rows])
+    if benign.any():
+        while float(flags_with(thresholds, benign).mean()) > BENIGN_CAP:
+            th = np.array([thresholds[lab.value] for lab in LABELS])
+            causes = (probs[benign] >= th).sum(axis=0)
+            j = int(np.argmax(causes))
+            if thresholds[LABELS[j].value] >= float(grid[-1]):
+                break
+            thresholds[LABELS[j].value] = round(thresholds[LABELS[j].value] + 0.025, 3)
     hostile = np.asarray(truth.any(axis=1), dtype=bool)
-    log(f"thresholds {thresholds}; OLID dev flag rate {flag_rate(thresholds['abuse']):.3f} (offensive"
-        f" {target_rate:.3f}); UK dev hostile recall {flags[uk & hostile].mean():.3f}, benign flagged"
-        f" {flags[uk & ~hostile].mean():.3f}")  # fmt: skip
+    flags = flags_with(thresholds, np.ones(len(rows), dtype=bool))
+    log(f"thresholds {thresholds}; OLID dev flag rate {flags[olid].mean():.3f} (offensive {offensive[olid].mean():.3f});"
+        f" held-out writers: hostile recall {flags[written & hostile].mean():.3f}, benign flagged"
+        f" {flags[benign].mean():.3f}, flag rate {flags[written].mean():.3f} (true {hostile[written].mean():.3f})")  # fmt: skip
     return thresholds
 
 
@@ -453,9 +449,9 @@ def write_model_folder(out: Path, int8: Path, calibration: dict[str, tuple[float
         "max_length": MAX_LENGTH,
         "calibration": {k: {"a": round(a, 6), "b": round(b, 6)} for k, (a, b) in calibration.items()},
         "thresholds": thresholds,
-        "operating_point": "per-label F1 optimum on the dev split; threat lowered until 90% of held-out UK"
-        " template threats are flagged; sexual_harassment lowered to its F1 optimum on held-out UK templates; then the abuse threshold at the F1 optimum for 'offensive' (any label"
-        " flagged) on OLID dev",
+        "operating_point": "threat, sexual_harassment, identity_hate, doxxing at their F1 optimum on the held-out"
+        " writers' UK messages; abuse at the best mean of OLID-dev 'offensive' F1 and held-out-writer abuse F1; then"
+        f" raised step by step until at most {BENIGN_CAP:.0%} of the held-out writers' benign messages are flagged",
         "training": meta,
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
