@@ -337,7 +337,7 @@ def handwritten_train() -> list[Row]:
 WRITTEN_DIR = DATA_DIR / "written"
 # Whole writers held out for calibration and thresholds (issue 12: thresholds set on traffic like
 # the real one), so dev measures what a writer the model has not read does to it.
-DEV_WRITERS = ("T04", "T10")
+DEV_WRITERS = ("D1", "D2")
 
 
 def written_files() -> list[tuple[Path, list[Row]]]:
