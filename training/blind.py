@@ -181,7 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for folder in args.model or [None]:
         detector = load_detector(folder)
         flagged = [[lab.value for lab in a.flagged] for a in detector.assess(texts)]
-        columns[detector.model] = summarise(rows, flagged)
+        name = detector.model if detector.model not in columns else f"{detector.model} ({folder})"
+        columns[name] = summarise(rows, flagged)
     print(f"{len(rows)} messages by {len({r['writer'] for r in rows})} writers")
     print("\n".join(table(columns)))
     return 0

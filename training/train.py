@@ -375,6 +375,7 @@ def platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 BENIGN_CAP = 0.04  # issue 12's goal is 5%: leave a point for writers unlike the held-out ones
+THREAT_RECALL = 0.95  # issue 12's goal is 0.90
 
 
 def f1(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -388,9 +389,10 @@ def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> 
     Thresholds tuned on pooled dev sets did not carry across domains (shared/data README), so:
     1. threat, sexual harassment, identity hate and doxxing at the F1 optimum on the held-out
        writers' messages (`training/data.py: DEV_WRITERS`; whole writers, never trained on);
-    2. abuse where the mean of two F1s peaks: "offensive" (any label) on OLID dev, and abuse on
+    2. threat lowered until `THREAT_RECALL` of the held-out writers' threats are flagged;
+    3. abuse where the mean of two F1s peaks: "offensive" (any label) on OLID dev, and abuse on
        the held-out writers;
-    3. then, while more than `BENIGN_CAP` of the held-out writers' benign messages (criticism,
+    4. then, while more than `BENIGN_CAP` of the held-out writers' benign messages (criticism,
        support, counter-speech, news) get a flag, the label causing most of those flags moves
        up a step.
     Pooled dev F1 is the fallback for a label the held-out writers have too few of. The log line
@@ -404,6 +406,15 @@ def pick_thresholds(probs: np.ndarray, rows: list[dict[str, Any]], log: Any) -> 
         pool = written if int((written & truth[:, j]).sum()) >= 20 else np.ones(len(rows), dtype=bool)
         scores = [(f1(probs[pool, j] >= t, truth[pool, j]), -abs(t - 0.5), float(t)) for t in grid]
         thresholds[label.value] = max(scores)[2]
+    # Threats matter most and the goal is recall: lower the threat threshold, where needed, until
+    # THREAT_RECALL of the held-out writers' threats are flagged (a margin over the 0.90 goal, as a
+    # new writer reads less like the dev writers than they read like each other).
+    threat = LABELS.index(Label.THREAT)
+    dev_threats = written & truth[:, threat]
+    if dev_threats.any():
+        meets = [float(t) for t in grid if float(np.mean(probs[dev_threats, threat] >= t)) >= THREAT_RECALL]
+        if meets:
+            thresholds["threat"] = min(thresholds["threat"], max(meets))
     olid = np.array([r["source"] == "olid" for r in rows])
     offensive = np.array([bool(r["labels"]) and max(r["labels"].values()) >= 0.3 for r in rows])
     abuse = LABELS.index(Label.ABUSE)
@@ -450,7 +461,7 @@ def write_model_folder(out: Path, int8: Path, calibration: dict[str, tuple[float
         "calibration": {k: {"a": round(a, 6), "b": round(b, 6)} for k, (a, b) in calibration.items()},
         "thresholds": thresholds,
         "operating_point": "threat, sexual_harassment, identity_hate, doxxing at their F1 optimum on the held-out"
-        " writers' UK messages; abuse at the best mean of OLID-dev 'offensive' F1 and held-out-writer abuse F1; then"
+        f" writers' UK messages; threat lowered until {THREAT_RECALL:.0%} of their threats are flagged; abuse at the best mean of OLID-dev 'offensive' F1 and held-out-writer abuse F1; then"
         f" raised step by step until at most {BENIGN_CAP:.0%} of the held-out writers' benign messages are flagged",
         "training": meta,
     }

@@ -55,6 +55,7 @@ _LEET: dict[str, str] = {
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
     "@": "a", "$": "s", "!": "i", "|": "l", "€": "e", "£": "l",
 }  # fmt: skip
+_ANY_LEET = re.compile("[" + re.escape("".join(_LEET)) + "]")
 
 # Letters English doubles ("kill", "see"), so a run of them shrinks to two, not one.
 _DOUBLING = frozenset("bcdefglmnoprstz")
@@ -66,6 +67,8 @@ _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s+\d[A-Z]{2}\b", re.IGNORECASE)
 # A run of three or more single letters split by one separator: "k i l l", "k.i.l.l", "k-i-l-l".
 _SPACED = re.compile(r"(?<![^\W_])[^\W_]([ .\-_*/|])[^\W_](?:\1[^\W_]){1,}(?![^\W_])")
 _TOKEN = re.compile(r"[^\s]+")
+_RUN_OF_THREE = re.compile(r"(.)\1\1", re.DOTALL)
+_UNTIDY_SPACE = re.compile(r"[^\S ]|  |^ | $")
 _PLACEHOLDER = re.compile(r"@user")
 # Times, ordinals and amounts keep their digits: "10am", "3pm", "2nd", "7.30pm", "4x4".
 _NUMBERISH = re.compile(r"^\W*\d+(?:[:.x]\d+)*(?:am|pm|st|nd|rd|th|s|k|m|p)?\W*$")
@@ -99,6 +102,8 @@ def _join(pieces: list[_Piece]) -> str:
 def _replace_matches(pieces: list[_Piece], pattern: re.Pattern[str], replacement: str) -> list[_Piece]:
     """Replace each match of `pattern` by `replacement`, every new char spanning the whole match."""
     text = _join(pieces)
+    if pattern.search(text) is None:  # the common case; each fast path below returns what the loop would
+        return pieces
     out: list[_Piece] = []
     last = 0
     for match in pattern.finditer(text):
@@ -137,6 +142,8 @@ def _per_char(pieces: list[_Piece]) -> list[_Piece]:
 def _unleet(pieces: list[_Piece]) -> list[_Piece]:
     """Read digits and symbols inside words as the letters they imitate ("k1ll" -> "kill")."""
     text = _join(pieces)
+    if _ANY_LEET.search(text) is None:
+        return pieces
     protected = [False] * len(text)
     for match in itertools.chain(_POSTCODE.finditer(text), _PLACEHOLDER.finditer(text)):
         for i in range(match.start(), match.end()):
@@ -184,6 +191,8 @@ def _unspace(pieces: list[_Piece]) -> list[_Piece]:
 
 def _unrepeat(pieces: list[_Piece]) -> list[_Piece]:
     """Shrink stretched letters ("diiiie" -> "die", "killlll" -> "kill")."""
+    if _RUN_OF_THREE.search(_join(pieces)) is None:
+        return pieces
     out: list[_Piece] = []
     i = 0
     while i < len(pieces):
@@ -208,6 +217,8 @@ def _unrepeat(pieces: list[_Piece]) -> list[_Piece]:
 
 
 def _collapse_space(pieces: list[_Piece]) -> list[_Piece]:
+    if _UNTIDY_SPACE.search(_join(pieces)) is None:  # single spaces only, none at either end
+        return pieces
     out: list[_Piece] = []
     for piece in pieces:
         if piece[0].isspace():
