@@ -23,6 +23,7 @@ from tokenizers import Tokenizer
 
 from hustings.detect.assessment import LABELS, Assessment, Characteristic, Label, threshold_for
 from hustings.detect.evidence import find_evidence
+from hustings.detect.intent import THREAT_FLOOR, explicit_threat
 from hustings.detect.normalise import Normalised, normalise
 from hustings.errors import HustingsError
 
@@ -188,6 +189,11 @@ class OnnxDetector:
                     np.zeros((0, 0), dtype=np.float32), [])  # fmt: skip
         z = np.stack([out[0] for out in outputs]).astype(np.float64)
         probs = 1.0 / (1.0 + np.exp(-(self._a * z + self._b)))
+        # The explainable layer for explicit threats only ever raises the threat score (detect/intent.py).
+        threat = LABELS.index(Label.THREAT)
+        for i, out in enumerate(outputs):
+            if probs[i, threat] < THREAT_FLOOR and explicit_threat(out[3].text) is not None:
+                probs[i, threat] = THREAT_FLOOR
         chars = np.stack([out[1] for out in outputs]).astype(np.float64)
         embeddings = np.stack([out[2] for out in outputs]).astype(np.float32)
         return probs, chars, embeddings, [out[3] for out in outputs]

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 
 from hustings.detect.assessment import Evidence, Label
+from hustings.detect.intent import explicit_threat
 from hustings.detect.normalise import Normalised
 
 _CUES: dict[Label, tuple[tuple[str, str], ...]] = {
@@ -19,6 +20,11 @@ _CUES: dict[Label, tuple[tuple[str, str], ...]] = {
         (r"\b(?:kill|killing|murder|stab|stabbed|shoot|shot|hang|hanged|hanging|behead|strangle|burn|burned|"
          r"bomb|firebomb|bullet|knife|blade|gun|rope|noose|axe|acid|petrol|hammer|coffin|skull|grave|dead|"
          r"die|death|hurt|suffer|smash your|break your|cut you|end you|sort you out)\b", "violent language"),
+        # British and Irish idiom and text-speak for violence (issue 12's misses).
+        (r"\b(?:batter\w*|glass(?:ed)?|leather(?:ed)?|malky|chib\w*|shank\w*|unalive\w*|do (?:you|u|ye|thi) in|"
+         r"(?:kick|cave|smash|punch|knock|bash|stove) (?:your|ur|yer|yir|thi|his|her) (?:\w+ )?(?:head|face|teeth) in|"
+         r"(?:you'?re|ur|yer|you are) (?:a )?dead(?: man| woman)?|wet (?:you|u) up|have (?:you|u) done in)\b",
+         "violent language"),
         (r"\bwatch (?:your|ur) back\b|\blooking over your shoulder\b|\bsleep with one eye open\b",
          "veiled threat"),
         (r"\b(?:end up|go(?:ing)? the same way) (?:like|as) jo cox\b|\bjo cox\b|\bdavid amess\b",
@@ -28,13 +34,16 @@ _CUES: dict[Label, tuple[tuple[str, str], ...]] = {
         (r"\bknow where you live\b|\bwe know (?:where|which|your)\b|\bsee you (?:at|tonight|soon)\b[^.!?]*|"
          r"\bwaiting (?:outside|for you)\b[^.!?]*", "says they will be where the target is"),
         (r"\b(?:what'?s coming|days are numbered|final warning|last warning|been warned|you'?ll be next|"
-         r"you'?ll be sorry|regret it|see what happens|won'?t make it home|shame if)\b", "menacing warning"),
-        (r"\b(?:lamppost|string (?:\w+ )?up|hunt (?:you|them) down|teach you a lesson)\b", "incitement to harm"),
+         r"you'?ll be sorry|regret it|see what happens|won'?t make it home|shame if|tick,? tock|accidents happen|"
+         r"long memor(?:y|ies)|dark nights?|brakes|nice (?:house|family|kids)|be careful)\b", "menacing warning"),
+        (r"\b(?:lamppost|string (?:\w+ )?up|hunt (?:you|them) down|teach you a lesson|someone should|somebody should|"
+         r"real patriots?|take matters into (?:our|their) own hands|pay (?:him|her|them) a visit)\b", "incitement to harm"),
         (r"\bif you\b[^.!?]{0,60}", "conditional threat"),
     ),
     Label.SEXUAL_HARASSMENT: (
         (r"\b(?:rape|raped|raping|rapist|grope|molest|nudes|naked|tits|knickers|arse|wank\w*|cum|dick|"
-         r"suck my|on your knees|bend you over|in bed|seeing-to|sit on my face|tied up|sex)\b",
+         r"suck my|on your knees|bend you over|in bed|seeing-to|sit on my face|tied up|sex|undress\w*|nudify\w*|"
+         r"deep ?fakes?|fake nudes|intimate (?:images?|photos?|pics?))\b",
          "sexual content aimed at the target"),
     ),
     Label.IDENTITY_HATE: (
@@ -85,6 +94,12 @@ def find_evidence(
     for label in flagged:
         spans: list[Evidence] = []
         taken: list[tuple[int, int]] = []
+        intent = explicit_threat(normalised.text) if label is Label.THREAT else None
+        if intent is not None:
+            start, end = normalised.original_span(intent.start, intent.end)
+            taken.append((start, end))
+            reason = f"explicit intent to harm (speaker, future or modal, harm, person): {intent.harm!r}"
+            spans.append(Evidence(label, start, end, original[start:end], reason[:120]))
         for pattern, reason in _COMPILED[label]:
             for match in pattern.finditer(normalised.text):
                 start, end = normalised.original_span(match.start(), match.end())
