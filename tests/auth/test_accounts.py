@@ -290,6 +290,16 @@ def test_disabling_drops_a_held_login(accounts: Accounts, clock: FixedClock) -> 
         accounts.finish_second_factor(challenge, code_at(secret, clock))
 
 
+def test_a_second_factor_reset_while_a_login_waits_sends_it_back_to_the_password(
+    accounts: Accounts, clock: FixedClock
+) -> None:
+    secret, _ = enrol(accounts, clock)
+    challenge = accounts.begin_second_factor(accounts.user("u_mod"), "/")
+    accounts.reset_second_factor("u_mod", actor=ADMIN)
+    with pytest.raises(NotAuthenticated, match="second factor was reset"):
+        accounts.finish_second_factor(challenge, code_at(secret, clock))
+
+
 def test_a_recovery_code_works_once(
     accounts: Accounts, clock: FixedClock, events: InMemoryEventStore
 ) -> None:

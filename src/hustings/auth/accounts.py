@@ -458,6 +458,11 @@ class Accounts:
             self.store.close_challenge(key)
             raise NotAuthenticated("login: this account is disabled")
         record = self.store.second_factor(user.id)
+        if not record.enrolled:  # an admin reset it while this login waited
+            self.store.close_challenge(key)
+            raise NotAuthenticated(
+                "login: your second factor was reset; give your user name and password again"
+            )
         try:
             if looks_like_recovery_code(code):
                 self._use_recovery_code(user.id, code)

@@ -115,17 +115,25 @@ def list_users(_: Admin, services: ServicesDep) -> list[UserPublic]:
 
 
 @router.post("/v1/users/{user_id}/disable", response_model=UserPublic)
-def disable_user(user_id: str, body: Because, principal: Admin, services: ServicesDep) -> UserPublic:
+def disable_user(
+    user_id: str, principal: Admin, services: ServicesDep, body: Because | None = None
+) -> UserPublic:
     """Disable a user: their sessions end and their tokens are revoked, in this request."""
-    user = services.accounts.disable(user_id, actor=user_actor(principal.user.id), reason=body.reason)
+    user = services.accounts.disable(
+        user_id, actor=user_actor(principal.user.id), reason=body.reason if body else ""
+    )
     services.session.commit()
     return UserPublic.of(user)
 
 
 @router.post("/v1/users/{user_id}/enable", response_model=UserPublic)
-def enable_user(user_id: str, body: Because, principal: Admin, services: ServicesDep) -> UserPublic:
+def enable_user(
+    user_id: str, principal: Admin, services: ServicesDep, body: Because | None = None
+) -> UserPublic:
     """Enable a user again; tokens revoked when they were disabled stay revoked."""
-    user = services.accounts.enable(user_id, actor=user_actor(principal.user.id), reason=body.reason)
+    user = services.accounts.enable(
+        user_id, actor=user_actor(principal.user.id), reason=body.reason if body else ""
+    )
     services.session.commit()
     return UserPublic.of(user)
 
@@ -169,9 +177,13 @@ def issue_token(
 
 
 @router.post("/v1/tokens/{token_id}/revoke", response_model=TokenPublic)
-def revoke_token(token_id: str, body: Because, principal: Admin, services: ServicesDep) -> TokenPublic:
+def revoke_token(
+    token_id: str, principal: Admin, services: ServicesDep, body: Because | None = None
+) -> TokenPublic:
     """Revoke any token; revoking one already revoked changes nothing."""
-    token = services.accounts.revoke_token(token_id, actor=user_actor(principal.user.id), reason=body.reason)
+    token = services.accounts.revoke_token(
+        token_id, actor=user_actor(principal.user.id), reason=body.reason if body else ""
+    )
     services.session.commit()
     return TokenPublic.of(token, services.clock.now())
 
