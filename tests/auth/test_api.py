@@ -19,6 +19,7 @@ from hustings.auth.events import (
 from hustings.auth.model import Role
 from hustings.clock import FixedClock
 from hustings.services import Services
+from tests.auth.forms import post_login
 from tests.conftest import MakeUser, bearer
 
 PASSWORD = "an old long passphrase"
@@ -27,7 +28,7 @@ JSON = {"accept": "application/json"}
 
 def log_in(client: TestClient, name: str, password: str = PASSWORD) -> str:
     """Log in with the form; return the session cookie (the client keeps it too)."""
-    answer = client.post("/login", data={"name": name, "password": password}, follow_redirects=False)
+    answer = post_login(client, name, password)
     assert answer.status_code == 303, answer.text
     return answer.cookies["hustings_session"]
 
@@ -120,7 +121,7 @@ def test_disabling_ends_sessions_and_tokens_at_once_and_enabling_revives_no_toke
     assert client.get("/v1/me/tokens", headers=JSON).status_code == 401  # the session is gone
     refused = client.get("/v1/me/tokens", headers=bearer(sam_token))
     assert refused.status_code == 401 and "disabled" in refused.json()["detail"]
-    again = client.post("/login", data={"name": "sam", "password": PASSWORD}, follow_redirects=False)
+    again = post_login(client, "sam", PASSWORD)
     assert again.status_code == 401
 
     enabled = client.post(f"/v1/users/{sam.id}/enable", headers=bearer(admin))  # the body is optional
@@ -205,9 +206,4 @@ def test_an_admin_removes_a_second_factor(
     removed = client.delete(f"/v1/users/{sam.id}/second-factor", headers=bearer(admin))
     assert removed.status_code == 200 and removed.json()["second_factor"] is False
     assert kinds(services, sam.id)[-1] == SECOND_FACTOR_RESET
-    assert (
-        client.post("/login", data={"name": "sam", "password": PASSWORD}, follow_redirects=False).headers[
-            "location"
-        ]
-        == "/"
-    )
+    assert post_login(client, "sam", PASSWORD).headers["location"] == "/"  # no second step now

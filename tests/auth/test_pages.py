@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from hustings.auth.model import Role
 from hustings.clock import FixedClock
 from hustings.services import Services
+from tests.auth.forms import csrf as form_csrf
+from tests.auth.forms import post_login
 from tests.conftest import MakeUser
 
 pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
@@ -19,15 +21,13 @@ PASSWORD = "an old long passphrase"
 
 
 def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "no CSRF token on the page"
-    return found.group(1)
+    token = form_csrf(html)
+    assert token, "no CSRF token on the page"
+    return token
 
 
 def log_in(client: TestClient, name: str, password: str = PASSWORD, next_path: str = "/") -> str:
-    answer = client.post(
-        "/login", data={"name": name, "password": password, "next": next_path}, follow_redirects=False
-    )
+    answer = post_login(client, name, password, next_path)
     assert answer.status_code == 303, answer.text
     return str(answer.headers["location"])
 
@@ -226,10 +226,10 @@ def test_the_admin_manages_an_account_on_its_page(
         assert client.get("/v1/me/tokens", headers={"authorization": f"Bearer {old}"}).status_code == 401
 
     reset = client.post(
-        f"/admin/users/{sam.id}/password", data={"csrf_token": token, "password": "a reset one"}
+        f"/admin/users/{sam.id}/password", data={"csrf_token": token, "password": "a reset passphrase"}
     )
     assert "Password reset; 0 session(s) ended." in reset.text
-    assert services.users.check_password("<b>sam</b>", "a reset one") is not None
+    assert services.users.check_password("<b>sam</b>", "a reset passphrase") is not None
 
     another = services.accounts.issue_token(sam.id, actor="user:ada")
     services.session.commit()
