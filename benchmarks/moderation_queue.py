@@ -262,7 +262,7 @@ def main() -> None:
             seeds = seed(session, args.items, rng)
             users = UserStore(session)
             moderator = users.create("bench-moderator", {Role.MODERATOR}, now=NOW)
-            token = users.issue_token(moderator.id, now=NOW)
+            token = users.issue_token(moderator.id, now=NOW, expires_at=None)
             session.commit()
         # Steady state: autovacuum would have set the visibility map and statistics by now.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

@@ -189,7 +189,8 @@ def make_user(services: Services, clock: FixedClock) -> MakeUser:
             password=password,
             target_ids=target_ids,
         )
-        token = services.users.issue_token(user.id, now=clock.now())
+        # No lifetime: tests move the clock by months; expiry has its own tests (tests/auth).
+        token = services.users.issue_token(user.id, now=clock.now(), expires_at=None)
         services.session.commit()
         return user, token
 

@@ -21,6 +21,13 @@ class InvalidInput(HustingsError):
     status_code = 422
 
 
+class NotAuthenticated(HustingsError):
+    """No valid credentials: a missing, unknown, expired or revoked token or session. The message
+    says which; pages redirect to the login form, the API answers 401."""
+
+    status_code = 401
+
+
 class NotFound(HustingsError):
     """A subject the caller named does not exist (or is not visible to them)."""
 

@@ -12,6 +12,8 @@ from functools import cached_property
 
 from sqlalchemy.orm import Session
 
+from hustings.auth.accounts import AccountPolicy, Accounts
+from hustings.auth.second_factor import SecretBox
 from hustings.clock import Clock, SystemClock
 from hustings.detect.assessment import Detector, Label
 from hustings.events import EventLog
@@ -64,6 +66,16 @@ class Services:
     @cached_property
     def users(self) -> UserStore:
         return UserStore(self.session)
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        return Accounts(
+            self.users,
+            self.log,
+            self.clock,
+            SecretBox(self.settings.secret_key.get_secret_value()),
+            AccountPolicy(token_days=self.settings.token_days),
+        )
 
     @cached_property
     def targets(self) -> TargetStore:

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     max_ingest_batch: int = Field(default=1000, ge=1, le=10_000)
     cookie_secure: bool = False
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    token_days: int = Field(default=90, ge=1, le=3650)
+    """How long an API token lives when whoever issues it names no lifetime."""
     log_level: str = "INFO"
     log_json: bool = True
     public_url: str = "http://127.0.0.1:8000"

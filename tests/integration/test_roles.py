@@ -86,6 +86,8 @@ def test_public_routes_are_few_and_deliberate() -> None:
         "GET /metrics",
         "GET /login",
         "POST /login",
+        "GET /login/second-factor",
+        "POST /login/second-factor",
         "GET /transparency",
         "GET /transparency/{period}",
         "GET /v1/transparency",

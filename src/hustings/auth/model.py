@@ -40,6 +40,8 @@ class User:
     target_ids: tuple[str, ...] = ()
     """The targets this user is, or acts for (roles `target` and `delegate`)."""
     disabled: bool = False
+    second_factor: bool = False
+    """Whether a browser login needs a one-time code after the password (see `hustings.auth.second_factor`)."""
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return bool(self.roles & roles)

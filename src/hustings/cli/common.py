@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -102,6 +103,22 @@ def unit_of_work(settings: Settings, engine: Engine | None = None) -> Iterator[S
         except BaseException:
             session.rollback()
             raise
+
+
+TokenDays = Annotated[
+    int | None,
+    typer.Option(
+        "--days", help="Days the API token lives (default: HUSTINGS_TOKEN_DAYS, 90).", min=1, max=3650
+    ),
+]
+
+
+def cli_actor() -> str:
+    """Who acts from the shell, for the event log: ``cli:<login name>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in this environment (e.g. a container's uid)
+        return "cli"
 
 
 def echo_err(message: str) -> None:

@@ -14,6 +14,8 @@ import typer
 
 from hustings.auth.model import Role
 from hustings.cli.common import (
+    TokenDays,
+    cli_actor,
     cli_errors,
     err,
     fail,
@@ -139,6 +141,7 @@ def users_add(
         str | None, typer.Option(help="Password for browser login (omit for API-only users).")
     ] = None,
     target: Annotated[list[str] | None, typer.Option(help="Target id this user is or acts for.")] = None,
+    days: TokenDays = None,
 ) -> None:
     """Create a user; the last line of output is their API token (shown once)."""
     settings = load_settings()
@@ -146,32 +149,43 @@ def users_add(
         user = services.users.create(
             name, set(role), now=services.clock.now(), password=password, target_ids=tuple(target or ())
         )
-        token = services.users.issue_token(user.id, now=services.clock.now(), label="hustings users add")
+        issued = services.accounts.issue_token(
+            user.id, actor=cli_actor(), label="hustings users add", days=days
+        )
     out.print(f"created user {user.name} ({', '.join(sorted(user.roles))}) with id {user.id}", markup=False)
-    print(token)
+    out.print(f"token {issued.info.id} expires {issued.info.expires_at:%Y-%m-%d %H:%M} UTC", markup=False)
+    print(issued.token)
 
 
 @users_app.command("list")
 @cli_errors
 def users_list() -> None:
-    """List users and their roles."""
+    """List users: name, roles, id, and whether disabled or with a second factor."""
     settings = load_settings()
     with unit_of_work(settings) as services:
         for user in services.users.all():
-            out.print(f"{user.name}\t{','.join(sorted(user.roles))}\t{user.id}", markup=False)
+            flags = ",".join(f for f, on in (("disabled", user.disabled), ("2fa", user.second_factor)) if on)
+            out.print(
+                f"{user.name}\t{','.join(sorted(user.roles))}\t{user.id}\t{flags}".rstrip(), markup=False
+            )
 
 
 @users_app.command("token")
 @cli_errors
-def users_token(name: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+def users_token(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    days: TokenDays = None,
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "hustings users token",
+) -> None:
     """Issue a further API token for an existing user (printed as the last line)."""
     settings = load_settings()
     with unit_of_work(settings) as services:
         user = services.users.by_name(name)
         if user is None:
             raise fail(f"name: no user called {name!r}")
-        token = services.users.issue_token(user.id, now=services.clock.now(), label="hustings users token")
-    print(token)
+        issued = services.accounts.issue_token(user.id, actor=cli_actor(), label=label, days=days)
+    out.print(f"token {issued.info.id} expires {issued.info.expires_at:%Y-%m-%d %H:%M} UTC", markup=False)
+    print(issued.token)
 
 
 @db_app.command("upgrade")

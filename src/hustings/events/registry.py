@@ -6,6 +6,8 @@ from hustings.events.model import Reducer
 
 
 def default_reducers() -> dict[str, Reducer]:
+    from hustings.auth.events import SUBJECT as ACCOUNT
+    from hustings.auth.events import reduce_account
     from hustings.moderation.status import SUBJECT as MESSAGE
     from hustings.moderation.status import reduce_message
     from hustings.protection.events import REDUCERS as PROTECTION
@@ -13,6 +15,7 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.referrals.model import reduce_referral
 
     return {
+        ACCOUNT: reduce_account,
         MESSAGE: reduce_message,
         REFERRAL: reduce_referral,
         **PROTECTION,

@@ -148,6 +148,10 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(300))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The second factor (hustings.auth.second_factor): secrets sealed with a SecretBox, never plain.
+    second_factor_secret: Mapped[str | None] = mapped_column(String(300))
+    second_factor_pending: Mapped[str | None] = mapped_column(String(300))
+    second_factor_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class UserTargetRow(Base):
@@ -165,6 +169,11 @@ class ApiTokenRow(Base):
     label: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_id: Mapped[str] = mapped_column(String(24), unique=True)
+    """The public name of the token, for listing and revoking it (the hash is never shown)."""
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class WebSessionRow(Base):

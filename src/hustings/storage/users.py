@@ -5,12 +5,15 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, Result, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from hustings.auth.accounts import ApiToken, LoginChallenge, SecondFactorRecord, new_token_id
 from hustings.auth.model import Role, User, hash_password, hash_token, new_token, verify_password
 from hustings.errors import Conflict, InvalidInput, NotFound
+from hustings.storage.accounts_tables import LoginChallengeRow, RecoveryCodeRow
 from hustings.storage.tables import (
     AccessLogRow,
     ApiTokenRow,
@@ -22,7 +25,10 @@ from hustings.storage.tables import (
 
 
 class UserStore:
-    """Never commits: the caller owns the transaction."""
+    """Users, their credentials, sessions and the access log; the `AccountStore` of `Accounts`.
+
+    Never commits: the caller owns the transaction.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -42,6 +48,7 @@ class UserStore:
             display_name=row.display_name,
             target_ids=target_ids,
             disabled=row.disabled,
+            second_factor=row.second_factor_secret is not None,
         )
 
     def create(
@@ -103,23 +110,19 @@ class UserStore:
             return None
         return self._to_user(row)
 
-    def issue_token(self, user_id: str, *, now: datetime, label: str = "") -> str:
-        """Create an API token for the user; the token itself is returned once and stored hashed."""
-        token = new_token()
-        self.session.add(
-            ApiTokenRow(token_hash=hash_token(token), user_id=user_id, label=label, created_at=now)
-        )
-        self.session.flush()
-        return token
+    def issue_token(
+        self, user_id: str, *, now: datetime, expires_at: datetime | None, label: str = ""
+    ) -> str:
+        """Store a new API token and return it (once; only its hash is kept).
 
-    def by_token(self, token: str) -> User | None:
-        row = self.session.get(ApiTokenRow, hash_token(token))
-        if row is None:
-            return None
-        user = self.session.get(UserRow, row.user_id)
-        if user is None or user.disabled:
-            return None
-        return self._to_user(user)
+        Low level: no event and no default lifetime. Issue tokens with `Accounts.issue_token`.
+        """
+        token = new_token()
+        self.insert_token(
+            ApiToken(id=new_token_id(), user_id=user_id, label=label, created_at=now, expires_at=expires_at),
+            hash_token(token),
+        )
+        return token
 
     def open_session(self, user_id: str, *, now: datetime, hours: int) -> tuple[str, str]:
         """Start a browser session; return (session id for the cookie, CSRF token)."""
@@ -149,8 +152,165 @@ class UserStore:
     def close_session(self, session_id: str) -> None:
         self.session.execute(delete(WebSessionRow).where(WebSessionRow.id_hash == hash_token(session_id)))
 
+    # -------------------------------------------------------- AccountStore (hustings.auth.accounts)
+
+    def set_disabled(self, user_id: str, disabled: bool) -> None:
+        self._row(user_id).disabled = disabled
+
+    def password_matches(self, user_id: str, password: str) -> bool:
+        return verify_password(password, self._row(user_id).password_hash)
+
+    def end_sessions(self, user_id: str, *, keep: str | None = None) -> int:
+        ended = delete(WebSessionRow).where(WebSessionRow.user_id == user_id)
+        if keep is not None:
+            ended = ended.where(WebSessionRow.id_hash != hash_token(keep))
+        count = _changed(self.session.execute(ended))
+        self.session.execute(delete(LoginChallengeRow).where(LoginChallengeRow.user_id == user_id))
+        return count
+
+    def insert_token(self, token: ApiToken, token_hash: str) -> None:
+        self.session.add(
+            ApiTokenRow(
+                token_hash=token_hash,
+                token_id=token.id,
+                user_id=token.user_id,
+                label=token.label,
+                created_at=token.created_at,
+                expires_at=token.expires_at,
+            )
+        )
+        self.session.flush()
+
+    def token(self, token_id: str) -> ApiToken | None:
+        row = self.session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_id == token_id))
+        return None if row is None else _to_token(row)
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        row = self.session.get(ApiTokenRow, token_hash)
+        return None if row is None else _to_token(row)
+
+    def tokens(self, user_id: str | None = None) -> list[ApiToken]:
+        query = select(ApiTokenRow).order_by(ApiTokenRow.created_at.desc(), ApiTokenRow.token_id)
+        if user_id is not None:
+            query = query.where(ApiTokenRow.user_id == user_id)
+        return [_to_token(row) for row in self.session.scalars(query)]
+
+    def revoke_token(self, token_id: str, *, at: datetime, by: str) -> None:
+        self.session.execute(
+            update(ApiTokenRow)
+            .where(ApiTokenRow.token_id == token_id, ApiTokenRow.revoked_at.is_(None))
+            .values(revoked_at=at, revoked_by=by)
+        )
+
+    def second_factor(self, user_id: str) -> SecondFactorRecord:
+        row = self._row(user_id)
+        return SecondFactorRecord(
+            sealed_secret=row.second_factor_secret,
+            sealed_pending=row.second_factor_pending,
+            last_step=row.second_factor_last_step,
+        )
+
+    def save_second_factor(self, user_id: str, record: SecondFactorRecord) -> None:
+        row = self._row(user_id)
+        row.second_factor_secret = record.sealed_secret
+        row.second_factor_pending = record.sealed_pending
+        row.second_factor_last_step = record.last_step
+        self.session.flush()
+
+    def advance_step(self, user_id: str, step: int) -> bool:
+        # One conditional UPDATE: of two requests racing with the same code, only one changes the row.
+        result = self.session.execute(
+            update(UserRow)
+            .where(
+                UserRow.id == user_id,
+                or_(UserRow.second_factor_last_step.is_(None), UserRow.second_factor_last_step < step),
+            )
+            .values(second_factor_last_step=step)
+            .execution_options(synchronize_session="fetch")
+        )
+        return _changed(result) > 0
+
+    def replace_recovery_codes(self, user_id: str, code_hashes: list[str]) -> None:
+        self.session.execute(delete(RecoveryCodeRow).where(RecoveryCodeRow.user_id == user_id))
+        self.session.add_all(RecoveryCodeRow(user_id=user_id, code_hash=code) for code in code_hashes)
+        self.session.flush()
+
+    def use_recovery_code(self, user_id: str, code_hash: str, *, at: datetime) -> bool:
+        result = self.session.execute(
+            update(RecoveryCodeRow)
+            .where(
+                RecoveryCodeRow.user_id == user_id,
+                RecoveryCodeRow.code_hash == code_hash,
+                RecoveryCodeRow.used_at.is_(None),
+            )
+            .values(used_at=at)
+        )
+        return _changed(result) > 0
+
+    def recovery_codes_left(self, user_id: str) -> int:
+        return len(
+            self.session.scalars(
+                select(RecoveryCodeRow.code_hash).where(
+                    RecoveryCodeRow.user_id == user_id, RecoveryCodeRow.used_at.is_(None)
+                )
+            ).all()
+        )
+
+    def open_challenge(self, challenge_hash: str, challenge: LoginChallenge) -> None:
+        self.session.add(
+            LoginChallengeRow(
+                id_hash=challenge_hash,
+                user_id=challenge.user_id,
+                next_path=challenge.next_path,
+                expires_at=challenge.expires_at,
+                failures=challenge.failures,
+            )
+        )
+        self.session.flush()
+
+    def challenge(self, challenge_hash: str) -> LoginChallenge | None:
+        row = self.session.get(LoginChallengeRow, challenge_hash)
+        if row is None:
+            return None
+        return LoginChallenge(
+            user_id=row.user_id, next_path=row.next_path, expires_at=row.expires_at, failures=row.failures
+        )
+
+    def count_challenge_failure(self, challenge_hash: str) -> None:
+        self.session.execute(
+            update(LoginChallengeRow)
+            .where(LoginChallengeRow.id_hash == challenge_hash)
+            .values(failures=LoginChallengeRow.failures + 1)
+        )
+
+    def close_challenge(self, challenge_hash: str) -> None:
+        self.session.execute(delete(LoginChallengeRow).where(LoginChallengeRow.id_hash == challenge_hash))
+
+    def _row(self, user_id: str) -> UserRow:
+        row = self.session.get(UserRow, user_id)
+        if row is None:
+            raise NotFound(f"user: no user with id {user_id!r}")
+        return row
+
     def record_access(self, user_id: str, action: str, resource: str, *, now: datetime) -> None:
         self.session.add(AccessLogRow(user_id=user_id, action=action, resource=resource[:500], at=now))
 
     def access_log(self, limit: int = 200) -> list[AccessLogRow]:
         return list(self.session.scalars(select(AccessLogRow).order_by(AccessLogRow.id.desc()).limit(limit)))
+
+
+def _to_token(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(
+        id=row.token_id,
+        user_id=row.user_id,
+        label=row.label,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        revoked_by=row.revoked_by,
+    )
+
+
+def _changed(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE changed (its result is a cursor result)."""
+    return int(cast(CursorResult[Any], result).rowcount)

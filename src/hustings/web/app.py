@@ -23,13 +23,12 @@ from sqlalchemy import Engine
 
 import hustings
 from hustings.clock import Clock, SystemClock
-from hustings.errors import HustingsError
+from hustings.errors import HustingsError, NotAuthenticated
 from hustings.logging import configure_logging
 from hustings.messages.model import MessageIn
 from hustings.services import DetectorProvider, configured_detector
 from hustings.settings import Settings
 from hustings.storage.database import engine_from_settings, make_sessionmaker
-from hustings.web.deps import NotAuthenticated
 from hustings.web.templating import render
 
 log = logging.getLogger("hustings.web")

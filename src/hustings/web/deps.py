@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from hustings.auth.model import ALL_ROLES, Principal, Role
-from hustings.errors import Forbidden, HustingsError
+from hustings.errors import Forbidden, NotAuthenticated
 from hustings.services import Services
 from hustings.settings import Settings
 
@@ -24,12 +24,6 @@ SESSION_COOKIE = "hustings_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-class NotAuthenticated(HustingsError):
-    """No valid token or session; pages redirect to the login form, the API answers 401."""
-
-    status_code = 401
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -104,8 +98,8 @@ class RoleGate:
     def _authenticate(request: Request, services: Services) -> Principal | None:
         token = _bearer(request)
         if token is not None:
-            user = services.users.by_token(token)
-            return None if user is None else Principal(user=user, via="token")
+            # Raises NotAuthenticated saying why: unknown, expired, revoked or the account disabled.
+            return Principal(user=services.accounts.authenticate_token(token), via="token")
         session_id = request.cookies.get(SESSION_COOKIE)
         if session_id:
             found = services.users.by_session(session_id, now=services.clock.now())

@@ -185,6 +185,8 @@ def add_delegate(target_id: str, body: DelegateCreate, principal: Registrar, ser
         password=body.password,
         target_ids=(target_id,),
     )
-    token = services.users.issue_token(user.id, now=now, label=f"delegate for {target_id}")
+    token = services.accounts.issue_token(
+        user.id, actor=user_actor(principal.user.id), label=f"delegate for {target_id}"
+    ).token
     services.session.commit()
     return DelegatePublic(user_id=user.id, name=user.name, roles=sorted(user.roles), token=token)
