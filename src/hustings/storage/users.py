@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hustings.auth.model import Role, User, hash_password, hash_token, new_token, verify_password
+from hustings.auth.passwords import check_new_password
 from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.storage.tables import (
     AccessLogRow,
@@ -64,6 +65,8 @@ class UserStore:
         for target_id in target_ids:
             if self.session.get(TargetRow, target_id) is None:
                 raise NotFound(f"target: no target with id {target_id!r}")
+        if password:
+            check_new_password(password, user_inputs=(name, display_name))
         row = UserRow(
             id="u_" + uuid.uuid4().hex[:16],
             name=name,
@@ -95,6 +98,7 @@ class UserStore:
         row = self.session.get(UserRow, user_id)
         if row is None:
             raise NotFound(f"user: no user with id {user_id!r}")
+        check_new_password(password, user_inputs=(row.name, row.display_name))
         row.password_hash = hash_password(password)
 
     def check_password(self, name: str, password: str) -> User | None:
