@@ -103,7 +103,9 @@ class UserStore:
 
     def check_password(self, name: str, password: str) -> User | None:
         row = self.session.scalar(select(UserRow).where(UserRow.name == name))
-        if row is None or row.disabled or not verify_password(password, row.password_hash):
+        # The hash is checked even for an unknown name (against a dummy), so both take as long.
+        matches = verify_password(password, row.password_hash if row is not None else None)
+        if row is None or row.disabled or not matches:
             return None
         return self._to_user(row)
 
