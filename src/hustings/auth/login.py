@@ -15,9 +15,9 @@ success clears the name's keys (not the address's). Failures older than a day ar
 **Not locking a real user out.** An attacker who knows a user's name can keep the name-wide key
 blocked, so that key is capped at a minute, and a browser that has logged in as that name
 before (it holds a *trusted-device* cookie, signed with the secret key and bound to the name)
-skips the name-wide and address keys altogether: its own failures count against that device
-alone (5 free, then up to 15 minutes). A real user at their usual browser is therefore never
-blocked by someone else's guesses; on a new browser, at most a minute at a time. The price: a
+skips all three keys: its own failures count against that device alone (5 free, then up to
+15 minutes). A real user at their usual browser is therefore never blocked by someone else's
+guesses; on a new browser away from the attacker's address, at most a minute at a time. The price: a
 distributed attacker gets about one guess a minute at a name, and the password policy
 (`hustings.auth.passwords`) puts 10^8 guesses between them and any password it accepts.
 
