@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from hustings.auth.model import Role, User
-from hustings.clock import FixedClock
+from hustings.clock import Clock, FixedClock
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import make_engine, upgrade
@@ -227,7 +227,7 @@ def _free_port() -> int:
 class LiveServer:
     """Hustings served by uvicorn in a thread, on a fresh SQLite database."""
 
-    def __init__(self, data_dir: Path, **settings: Any) -> None:
+    def __init__(self, data_dir: Path, *, clock: Clock | None = None, **settings: Any) -> None:
         import uvicorn
 
         self.settings = Settings(
@@ -239,7 +239,7 @@ class LiveServer:
         )
         self.engine = make_engine(self.settings.sqlalchemy_url)
         upgrade(self.engine)
-        self.app = create_app(self.settings, engine=self.engine)
+        self.app = create_app(self.settings, engine=self.engine, clock=clock)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(

@@ -13,6 +13,7 @@ from functools import cached_property
 from sqlalchemy.orm import Session
 
 from hustings.auth.accounts import AccountPolicy, Accounts
+from hustings.auth.login import LoginBackoff
 from hustings.auth.second_factor import SecretBox
 from hustings.clock import Clock, SystemClock
 from hustings.detect.assessment import Detector, Label
@@ -21,6 +22,7 @@ from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.settings import Settings
 from hustings.storage.events import SqlEventStore
+from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.targets import TargetStore
 from hustings.storage.users import UserStore
@@ -80,6 +82,10 @@ class Services:
     @cached_property
     def targets(self) -> TargetStore:
         return TargetStore(self.session)
+
+    @cached_property
+    def login_backoff(self) -> LoginBackoff:
+        return LoginBackoff(SqlBackoffStore(self.session), secret=self.settings.secret_key.get_secret_value())
 
     def detector(self) -> Detector:
         if self.detector_provider is not None:

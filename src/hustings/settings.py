@@ -7,12 +7,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hustings.detect.assessment import threshold_for
 
 PLACEHOLDER_SECRET = "dev-only-change-me"  # noqa: S105 - a known placeholder, refused outside development
+SECRET_MIN_BYTES = 32
+SECRET_MIN_GUESSES_LOG10 = 36
+"""zxcvbn's floor for a production secret: 43 characters of `secrets.token_urlsafe(32)` rate about
+10^43, 16 bytes in hex about 10^32, a sentence or a pattern far less."""
 
 
 def default_data_dir() -> Path:
@@ -22,17 +26,23 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Everything Hustings reads from its environment.
 
-    Secrets are `SecretStr`, so they print as ``**********`` in `repr`, logs and tracebacks.
+    Secrets are `SecretStr`, so they print as ``**********`` in `repr`, logs and tracebacks, and a
+    value that fails validation is left out of the error.
     """
 
-    model_config = SettingsConfigDict(env_prefix="HUSTINGS_", env_file=None, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="HUSTINGS_", env_file=None, extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: SecretStr | None = None
     """PostgreSQL (``postgresql+psycopg://...``) when set; otherwise embedded SQLite in `data_dir`."""
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
-    """Signs session cookies and derives the key that encrypts evidence packs at rest."""
+    """Signs the login form's and devices' cookies and derives the key that encrypts evidence
+    packs at rest. In production: at least 32 random bytes (see `secret_key_problem`)."""
+    secret_key_previous: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    """Keys `secret_key` replaced, newest first: evidence packs encrypted under them still open."""
     assess_on_ingest: bool = True
     detect_thresholds: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
     """Per-label thresholds that replace the shipped model's, e.g. ``abuse=0.3`` or ``{"abuse": 0.3}``.
@@ -53,13 +63,26 @@ class Settings(BaseSettings):
         """Accept a JSON object or ``label=value`` pairs separated by commas; check labels and range."""
         return parse_thresholds(value)
 
-    @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key.get_secret_value() == PLACEHOLDER_SECRET:
-            raise ValueError(
-                "HUSTINGS_SECRET_KEY is the development placeholder; set a long random value in production"
-            )
-        return self
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret_in_production(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if info.data.get("environment") == "production":
+            problem = secret_key_problem(value.get_secret_value())
+            if problem:
+                raise ValueError(f"HUSTINGS_SECRET_KEY {problem}")
+        return value
+
+    @field_validator("secret_key_previous", mode="before")
+    @classmethod
+    def _split_previous_secrets(cls, value: object) -> object:
+        """Several old keys in one variable, separated by commas or whitespace."""
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+    def previous_secrets(self) -> tuple[str, ...]:
+        """The old keys' values, newest first (for reading what they encrypted, never for writing)."""
+        return tuple(key.get_secret_value() for key in self.secret_key_previous)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -74,6 +97,26 @@ class Settings(BaseSettings):
     @property
     def database_kind(self) -> str:
         return "postgresql" if self.database_url is not None else "sqlite"
+
+
+def secret_key_problem(secret: str) -> str | None:
+    """Why `secret` is unfit to be the production secret key, or None when it will do.
+
+    It must be at least 32 bytes and look random: zxcvbn must estimate at least 10^36 guesses
+    for it, which a word, a phrase, a keyboard pattern or 16 bytes written in hex do not reach.
+    """
+    if not secret.strip():
+        return "is empty; set it to at least 32 random bytes, e.g. the output of `openssl rand -base64 32`"
+    if PLACEHOLDER_SECRET in secret:
+        return "is the development placeholder; set it to at least 32 random bytes, e.g. `openssl rand -base64 32`"
+    size = len(secret.encode("utf-8"))
+    if size < SECRET_MIN_BYTES:
+        return f"is {size} bytes; it must be at least {SECRET_MIN_BYTES} random bytes, e.g. `openssl rand -base64 32`"
+    from zxcvbn import zxcvbn
+
+    if zxcvbn(secret[:100])["guesses_log10"] < SECRET_MIN_GUESSES_LOG10:
+        return "does not look random (a word, phrase or pattern); use `openssl rand -base64 32`"
+    return None
 
 
 def parse_thresholds(value: object) -> dict[str, float]:

@@ -97,8 +97,12 @@ def test_public_routes_are_few_and_deliberate() -> None:
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_a_session_needs_its_csrf_token_for_unsafe_methods(client: TestClient, make_user: MakeUser) -> None:
     make_user(Role.ADMIN, password="a-long-password", name="boss")
+    form = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert form is not None
     login = client.post(
-        "/login", data={"name": "boss", "password": "a-long-password"}, follow_redirects=False
+        "/login",
+        data={"name": "boss", "password": "a-long-password", "csrf_token": form[1]},
+        follow_redirects=False,
     )
     assert login.status_code == 303
     refused = client.post(

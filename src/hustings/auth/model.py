@@ -79,9 +79,19 @@ def hash_password(password: str) -> str:
     return f"scrypt${salt.hex()}${digest.hex()}"
 
 
+_DUMMY_SALT = bytes(16)
+
+
 def verify_password(password: str, stored: str | None) -> bool:
-    if not stored or not stored.startswith("scrypt$"):
-        return False
-    _, salt_hex, digest_hex = stored.split("$", 2)
-    digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt_hex), dklen=32, **_SCRYPT)
-    return hmac.compare_digest(digest.hex(), digest_hex)
+    """Whether `password` matches the `stored` hash.
+
+    With no usable hash (an unknown user name, a user without a password) the same scrypt work
+    is done against a dummy salt before answering False, so the time taken does not tell an
+    attacker which names exist.
+    """
+    salt, digest_hex = _DUMMY_SALT, ""
+    if stored and stored.startswith("scrypt$") and stored.count("$") == 2:
+        _, salt_hex, digest_hex = stored.split("$", 2)
+        salt = bytes.fromhex(salt_hex)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return bool(digest_hex) and hmac.compare_digest(digest.hex(), digest_hex)

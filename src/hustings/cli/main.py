@@ -63,7 +63,7 @@ def serve(
 @app.command()
 @cli_errors
 def demo(
-    password: Annotated[str, typer.Option(help="Password for the demo users.")] = "hustings-demo",  # noqa: S107 - demo data only
+    password: Annotated[str, typer.Option(help="Password for the demo users.")] = "demo-polling-day",  # noqa: S107 - demo data only
 ) -> None:
     """Create a database with fictional demo data and print the URL and login."""
     from hustings.demo import load_demo

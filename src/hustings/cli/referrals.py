@@ -1,4 +1,5 @@
-"""Commands: `hustings verify-pack PACK.zip` checks an evidence pack has not been altered."""
+"""Commands: `hustings verify-pack PACK.zip` checks an evidence pack has not been altered;
+`hustings rekey-packs` re-encrypts stored packs under the current secret key after a rotation."""
 
 from __future__ import annotations
 
@@ -54,3 +55,16 @@ def register(app: typer.Typer) -> None:
             markup=False,
             soft_wrap=True,
         )
+
+    @app.command("rekey-packs")
+    @cli_errors
+    def rekey_packs_command() -> None:
+        """Re-encrypt every stored evidence pack under HUSTINGS_SECRET_KEY (after a key rotation).
+
+        Each pack must open under HUSTINGS_SECRET_KEY or a key in HUSTINGS_SECRET_KEY_PREVIOUS;
+        afterwards the previous keys are no longer needed for packs.
+        """
+        from hustings.referrals.vault import configured_vault
+
+        count = configured_vault(load_settings()).rekey()
+        out.print(f"re-encrypted {count} evidence pack(s) under the current HUSTINGS_SECRET_KEY", markup=False)

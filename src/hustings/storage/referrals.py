@@ -22,7 +22,7 @@ from hustings.moderation.status import SUBJECT as MESSAGE
 from hustings.referrals.content import PackMessage, ReportSummary
 from hustings.referrals.model import REFERRAL_PACK_BUILT
 from hustings.referrals.model import SUBJECT as REFERRAL
-from hustings.referrals.vault import PackVault
+from hustings.referrals.vault import configured_vault
 from hustings.referrals.workflow import Referrals
 from hustings.settings import Settings
 from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
@@ -177,5 +177,5 @@ def referral_workflow(session: Session, log: EventLog, settings: Settings) -> Re
         reader=source.events,
         source=source,
         reports=source,
-        vault=PackVault(settings.data_dir / "packs", settings.secret_key.get_secret_value()),
+        vault=configured_vault(settings),
     )

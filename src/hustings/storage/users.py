@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hustings.auth.accounts import ApiToken, LoginChallenge, SecondFactorRecord, new_token_id
 from hustings.auth.model import Role, User, hash_password, hash_token, new_token, verify_password
+from hustings.auth.passwords import check_new_password
 from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.storage.accounts_tables import LoginChallengeRow, RecoveryCodeRow
 from hustings.storage.tables import (
@@ -71,6 +72,8 @@ class UserStore:
         for target_id in target_ids:
             if self.session.get(TargetRow, target_id) is None:
                 raise NotFound(f"target: no target with id {target_id!r}")
+        if password:
+            check_new_password(password, user_inputs=(name, display_name))
         row = UserRow(
             id="u_" + uuid.uuid4().hex[:16],
             name=name,
@@ -102,11 +105,14 @@ class UserStore:
         row = self.session.get(UserRow, user_id)
         if row is None:
             raise NotFound(f"user: no user with id {user_id!r}")
+        check_new_password(password, user_inputs=(row.name, row.display_name))
         row.password_hash = hash_password(password)
 
     def check_password(self, name: str, password: str) -> User | None:
         row = self.session.scalar(select(UserRow).where(UserRow.name == name))
-        if row is None or row.disabled or not verify_password(password, row.password_hash):
+        # The hash is checked even for an unknown name (against a dummy), so both take as long.
+        matches = verify_password(password, row.password_hash if row is not None else None)
+        if row is None or row.disabled or not matches:
             return None
         return self._to_user(row)
 

@@ -23,6 +23,7 @@ from hustings.settings import Settings
 SESSION_COOKIE = "hustings_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+CSRF_REFUSED = "csrf_token: missing or wrong; reload the page and try again"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -118,7 +119,7 @@ class RoleGate:
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
         if not sent or not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
-            raise Forbidden("csrf_token: missing or wrong; reload the page and try again")
+            raise Forbidden(CSRF_REFUSED)
 
     @staticmethod
     def _record_view(request: Request, services: Services, principal: Principal) -> None:

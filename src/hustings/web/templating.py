@@ -15,11 +15,16 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from hustings.auth import passwords
 from hustings.auth.model import Principal, Role
 
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.autoescape = True
+templates.env.globals["password_policy"] = {
+    "min_length": passwords.MIN_LENGTH,
+    "max_length": passwords.MAX_LENGTH,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hustings.auth.model import Principal, Role
+from hustings.auth.passwords import MAX_LENGTH as PASSWORD_MAX_LENGTH
 from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.events import user_actor
 from hustings.protection.controls import account_ref
@@ -73,7 +74,9 @@ class DelegateCreate(BaseModel):
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None = None
     display_name: Annotated[str, StringConstraints(max_length=200)] = ""
-    password: Annotated[str, StringConstraints(min_length=10, max_length=200)] | None = None
+    password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)] | None = Field(
+        default=None, description="Checked against the password policy: 12 or more characters, not a common one."
+    )
     user_id: str | None = None
 
 

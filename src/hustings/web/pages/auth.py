@@ -1,5 +1,10 @@
 """Logging in and out with a browser session (cookie + CSRF token).
 
+The login form is guarded like every other form, and more (see `hustings.auth.login`): a CSRF
+token (a signed double submit, as there is no session yet), back-off after failed logins (429
+with ``Retry-After``), the same work for unknown names as for real ones, and every failed login
+written to the access log with the address it came from, never the password.
+
 A user with a second factor enrolled gives their password, then a one-time code (or a recovery
 code) on a second form before a session is opened; between the two, only a short-lived
 "login pending" cookie, scoped to ``/login`` and same-site strict, says whose login it is.
@@ -7,20 +12,36 @@ code) on a second form before a session is opened; between the two, only a short
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from hustings.auth.login import (
+    LoginAttempt,
+    address_group,
+    device_id,
+    form_token,
+    form_token_matches,
+    name_fingerprint,
+    new_device_cookie,
+    new_form_nonce,
+)
 from hustings.auth.model import Principal, User
 from hustings.errors import InvalidInput, NotAuthenticated
 from hustings.services import Services
-from hustings.web.deps import ANY_ROLE, PUBLIC, SESSION_COOKIE, ServicesDep
+from hustings.web.deps import ANY_ROLE, CSRF_REFUSED, PUBLIC, SESSION_COOKIE, ServicesDep
 from hustings.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Public = Annotated[None, Depends(PUBLIC)]
 PENDING_COOKIE = "hustings_login_pending"
+LOGIN_COOKIE = "hustings_login"
+"""The login form's CSRF nonce; the form carries its signature."""
+DEVICE_COOKIE = "hustings_device"
+"""A trusted device: this browser has logged in as the name it is signed for."""
+DEVICE_DAYS = 400  # browsers keep a cookie 400 days at most
+NO_MATCH = "That user name and password do not match."
 
 
 def _safe_next(value: str | None) -> str:
@@ -30,9 +51,62 @@ def _safe_next(value: str | None) -> str:
     return "/"
 
 
+def _form(request: Request, services: Services, context: dict[str, Any], status_code: int = 200) -> Response:
+    """The login page, its form carrying the CSRF token for this browser's login cookie."""
+    secret = services.settings.secret_key.get_secret_value()
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    fresh = not 16 <= len(nonce) <= 64
+    if fresh:
+        nonce = new_form_nonce()
+    response = render(
+        request, "login.html", {**context, "csrf_token": form_token(secret, nonce)}, status_code=status_code
+    )
+    if fresh:
+        response.set_cookie(
+            LOGIN_COOKIE,
+            nonce,
+            path="/login",
+            httponly=True,
+            samesite="lax",
+            secure=services.settings.cookie_secure,
+        )
+    return response
+
+
+def _address(request: Request) -> str:
+    return address_group(request.client.host if request.client else None)
+
+
+def _record_failure(services: Services, name: str, address: str, why: str) -> None:
+    """One access-log line per failed login: whose name (or a fingerprint of an unknown one),
+    from where, and why; never the password."""
+    user = services.users.by_name(name)
+    who = (
+        user.id
+        if user is not None
+        else "unknown:" + name_fingerprint(services.settings.secret_key.get_secret_value(), name)
+    )
+    services.users.record_access(
+        who, "login_failed", f"/login from {address}: {why}", now=services.clock.now()
+    )
+    services.session.commit()
+
+
+def _trust_this_device(response: Response, services: Services, name: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        new_device_cookie(services.settings.secret_key.get_secret_value(), name),
+        path="/login",
+        max_age=DEVICE_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=services.settings.cookie_secure,
+    )
+
+
 @router.get("/login")
-def login_form(_: Public, request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", {"next": _safe_next(next)})
+def login_form(_: Public, request: Request, services: ServicesDep, next: str | None = None) -> Response:
+    return _form(request, services, {"next": _safe_next(next)})
 
 
 @router.post("/login")
@@ -43,15 +117,38 @@ def login(
     name: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    user = services.users.check_password(name.strip(), password)
-    if user is None:
-        return render(
+    name = name.strip()
+    secret = services.settings.secret_key.get_secret_value()
+    address = _address(request)
+    again = {"name": name, "next": _safe_next(next)}
+    if not form_token_matches(secret, request.cookies.get(LOGIN_COOKIE), csrf_token):
+        _record_failure(services, name, address, "csrf_token missing or wrong")
+        return _form(request, services, {**again, "error": CSRF_REFUSED}, status_code=403)
+
+    now = services.clock.now()
+    attempt = LoginAttempt(name, address, device_id(secret, name, request.cookies.get(DEVICE_COOKIE)))
+    backoff = services.login_backoff
+    user = None
+    wait = backoff.wait(attempt, now)
+    if wait is None:
+        user = services.users.check_password(name, password)
+        wait = backoff.settle(attempt, now, succeeded=user is not None)
+    if wait is not None:
+        _record_failure(services, name, address, f"backed off, {wait} s to wait")
+        refused = _form(
             request,
-            "login.html",
-            {"error": "That user name and password do not match.", "name": name, "next": _safe_next(next)},
-            status_code=401,
+            services,
+            {**again, "error": f"Too many failed logins. Wait {wait} seconds, then try again."},
+            status_code=429,
         )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
+    if user is None:
+        _record_failure(services, name, address, "wrong name or password")
+        return _form(request, services, {**again, "error": NO_MATCH}, status_code=401)
+
     if services.accounts.second_factor_required(user):
         return ask_for_second_factor(services, user, _safe_next(next))
     return start_session(services, user, _safe_next(next))
@@ -72,6 +169,7 @@ def start_session(services: Services, user: User, next_path: str) -> Response:
         secure=services.settings.cookie_secure,
         max_age=services.settings.session_hours * 3600,
     )
+    _trust_this_device(response, services, user.name)
     return response
 
 
@@ -105,8 +203,8 @@ def ask_for_second_factor(services: Services, user: User, next_path: str) -> Res
     return response
 
 
-def _login_again(request: Request, error: NotAuthenticated) -> Response:
-    response = render(request, "login.html", {"error": str(error), "next": "/"}, status_code=401)
+def _login_again(request: Request, services: Services, error: NotAuthenticated) -> Response:
+    response = _form(request, services, {"error": str(error), "next": "/"}, status_code=401)
     response.delete_cookie(PENDING_COOKIE, path="/login")
     return response
 
@@ -129,7 +227,7 @@ def second_factor_login(
         user, next_path = services.accounts.finish_second_factor(challenge, code)
     except NotAuthenticated as error:
         services.session.commit()  # the spent login stays spent
-        return _login_again(request, error)
+        return _login_again(request, services, error)
     except InvalidInput as error:
         held = services.accounts.pending_login(challenge)
         services.users.record_access(
