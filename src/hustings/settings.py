@@ -39,7 +39,10 @@ class Settings(BaseSettings):
 
     Labels left out keep the model's own threshold (its documented operating point)."""
     max_ingest_batch: int = Field(default=1000, ge=1, le=10_000)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024)
+    """The largest request body taken from a caller with a token or session (a larger one is a 413)."""
     cookie_secure: bool = False
+    """Send the session cookie over HTTPS only; on by default in production (see `_secure_cookie_in_production`)."""
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     log_level: str = "INFO"
     log_json: bool = True
@@ -57,6 +60,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 "HUSTINGS_SECRET_KEY is the development placeholder; set a long random value in production"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _secure_cookie_in_production(self) -> Settings:
+        if self.environment == "production" and "cookie_secure" not in self.model_fields_set:
+            self.cookie_secure = True
         return self
 
     @property
