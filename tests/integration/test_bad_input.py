@@ -158,7 +158,9 @@ def test_a_nul_character_in_a_json_body_is_422_naming_the_field(
         {"field": "body.note", "error": "contains a NUL character (\\u0000), which cannot be stored"}
     ]
     fine = client.post(
-        "/v1/reports", json={"message_id": message_id, "category": "threat", "note": "see this"}, headers=bearer(token)
+        "/v1/reports",
+        json={"message_id": message_id, "category": "threat", "note": "see this"},
+        headers=bearer(token),
     )
     assert fine.status_code == 201, fine.text
 
@@ -167,7 +169,9 @@ def test_a_nul_byte_in_one_row_of_a_csv_upload_is_named_by_line_and_the_rest_add
     client: TestClient, make_user: MakeUser
 ) -> None:
     _, token = make_user(Role.ADMIN)
-    target = client.post("/v1/targets", json={"name": "Priya Raman", "role": "candidate"}, headers=bearer(token))
+    target = client.post(
+        "/v1/targets", json={"name": "Priya Raman", "role": "candidate"}, headers=bearer(token)
+    )
     assert target.status_code == 201, target.text
     base = f"/v1/targets/{target.json()['id']}/controls/blocked"
     response = client.post(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +18,9 @@ from hustings.cli.common import (
     lines_with_progress,
     load_settings,
     out,
+    parse_json_line,
     ready_engine,
+    stdin_lines,
     unit_of_work,
 )
 from hustings.events import SYSTEM_ACTOR
@@ -103,16 +103,16 @@ def ingest(
             if not line.strip():
                 continue
             try:
-                batch.append((number, json.loads(line)))
-            except json.JSONDecodeError as error:
-                rejections.append(Rejection(number, f"not valid JSON: {error.msg} at column {error.colno}"))
+                batch.append((number, parse_json_line(line)))
+            except ValueError as problem:
+                rejections.append(Rejection(number, str(problem)))
                 continue
             if len(batch) >= INGEST_BATCH:
                 flush(batch)
         flush(batch)
 
     if file == "-":
-        run(sys.stdin)
+        run(stdin_lines())
     else:
         path = Path(file)
         if not path.is_file():

@@ -48,7 +48,7 @@ def _iso_8601(value: object) -> object:
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
-        given = repr(value[:40]) if isinstance(value, str) else f"a {type(value).__name__}"
+        given = repr(value[:40]) if isinstance(value, str) else repr(value)[:40]
         raise PydanticCustomError(
             "datetime_iso",
             "expected an ISO 8601 date and time with a time zone, e.g. 2026-05-06T21:15:00Z, not {given}",

@@ -191,14 +191,16 @@ def _route_of(scope: Scope) -> str:
 
 
 def _internal_error(scope: Scope, receive: Receive, request_id: str) -> Response:
-    message = f"something went wrong on our side; the server log has the details under request id {request_id}"
+    message = (
+        f"something went wrong on our side; the server log has the details under request id {request_id}"
+    )
     request = Request(scope, receive)
     if "text/html" in request.headers.get("accept", "") and not scope["path"].startswith("/v1/"):
         try:
             from hustings.web.templating import render
 
             return render(request, "error.html", {"status": 500, "message": message}, status_code=500)
-        except Exception:  # noqa: BLE001 - the page itself may be what is broken; say it in plain text
+        except Exception:  # the page itself may be what is broken; say it in plain text
             return PlainTextResponse(message, status_code=500)
     return JSONResponse({"detail": message, "request_id": request_id}, status_code=500)
 
@@ -250,7 +252,9 @@ class InputGuard:
             if len(body) > limit:
                 await _too_large(None, limit, whose)(scope, receive, send)
                 return
-        where = nul_in_body(headers.get("content-type", ""), bytes(body), self.itemwise.get((scope["method"], scope["path"])))
+        where = nul_in_body(
+            headers.get("content-type", ""), bytes(body), self.itemwise.get((scope["method"], scope["path"]))
+        )
         if where is not None:
             await _unprocessable(where)(scope, receive, send)
             return
