@@ -55,7 +55,15 @@ def serve(
     settings = load_settings()
     engine = ready_engine(settings)
     out.print(f"Hustings on http://{host}:{port}  (database: {settings.database_kind})", markup=False)
-    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="warning")
+    # log_config=None: uvicorn keeps our JSON handler; access_log=False: the app logs each request itself.
+    uvicorn.run(
+        create_app(settings, engine=engine),
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command()
