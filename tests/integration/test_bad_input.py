@@ -3,6 +3,7 @@ data beside it is stored, and nothing answers 5xx."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -112,16 +113,43 @@ def test_the_largest_offset_allowed_is_answered(client: TestClient, make_user: M
     assert response.json() == []
 
 
-def test_every_integer_parameter_has_bounds(client: TestClient) -> None:
+def _integers(schema: dict[str, Any], node: object, where: str, seen: set[str]) -> Iterator[tuple[str, Any]]:
+    """Every integer in a request schema, following $refs (each component once)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                yield from _integers(schema, schema["components"]["schemas"][name], name, seen)
+            return
+        if node.get("type") == "integer":
+            yield where, node
+        for key, value in node.items():
+            label = (
+                f"{where}.{key}" if key not in {"properties", "anyOf", "items", "allOf", "oneOf"} else where
+            )
+            yield from _integers(schema, value, label, seen)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _integers(schema, value, where, seen)
+
+
+def test_every_integer_parameter_and_body_field_has_bounds(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
-    unbounded = [
-        f"{method.upper()} {path} {parameter['name']}"
-        for path, operations in schema["paths"].items()
-        for method, operation in operations.items()
-        for parameter in operation.get("parameters", [])
-        if parameter["schema"].get("type") == "integer"
-        and not {"minimum", "maximum"} <= set(parameter["schema"])
-    ]
+    unbounded = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            inputs = [
+                (f"{parameter['in']}.{parameter['name']}", parameter["schema"])
+                for parameter in operation.get("parameters", [])
+            ]
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                inputs.append(("body", content["schema"]))
+            for name, node in inputs:
+                for where, integer in _integers(schema, node, name, set()):
+                    if not {"minimum", "maximum"} <= set(integer):
+                        unbounded.append(f"{method.upper()} {path} {where}")
     assert unbounded == []
 
 

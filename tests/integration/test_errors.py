@@ -52,11 +52,11 @@ def _admin_token(engine: Engine, settings: Settings) -> str:
     return token
 
 
-def _break(engine: Engine) -> None:
+def _break(engine: Engine, table: str = "message_targets") -> None:
     # Ingest writes authors, then messages, then message_targets: the last insert fails, and its
     # parameters are the message id, the target's handle and (in the row before) the text.
     with engine.begin() as connection:
-        connection.execute(text("ALTER TABLE message_targets RENAME TO message_targets_gone"))
+        connection.execute(text(f"ALTER TABLE {table} RENAME TO {table}_gone"))
 
 
 @contextmanager
@@ -150,3 +150,22 @@ def test_a_500_from_a_served_app_reaches_no_server_log(tmp_path: Path) -> None:
         assert [error["request_id"] for error in errors] == [request_id]
     finally:
         server.stop()
+
+
+def test_a_500_on_a_page_is_a_page_naming_the_request_id(tmp_path: Path) -> None:
+    settings = Settings(environment="test", data_dir=tmp_path, assess_on_ingest=False, log_json=True)
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    token = _admin_token(engine, settings)
+    _break(engine, "targets")
+    with captured("hustings") as log, TestClient(create_app(settings, engine=engine)) as client:
+        response = client.get("/targets", headers=bearer(token) | {"accept": "text/html"})
+    engine.dispose()
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["x-request-id"] in response.text
+    assert response.headers["cache-control"] == "no-store"
+    errors = [json.loads(line) for line in log.getvalue().splitlines() if '"ERROR"' in line]
+    assert [(error["request_id"], error["route"]) for error in errors] == [
+        (response.headers["x-request-id"], "/targets")
+    ]
