@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, text
 
 from hustings.auth.model import Role
+from hustings.errors import ConfigurationError
 from hustings.logging import json_formatter
 from hustings.services import Services
 from hustings.settings import Settings
@@ -169,3 +170,25 @@ def test_a_500_on_a_page_is_a_page_naming_the_request_id(tmp_path: Path) -> None
     assert [(error["request_id"], error["route"]) for error in errors] == [
         (response.headers["x-request-id"], "/targets")
     ]
+
+
+def test_a_5xx_a_handler_answers_itself_is_logged_and_counted_too(tmp_path: Path) -> None:
+    settings = Settings(environment="test", data_dir=tmp_path, assess_on_ingest=False, log_json=True)
+    app = create_app(settings)
+
+    def misconfigured() -> None:
+        raise ConfigurationError(f"policy.toml: rule for {SECRET_HANDLE} is not valid")
+
+    app.add_api_route("/probe/misconfigured", misconfigured)
+    with captured("hustings") as log, TestClient(app) as client:
+        response = client.get("/probe/misconfigured")
+        metrics = client.get("/metrics").text
+    assert response.status_code == 500
+    errors = [json.loads(line) for line in log.getvalue().splitlines() if '"ERROR"' in line]
+    assert [(error["request_id"], error["error"]) for error in errors] == [
+        (response.headers["x-request-id"], "hustings.errors.ConfigurationError")
+    ]
+    assert SECRET_HANDLE not in log.getvalue()
+    assert ({"route": "/probe/misconfigured", "error": "ConfigurationError"}, 1.0) in _samples(
+        metrics, "hustings_http_errors_total"
+    )

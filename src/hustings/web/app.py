@@ -128,6 +128,8 @@ def create_app(
 
     @app.exception_handler(HustingsError)
     async def expected_failure(request: Request, error: HustingsError) -> Response:
+        if error.status_code >= 500:
+            request.state.error = f"{type(error).__module__}.{type(error).__qualname__}"  # logged by the observer
         if isinstance(error, NotAuthenticated) and _wants_html(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         if _wants_html(request):

@@ -97,10 +97,7 @@ def error_summary(error: BaseException) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "error": _qualified(type(error)),
         "causes": [_qualified(type(cause)) for cause in chain[1:]],
-        "where": [
-            f"{_short(frame.filename)}:{frame.lineno} in {frame.name}"
-            for frame in traceback.extract_tb(error.__traceback__)[-12:]
-        ],
+        "where": _where(error),
     }
     for cause in chain:
         code = getattr(cause, "sqlstate", None) or getattr(cause, "sqlite_errorname", None)
@@ -108,6 +105,17 @@ def error_summary(error: BaseException) -> dict[str, Any]:
             summary["database_code"] = code
             break
     return summary
+
+
+def _where(error: BaseException) -> list[str]:
+    """The frames it passed through, outermost first: all of ours, and the last three wherever they are."""
+    frames = traceback.extract_tb(error.__traceback__)
+    kept = [
+        f"{_short(frame.filename)}:{frame.lineno} in {frame.name}"
+        for index, frame in enumerate(frames)
+        if index >= len(frames) - 3 or _short(frame.filename).startswith("hustings/")
+    ]
+    return kept[-20:]
 
 
 def _qualified(kind: type[BaseException]) -> str:
@@ -166,6 +174,20 @@ class RequestObserver:
             status = 500
             if not response_started:  # otherwise the client has half an answer; the server closes it
                 await _internal_error(scope, receive, request_id)(scope, receive, send_with_headers)
+        else:
+            if status >= 500:  # a handler answered 5xx itself (a ConfigurationError): an error all the same
+                route = _route_of(scope)
+                kind = scope.get("state", {}).get("error") or f"HTTP {status}"
+                log.error(
+                    "error answered",
+                    extra={
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "route": route,
+                        "error": kind,
+                    },
+                )
+                self.errors.labels(route, kind.rsplit(".", 1)[-1]).inc()
         finally:
             elapsed = time.perf_counter() - started
             route = _route_of(scope)
