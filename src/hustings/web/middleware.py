@@ -35,9 +35,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hustings.web.templating import render
+
 log = logging.getLogger("hustings.web")
 
 REQUEST_ID_HEADER = "x-request-id"
+CLIENT_CLOSED = 499
+"""The status logged for a request whose client went away before any answer (nginx's convention)."""
 _GIVEN_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -147,7 +151,7 @@ class RequestObserver:
         request_id = request_id_for(Headers(scope=scope))
         scope.setdefault("state", {})["request_id"] = request_id
         extra = security_headers(scope["path"])
-        status = 500
+        status = CLIENT_CLOSED  # until an answer starts
         response_started = False
 
         async def send_with_headers(message: Message) -> None:
@@ -219,8 +223,6 @@ def _internal_error(scope: Scope, receive: Receive, request_id: str) -> Response
     request = Request(scope, receive)
     if "text/html" in request.headers.get("accept", "") and not scope["path"].startswith("/v1/"):
         try:
-            from hustings.web.templating import render
-
             return render(request, "error.html", {"status": 500, "message": message}, status_code=500)
         except Exception:  # the page itself may be what is broken; say it in plain text
             return PlainTextResponse(message, status_code=500)
