@@ -214,3 +214,15 @@ def test_a_nul_byte_in_one_row_of_a_csv_upload_is_named_by_line_and_the_rest_add
         (4, "note"),
     ]
     assert [entry["handle"] for entry in client.get(base, headers=bearer(token)).json()] == ["troll"]
+
+
+def test_a_nul_character_in_a_form_field_is_422_naming_it(client: TestClient, make_user: MakeUser) -> None:
+    _, token = make_user(Role.ADMIN)
+    response = client.post(
+        "/targets",
+        content=b"name=Priya%00Raman&role=candidate",
+        headers=bearer(token) | {"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["field"] == "body.name"
