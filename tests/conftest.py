@@ -233,9 +233,7 @@ class LiveServer:
         self.settings = Settings(
             environment="test",
             data_dir=data_dir,
-            log_json=False,
-            log_level="WARNING",
-            **({"assess_on_ingest": False} | settings),
+            **({"assess_on_ingest": False, "log_json": False, "log_level": "WARNING"} | settings),
         )
         self.engine = make_engine(self.settings.sqlalchemy_url)
         upgrade(self.engine)

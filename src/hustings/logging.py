@@ -10,6 +10,11 @@ from pythonjsonlogger.json import JsonFormatter
 from hustings.settings import Settings
 
 
+def json_formatter() -> logging.Formatter:
+    """One JSON object per line: time, level, logger, message and whatever `extra` the call gave."""
+    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"asctime": "time"})
+
+
 def configure_logging(settings: Settings) -> None:
     root = logging.getLogger("hustings")
     root.setLevel(settings.log_level.upper())
@@ -17,9 +22,9 @@ def configure_logging(settings: Settings) -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     if settings.log_json:
-        handler.setFormatter(
-            JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"asctime": "time"})
-        )
+        handler.setFormatter(json_formatter())
     handler._hustings = True  # type: ignore[attr-defined]  # marks our handler so reconfiguring is idempotent
-    root.addHandler(handler)
-    root.propagate = False
+    # The server's own lines (start-up, protocol errors) go the same way, not as plain text.
+    for logger in (root, logging.getLogger("uvicorn")):
+        logger.addHandler(handler)
+        logger.propagate = False

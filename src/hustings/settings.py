@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hustings.detect.assessment import threshold_for
@@ -49,7 +49,10 @@ class Settings(BaseSettings):
 
     Labels left out keep the model's own threshold (its documented operating point)."""
     max_ingest_batch: int = Field(default=1000, ge=1, le=10_000)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024)
+    """The largest request body taken from a caller with a token or session (a larger one is a 413)."""
     cookie_secure: bool = False
+    """Send the session cookie over HTTPS only; on by default in production (see `_secure_cookie_in_production`)."""
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     token_days: int = Field(default=90, ge=1, le=3650)
     """How long an API token lives when whoever issues it names no lifetime."""
@@ -83,6 +86,12 @@ class Settings(BaseSettings):
     def previous_secrets(self) -> tuple[str, ...]:
         """The old keys' values, newest first (for reading what they encrypted, never for writing)."""
         return tuple(key.get_secret_value() for key in self.secret_key_previous)
+
+    @model_validator(mode="after")
+    def _secure_cookie_in_production(self) -> Settings:
+        if self.environment == "production" and "cookie_secure" not in self.model_fields_set:
+            self.cookie_secure = True
+        return self
 
     @property
     def sqlalchemy_url(self) -> str:

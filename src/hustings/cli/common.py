@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import getpass
+import io
+import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TextIO, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -34,16 +37,46 @@ def lines_with_progress(path: Path, verb: str) -> Iterator[Iterator[str]]:
     columns = (TextColumn(verb), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn())
     with (
         Progress(*columns, console=err, transient=True, redirect_stdout=False) as progress,
-        path.open(encoding="utf-8") as handle,
+        path.open(encoding="utf-8", errors="surrogateescape") as handle,
     ):
         task = progress.add_task(verb, total=path.stat().st_size)
 
         def lines() -> Iterator[str]:
             for line in handle:
-                progress.update(task, advance=len(line.encode("utf-8")))
+                progress.update(task, advance=len(line.encode("utf-8", "surrogateescape")))
                 yield line
 
         yield lines()
+
+
+def stdin_lines() -> TextIO:
+    """Standard input as text whose bytes that are not UTF-8 reach `parse_json_line` to be named."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
+    return sys.stdin
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+def parse_json_line(line: str) -> object:
+    """One line of JSON Lines, read as `lines_with_progress` and `stdin_lines` give it.
+
+    Raises `ValueError` naming what is wrong: bytes that are not UTF-8, JSON that does not
+    parse, nesting too deep to read, or an integer too long to convert.
+    """
+    undecodable = _UNDECODABLE.search(line)
+    if undecodable:
+        byte = ord(undecodable.group()) - 0xDC00
+        raise ValueError(f"not UTF-8 text: byte 0x{byte:02x} at column {undecodable.start() + 1}")
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not valid JSON: {error.msg} at column {error.colno}") from None
+    except RecursionError:
+        raise ValueError("not valid JSON here: nested too deeply to read") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise ValueError(f"not valid JSON here: {error}") from None
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

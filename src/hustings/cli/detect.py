@@ -10,7 +10,15 @@ from typing import Annotated, Any, TextIO
 
 import typer
 
-from hustings.cli.common import cli_errors, err, fail, lines_with_progress, load_settings
+from hustings.cli.common import (
+    cli_errors,
+    err,
+    fail,
+    lines_with_progress,
+    load_settings,
+    parse_json_line,
+    stdin_lines,
+)
 from hustings.settings import parse_thresholds
 
 SCORE_BATCH = 256
@@ -28,10 +36,7 @@ def _repo_root() -> Path:
 
 def _parse(number: int, line: str) -> tuple[str | int, str]:
     """One input line -> (id, text); ValueError names what is wrong."""
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON: {error.msg} at column {error.colno}") from None
+    record = parse_json_line(line)
     if not isinstance(record, dict):
         raise ValueError("expected a JSON object with 'id' and 'text'")
     if "id" not in record:
@@ -111,7 +116,7 @@ def register(app: typer.Typer) -> None:
             except ValueError as problem:
                 raise fail(f"--threshold {item}: {problem}") from None
         if file == "-":
-            bad = score_stream(sys.stdin, sys.stdout, sys.stderr, model_dir, thresholds)
+            bad = score_stream(stdin_lines(), sys.stdout, sys.stderr, model_dir, thresholds)
         else:
             path = Path(file)
             if not path.is_file():

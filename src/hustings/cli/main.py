@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +20,9 @@ from hustings.cli.common import (
     lines_with_progress,
     load_settings,
     out,
+    parse_json_line,
     ready_engine,
+    stdin_lines,
     unit_of_work,
 )
 from hustings.events import SYSTEM_ACTOR
@@ -57,7 +57,15 @@ def serve(
     settings = load_settings()
     engine = ready_engine(settings)
     out.print(f"Hustings on http://{host}:{port}  (database: {settings.database_kind})", markup=False)
-    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="warning")
+    # log_config=None: uvicorn keeps our JSON handler; access_log=False: the app logs each request itself.
+    uvicorn.run(
+        create_app(settings, engine=engine),
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -105,16 +113,16 @@ def ingest(
             if not line.strip():
                 continue
             try:
-                batch.append((number, json.loads(line)))
-            except json.JSONDecodeError as error:
-                rejections.append(Rejection(number, f"not valid JSON: {error.msg} at column {error.colno}"))
+                batch.append((number, parse_json_line(line)))
+            except ValueError as problem:
+                rejections.append(Rejection(number, str(problem)))
                 continue
             if len(batch) >= INGEST_BATCH:
                 flush(batch)
         flush(batch)
 
     if file == "-":
-        run(sys.stdin)
+        run(stdin_lines())
     else:
         path = Path(file)
         if not path.is_file():

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -17,12 +19,56 @@ from pydantic import (
     StringConstraints,
     ValidationError,
 )
+from pydantic_core import PydanticCustomError
 
 # A fixed namespace, so a message's id is the same on every installation and every retry.
 _ID_NAMESPACE = uuid.UUID("6f0b7c1e-58f4-4d9c-9a57-0c3b1f3e2a10")
+# The largest follower count the `authors.followers` column holds (a 32-bit integer on PostgreSQL).
+MAX_FOLLOWERS = 2**31 - 1
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+
 
 def _lower(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL cannot hold U+0000 in text or JSON; refuse it here so one message is named
+    # and the rest of its batch stored, on either database.
+    if "\x00" in value:
+        raise PydanticCustomError("string_nul", "contains a NUL character (\\u0000), which cannot be stored")
+    return value
+
+
+def _iso_8601(value: object) -> object:
+    # pydantic would read 1715000000 (or "1715000000") as seconds since 1970: a sender's
+    # milliseconds or local numbering would then pass as a real date.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
+        given = repr(value[:40]) if isinstance(value, str) else repr(value)[:40]
+        raise PydanticCustomError(
+            "datetime_iso",
+            "expected an ISO 8601 date and time with a time zone, e.g. 2026-05-06T21:15:00Z, not {given}",
+            {"given": given},
+        )
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    # Dates near year 1 or 9999 overflow when moved to UTC or when a clock adds days to them.
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError:
+        moment = None
+    if moment is None or not EARLIEST <= moment < LATEST:
+        raise PydanticCustomError(
+            "datetime_range",
+            f"must be from {EARLIEST.date().isoformat()} up to {LATEST.date().isoformat()} (UTC)",
+        )
+    return moment
 
 
 Source = Annotated[
@@ -30,7 +76,11 @@ Source = Annotated[
     BeforeValidator(_lower),
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,39}$"),
 ]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_storable)
+]
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_8601), AfterValidator(_in_utc)]
+"""An ISO 8601 date and time with a time zone, held in UTC; numbers are refused."""
 
 
 class AuthorIn(BaseModel):
@@ -40,11 +90,11 @@ class AuthorIn(BaseModel):
 
     id: ShortText = Field(description="The account's id on its source.")
     handle: ShortText = Field(description="The account's handle, e.g. `@someone`.")
-    display_name: Annotated[str, StringConstraints(max_length=200)] | None = None
-    created_at: AwareDatetime | None = Field(
+    display_name: Annotated[str, StringConstraints(max_length=200), AfterValidator(_storable)] | None = None
+    created_at: Moment | None = Field(
         default=None, description="When the account was created (ISO 8601 with a time zone)."
     )
-    followers: int | None = Field(default=None, ge=0)
+    followers: int | None = Field(default=None, ge=0, le=MAX_FOLLOWERS)
 
 
 class MessageIn(BaseModel):
@@ -54,8 +104,8 @@ class MessageIn(BaseModel):
 
     source: Source = Field(description="Platform or channel, e.g. `x`, `bluesky`, `email`.")
     external_id: ShortText = Field(description="The message's id on its source; unique per source.")
-    text: Annotated[str, StringConstraints(max_length=20_000)]
-    created_at: AwareDatetime = Field(description="When it was sent (ISO 8601 with a time zone).")
+    text: Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_storable)]
+    created_at: Moment = Field(description="When it was sent (ISO 8601 with a time zone).")
     author: AuthorIn
     targets: list[ShortText] = Field(
         default_factory=list,
@@ -65,7 +115,10 @@ class MessageIn(BaseModel):
     in_reply_to: ShortText | None = Field(
         default=None, description="`external_id` of the message this replies to, on the same source."
     )
-    url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")] | None = None
+    url: (
+        Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$"), AfterValidator(_storable)]
+        | None
+    ) = None
     lang: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None = None
 
 

@@ -109,8 +109,10 @@ def account_ref(platform: str, handle: str, note: str = "") -> AccountRef:
             f"platform: {platform!r} is not a platform name (lower-case letters, digits, . _ -)"
         )
     cleaned = normalise_handle(handle)
-    if not cleaned or len(cleaned) > 200 or any(ch.isspace() for ch in cleaned):
+    if not cleaned or len(cleaned) > 200 or any(ch.isspace() or ch == "\x00" for ch in cleaned):
         raise InvalidInput(f"handle: {handle!r} is not a handle (1 to 200 characters, no spaces)")
+    if "\x00" in note:
+        raise InvalidInput("note: contains a NUL character (\\u0000), which cannot be stored")
     return AccountRef(platform=platform, handle=cleaned, note=note.strip()[:500])
 
 

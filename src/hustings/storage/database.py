@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,16 +35,31 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL mode, foreign keys and a busy timeout on every connection."""
+    """An engine for `url`; SQLite gets WAL mode, foreign keys and a busy timeout on every connection.
+
+    Errors never quote their SQL parameters (``hide_parameters``): those are handles, message
+    text and password hashes, and an error's text reaches logs and terminals.
+    """
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+            _private_file(Path(database))
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
+
+
+def _private_file(database: Path) -> None:
+    """Create the SQLite file 0600 in a folder made 0700, as evidence packs are: messages are personal data.
+
+    SQLite gives its -wal and -shm files the database file's mode. An existing folder is left as
+    its owner set it.
+    """
+    database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def engine_from_settings(settings: Settings) -> Engine:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import pkgutil
-import time
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,9 +26,10 @@ from hustings.messages.model import MessageIn
 from hustings.services import DetectorProvider, configured_detector
 from hustings.settings import Settings
 from hustings.storage.database import engine_from_settings, make_sessionmaker
+from hustings.web.deps import SESSION_COOKIE
+from hustings.web.middleware import InputGuard, RequestObserver
 from hustings.web.templating import render
 
-log = logging.getLogger("hustings.web")
 STATIC = Path(__file__).parent / "static"
 
 
@@ -46,6 +44,12 @@ class Metrics:
         )
         self.ingested = Counter(
             "hustings_messages_ingested", "Messages stored by ingest", registry=self.registry
+        )
+        self.errors = Counter(
+            "hustings_http_errors",
+            "Unhandled errors, answered 500 (the log has each one under its request id)",
+            ["route", "error"],
+            registry=self.registry,
         )
 
 
@@ -112,38 +116,20 @@ def create_app(
     for router in concept_routers():
         app.include_router(router)
     app.openapi = _openapi(app)  # type: ignore[method-assign]  # FastAPI's documented override
-
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:12]
-        response = await call_next(request)
-        elapsed = time.perf_counter() - started
-        route = request.scope.get("route")
-        route_path = getattr(route, "path", "unmatched")
-        metrics: Metrics = app.state.metrics
-        metrics.requests.labels(request.method, route_path, str(response.status_code)).inc()
-        metrics.latency.labels(route_path).observe(elapsed)
-        principal = getattr(request.state, "principal", None)
-        log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round(elapsed * 1000, 1),
-                "user": principal.user.id if principal else None,
-            },
-        )
-        response.headers["x-request-id"] = request_id
-        response.headers.setdefault("x-content-type-options", "nosniff")
-        response.headers.setdefault("referrer-policy", "same-origin")
-        response.headers.setdefault("x-frame-options", "DENY")
-        return response
+    # Added innermost first: the observer wraps the guard, so refused bodies are logged and counted.
+    app.add_middleware(
+        InputGuard,
+        max_body_bytes=settings.max_body_bytes,
+        session_cookie=SESSION_COOKIE,
+        itemwise={("POST", "/v1/messages"): "messages"},
+    )
+    metrics: Metrics = app.state.metrics
+    app.add_middleware(RequestObserver, requests=metrics.requests, latency=metrics.latency, errors=metrics.errors)
 
     @app.exception_handler(HustingsError)
     async def expected_failure(request: Request, error: HustingsError) -> Response:
+        if error.status_code >= 500:
+            request.state.error = f"{type(error).__module__}.{type(error).__qualname__}"  # logged by the observer
         if isinstance(error, NotAuthenticated) and _wants_html(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         if _wants_html(request):

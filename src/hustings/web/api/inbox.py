@@ -23,6 +23,7 @@ from hustings.services import Services
 from hustings.storage.protection import InboxItem, SqlProtectionStore, protection_for
 from hustings.web.api.targets import visible_target
 from hustings.web.deps import ServicesDep, allow
+from hustings.web.params import Offset
 
 router = APIRouter(prefix="/v1/targets/{target_id}", tags=["inbox"])
 Guardian = Annotated[Principal, Depends(allow(Role.ADMIN, Role.TARGET, Role.DELEGATE))]
@@ -136,7 +137,7 @@ def read_inbox(
     services: ServicesDep,
     folder: Annotated[str, Query(pattern="^(inbox|held|hidden)$")] = "inbox",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Any:
     visible_target(services, principal, target_id)
     store = SqlProtectionStore(services.session)

@@ -16,6 +16,7 @@ from hustings.moderation import work
 from hustings.moderation.queues import all_queues, describe_time_left, queue, time_left
 from hustings.storage.moderation import ModerationReads, load_item_context, refused_on_race, sweep_clocks
 from hustings.web.deps import ServicesDep, allow
+from hustings.web.params import Offset
 
 router = APIRouter(prefix="/v1", tags=["queues"])
 QueueReader = Annotated[Principal, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.TRIAGE))]
@@ -100,7 +101,7 @@ def queue_items(
     principal: QueueReader,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Any:
     """A page of a queue, highest priority first (the breaching queue: soonest due first)."""
     spec = queue(name)
