@@ -131,7 +131,6 @@ def register_target(body: TargetCreate, principal: Registrar, services: Services
         protection_for(services).change_settings(
             target.id, actor=user_actor(principal.user.id), auto_shield=True
         )
-    services.session.commit()
     return target_public(services, target)
 
 
@@ -173,7 +172,6 @@ def add_delegate(target_id: str, body: DelegateCreate, principal: Registrar, ser
         if not user.roles & {Role.DELEGATE, Role.TARGET}:
             raise Conflict(f"user_id: {user.name!r} is neither a delegate nor a target")
         services.targets.add_user(user.id, target_id)
-        services.session.commit()
         return DelegatePublic(user_id=user.id, name=user.name, roles=sorted(user.roles))
     if body.name is None:
         raise InvalidInput("name: give a name for a new delegate, or the user_id of an existing one")
@@ -186,5 +184,4 @@ def add_delegate(target_id: str, body: DelegateCreate, principal: Registrar, ser
         target_ids=(target_id,),
     )
     token = services.users.issue_token(user.id, now=now, label=f"delegate for {target_id}")
-    services.session.commit()
     return DelegatePublic(user_id=user.id, name=user.name, roles=sorted(user.roles), token=token)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from hustings.auth.model import Role
 from hustings.errors import HustingsError
+from hustings.storage.database import savepoint
 from hustings.web.deps import Admin, ServicesDep
 from hustings.web.templating import NavItem, render
 
@@ -38,15 +39,14 @@ def add_user(
     context: dict[str, object] = {"roles": [r.value for r in Role]}
     try:
         chosen = {Role(value) for value in roles or []}
-        user = services.users.create(name, chosen, now=services.clock.now(), password=password or None)
-        token = services.users.issue_token(
-            user.id, now=services.clock.now(), label="created in the admin page"
-        )
-        services.session.commit()
+        with savepoint(services.session):
+            user = services.users.create(name, chosen, now=services.clock.now(), password=password or None)
+            token = services.users.issue_token(
+                user.id, now=services.clock.now(), label="created in the admin page"
+            )
         context.update(created=user, token=token)
         status = 201
     except (HustingsError, ValueError) as error:
-        services.session.rollback()
         context["error"] = str(error)
         status = 422
     context["users"] = services.users.all()

@@ -47,7 +47,6 @@ def login(
     session_id, _csrf = services.users.open_session(
         user.id, now=services.clock.now(), hours=services.settings.session_hours
     )
-    services.session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -64,7 +63,6 @@ def login(
 def logout(principal: Annotated[Principal, Depends(ANY_ROLE)], services: ServicesDep) -> Response:
     if principal.session_id:
         services.users.close_session(principal.session_id)
-        services.session.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
