@@ -217,7 +217,9 @@ def test_sixteen_clients_mixing_reads_ingest_and_decisions_on_sqlite_get_no_5xx(
     }
     team.server.app.state.access_log.flush()
     with team.server.services().session as session:
-        logged = session.scalar(select(func.count()).select_from(AccessLogRow).where(AccessLogRow.action == "view"))
+        logged = session.scalar(
+            select(func.count()).select_from(AccessLogRow).where(AccessLogRow.action == "view")
+        )
     assert logged == tally.authenticated_gets, "every read is in the access log, none lost under load"
 
 

@@ -88,9 +88,7 @@ def make_engine(url: str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # A connection per concurrent request; SQLite connections are cheap, so the pool is wide.
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=20
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=20)
         writers = _Writers()
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", writers.begin)
@@ -109,19 +107,21 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def begin_writing(session: Session) -> None:
-    """Open the session's transaction as a writer (``BEGIN IMMEDIATE`` on SQLite).
-
-    A session already in a transaction is left as it is.
-    """
-    if not session.in_transaction():
-        session.connection(execution_options={WRITES: True})
+def open_session(factory: sessionmaker[Session], *, writes: bool) -> Session:
+    """A new session. One that `writes` begins its transaction as a writer (on SQLite: BEGIN
+    IMMEDIATE, in turn behind this process's other writers) when it first touches the database."""
+    if not writes:
+        return factory()
+    engine: Engine = factory.kw["bind"]
+    return factory(bind=engine.execution_options(**{WRITES: True}))
 
 
 def require_transaction(session: Session) -> None:
     """Refuse to write outside a unit of work: the caller owns the transaction, and must open it."""
     if not session.in_transaction():
-        raise RuntimeError("this writes to storage, so it needs an open transaction: run it in a unit of work")
+        raise RuntimeError(
+            "this writes to storage, so it needs an open transaction: run it in a unit of work"
+        )
 
 
 @contextmanager
@@ -139,17 +139,8 @@ def savepoint(session: Session) -> Iterator[None]:
 @contextmanager
 def transaction(factory: sessionmaker[Session], *, writes: bool) -> Iterator[Session]:
     """A session over one transaction: committed if the block succeeds, rolled back otherwise."""
-    with factory() as session:
-        if writes:
-            begin_writing(session)
-        else:
-            session.begin()
-        try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
-        session.commit()
+    with open_session(factory, writes=writes) as session, session.begin():
+        yield session
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -115,7 +115,7 @@ class SqlEventStore:
             }
             for event in events
         ]
-        require_transaction(self.session)
+        require_transaction(self.session)  # before the savepoint, which would open one silently
         # Two writers that both read a key as new (PostgreSQL lets them) meet at the unique index:
         # the second becomes `DuplicateEvent` here, and only, with its insert undone and the
         # transaction still usable. (On PostgreSQL the rows go in with COPY through the driver,

@@ -25,7 +25,7 @@ from hustings.auth.model import ALL_ROLES, Principal, Role
 from hustings.errors import Forbidden, HustingsError
 from hustings.services import Services
 from hustings.settings import Settings
-from hustings.storage.database import begin_writing
+from hustings.storage.database import open_session
 from hustings.web.access import AccessLog, AccessSink
 
 SESSION_COOKIE = "hustings_session"
@@ -51,20 +51,21 @@ def writes_on_read(endpoint: Endpoint) -> Endpoint:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """The request's session, open until the response is sent (tests put their own in its place)."""
-    with request.app.state.sessionmaker() as session:
+    """The request's session (tests put their own in its place).
+
+    Unsafe methods, and GETs marked `writes_on_read`, get a writer's session: on SQLite its
+    transaction begins IMMEDIATE at the first statement, so concurrent writers wait their turn
+    for the one write lock instead of failing with "database is locked".
+    """
+    writes = request.method in UNSAFE_METHODS or request.scope.get("endpoint") in WRITING_READS
+    with open_session(request.app.state.sessionmaker, writes=writes) as session:
         yield session
 
 
-def unit_of_work(request: Request, session: Annotated[Session, Depends(get_session)]) -> Iterator[Session]:
+def unit_of_work(session: Annotated[Session, Depends(get_session)]) -> Iterator[Session]:
     """The request's transaction: committed when the route returns, before the response is sent;
     rolled back if it raises (an expected failure or a bug), and the error goes on to its handler.
-
-    Unsafe methods, and GETs marked `writes_on_read`, open as writers (on SQLite: BEGIN
-    IMMEDIATE, so concurrent writers queue for the lock instead of failing).
     """
-    if request.method in UNSAFE_METHODS or request.scope.get("endpoint") in WRITING_READS:
-        begin_writing(session)
     try:
         yield session
     except BaseException:
@@ -86,7 +87,7 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_services(request: Request, session: SessionDep) -> Services:
+async def get_services(request: Request, session: SessionDep) -> Services:
     return Services(
         session=session,
         settings=request.app.state.settings,
@@ -98,7 +99,7 @@ def get_services(request: Request, session: SessionDep) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_access_sink(request: Request) -> AccessSink:
+async def get_access_sink(request: Request) -> AccessSink:
     """Where the request's access-log lines go once it is answered (tests put their own in its place)."""
     sink: AccessSink = request.app.state.access_log
     return sink

@@ -27,7 +27,9 @@ def sweep_once(factory: sessionmaker[Session], settings: Settings, clock: Clock)
         return sweep_clocks(Services(session=session, settings=settings, clock=clock))
 
 
-async def sweep_every(seconds: float, factory: sessionmaker[Session], settings: Settings, clock: Clock) -> None:
+async def sweep_every(
+    seconds: float, factory: sessionmaker[Session], settings: Settings, clock: Clock
+) -> None:
     """Sweep now and then every `seconds`, until cancelled; a failed run is logged and the next one tries again."""
     while True:
         try:

@@ -157,7 +157,9 @@ def act_on_message(
                 report_message(services, principal, target_id, message_id, ReportIn())
                 notice = "Reported to the moderators."
             elif action == "bundle":
-                protection.add_to_bundle(target_id, [message_id], actor=actor, note="added from the safe inbox")
+                protection.add_to_bundle(
+                    target_id, [message_id], actor=actor, note="added from the safe inbox"
+                )
                 notice = "Added to the evidence bundle."
             elif action == "release":
                 protection.release(target_id, message_id, actor=actor)
@@ -198,7 +200,11 @@ def act_on_incident(
             elif action == "bundle-all":
                 ids = list(status.data.get("message_ids", []))
                 protection.add_to_bundle(
-                    target_id, ids, actor=actor, note=f"pile-on incident {incident_id}", incident_id=incident_id
+                    target_id,
+                    ids,
+                    actor=actor,
+                    note=f"pile-on incident {incident_id}",
+                    incident_id=incident_id,
                 )
                 protection.record_incident_action(incident_id, "bundle_all", actor=actor, count=len(ids))
                 notice = f"Added {len(ids)} messages to the evidence bundle."
