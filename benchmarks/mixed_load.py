@@ -64,11 +64,17 @@ class Results:
         with self.lock:
             took = time.perf_counter() - started
             self.latencies.append(took)
-            self.by_kind.setdefault("read" if send.__name__ == "get" else path.split("/")[2], []).append(took)
+            self.by_kind.setdefault("read" if send.__name__ == "get" else concept(path), []).append(took)
             self.classes[f"{response.status_code // 100}xx"] += 1
             if response.status_code >= 400:
-                self.refusals[f"{response.status_code} {response.request.method} {path.split('/')[2]}"] += 1
+                self.refusals[f"{response.status_code} {response.request.method} {concept(path)}"] += 1
         return response
+
+
+def concept(path: str) -> str:
+    """`/v1/items/x` -> items, `/console/queues/x` -> console."""
+    parts = path.strip("/").split("/")
+    return parts[1] if parts[0] == "v1" and len(parts) > 1 else parts[0]
 
 
 def percentiles(seconds: list[float]) -> tuple[float, float]:
@@ -126,8 +132,8 @@ def run(kind: str, env: dict[str, str], clients: int, requests: int) -> None:
         own_lock = threading.Lock()
         fresh = itertools.count()
         fresh_lock = threading.Lock()
-        start = threading.Barrier(clients + 4)
-        pairs = [threading.Barrier(2) for _ in range(2)]
+        start = threading.Barrier(clients + 4, timeout=300)
+        pairs = [threading.Barrier(2, timeout=300) for _ in range(2)]
 
         def worker(number: int) -> None:
             rng = random.Random(number)

@@ -3,8 +3,8 @@
 Every request runs in one unit of work (`unit_of_work`): it commits when the route returns and
 rolls back when it raises, an expected failure or a bug; no route commits by hand. A GET writes
 nothing but the access log, which goes in after the response, in a transaction of its own
-(`hustings.web.access`). The few GETs that write to the event log (a referral's chain of custody) say so
-with `writes_on_read`.
+(`hustings.web.access`). The few GETs that write to the event log (a referral's chain of
+custody) say so with `writes_on_read`.
 
 Every route declares the roles it admits with a `RoleGate` (see `allow`), or declares itself
 public with `PUBLIC`. A table-driven test walks every route of the app, reads its gate, and
@@ -66,6 +66,8 @@ def unit_of_work(session: Annotated[Session, Depends(get_session)]) -> Iterator[
     """The request's transaction: committed when the route returns, before the response is sent;
     rolled back if it raises (an expected failure or a bug), and the error goes on to its handler.
     """
+    if not session.in_transaction():
+        session.begin()  # open from the start, for storage that asserts it; the database is touched lazily
     try:
         yield session
     except BaseException:
