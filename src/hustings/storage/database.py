@@ -139,8 +139,14 @@ def savepoint(session: Session) -> Iterator[None]:
 @contextmanager
 def transaction(factory: sessionmaker[Session], *, writes: bool) -> Iterator[Session]:
     """A session over one transaction: committed if the block succeeds, rolled back otherwise."""
-    with open_session(factory, writes=writes) as session, session.begin():
-        yield session
+    with open_session(factory, writes=writes) as session:
+        session.begin()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
 
 
 def alembic_config(engine: Engine) -> Config:
