@@ -27,8 +27,9 @@ from hustings.clock import Clock, FixedClock
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import make_engine, upgrade
+from hustings.web.access import Access, write_lines
 from hustings.web.app import create_app
-from hustings.web.deps import get_session
+from hustings.web.deps import get_access_sink, get_session
 from tests.pgserver import PostgresUnavailable, TempPostgres
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -154,6 +155,17 @@ def services(session: Session, settings: Settings, clock: FixedClock) -> Service
 # ---------------------------------------------------------------- API
 
 
+class RolledBackAccessLog:
+    """The access log written at once into the test's session, and rolled back with it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def submit(self, lines: list[Access]) -> None:
+        write_lines(self.session, lines)
+        self.session.commit()
+
+
 @pytest.fixture
 def app(engine: Engine, session: Session, settings: Settings, clock: FixedClock) -> FastAPI:
     application = create_app(settings, engine=engine, clock=clock)
@@ -162,6 +174,7 @@ def app(engine: Engine, session: Session, settings: Settings, clock: FixedClock)
         yield session
 
     application.dependency_overrides[get_session] = rolled_back_session
+    application.dependency_overrides[get_access_sink] = lambda: RolledBackAccessLog(session)
     return application
 
 

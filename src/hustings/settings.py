@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     public_url: str = "http://127.0.0.1:8000"
+    clock_sweep_seconds: float = Field(default=60.0, ge=0, le=86_400)
+    """How often `hustings serve` raises the alerts for items past their statutory clock (0: never)."""
 
     @field_validator("detect_thresholds", mode="before")
     @classmethod

@@ -1,5 +1,6 @@
 """The whole path through the API: report, queue, claim, decide, the reporter sees the outcome;
-appeals to a different moderator; cluster decisions; status rebuilt from the log matches."""
+appeals to a different moderator; cluster decisions; status rebuilt from the log matches;
+reading a queue writes nothing to the log."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from hustings.auth.model import Role
 from hustings.clock import FixedClock
 from hustings.services import Services
+from hustings.storage.moderation import sweep_clocks
 from hustings.targets.model import TargetRole
 from tests.conftest import MakeUser, bearer, sample_message
 
@@ -208,8 +210,9 @@ def test_status_rebuilt_from_the_log_matches(
         )
     client.post(f"/v1/items/{ids[0]}/claim", headers=bearer(mod))
     client.post(f"/v1/items/{ids[1]}/escalate", json={"reason": "needs a senior"}, headers=bearer(triage))
-    clock.advance(hours=25)  # fell due an hour ago: reading a queue raises the alert
-    client.get("/v1/queues/breaching/items", headers=bearer(mod))
+    clock.advance(hours=25)  # both fell due an hour ago: the sweep raises their alerts
+    assert sweep_clocks(services) == 2
+    services.session.commit()
     client.post(
         "/v1/decisions",
         json={"message_id": ids[0], "action": "remove", "policy_rule": "T1"},
@@ -221,3 +224,23 @@ def test_status_rebuilt_from_the_log_matches(
     services.log.rebuild()
     after = {key: value for key, value in services.events.all_statuses().items() if key[0] == "message"}
     assert after == before
+
+
+def test_reading_the_queues_writes_nothing_to_the_log(
+    client: TestClient, services: Services, clock: FixedClock, make_user: MakeUser
+) -> None:
+    """The clock sweep runs on its own schedule: a queue read past an item's due time leaves the
+    log as it was, and the next sweep raises the alert once."""
+    (message_id,) = _ingest(services, sample_message("q1"))
+    _, mod = make_user(Role.MODERATOR)
+    _, user = make_user(Role.FLAGGER)
+    client.post("/v1/reports", json={"message_id": message_id, "category": "threat"}, headers=bearer(user))
+    clock.advance(days=8)
+    before = [event.idempotency_key for event in services.events.iter_events()]
+    for path in ("/v1/queues", "/v1/queues/breaching/items", "/console", "/console/queues/breaching"):
+        assert client.get(path, headers=bearer(mod)).status_code == 200
+    items = client.get("/v1/queues/breaching/items", headers=bearer(mod)).json()
+    assert [item["message_id"] for item in items] == [message_id] and items[0]["breached"] is True
+    assert [event.idempotency_key for event in services.events.iter_events()] == before
+    assert sweep_clocks(services) == 1
+    assert sweep_clocks(services) == 0

@@ -20,7 +20,6 @@ from hustings.moderation.reports import file_report
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import make_sessionmaker
-from hustings.storage.moderation import refused_on_race
 from tests.conftest import T0, migrated_database, sample_message
 from tests.moderation.conftest import person
 
@@ -64,7 +63,7 @@ def test_simultaneous_claims_give_one_holder(fresh_postgres: Engine, tmp_path: P
     def second_claim() -> None:
         second = services()
         try:
-            with refused_on_race(second.session):
+            with work.refused_on_race():
                 work.claim(second.log, clock, moderator=jo, message_id=message_id)  # waits on sam's key
                 second.session.commit()
             outcome.append("claimed")

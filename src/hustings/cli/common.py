@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from hustings.errors import HustingsError
 from hustings.services import Services
 from hustings.settings import Settings
-from hustings.storage.database import engine_from_settings, make_sessionmaker, upgrade
+from hustings.storage.database import engine_from_settings, make_sessionmaker, transaction, upgrade
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -126,16 +126,13 @@ def ready_engine(settings: Settings) -> Engine:
 
 @contextmanager
 def unit_of_work(settings: Settings, engine: Engine | None = None) -> Iterator[Services]:
-    """Services over one transaction: committed if the block succeeds, rolled back otherwise."""
+    """Services over one transaction: committed if the block succeeds, rolled back otherwise.
+
+    It opens as a writer, so beside a running server on SQLite it waits its turn for the lock.
+    """
     factory = make_sessionmaker(engine or ready_engine(settings))
-    with factory() as session:
-        services = Services(session=session, settings=settings)
-        try:
-            yield services
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with transaction(factory, writes=True) as session:
+        yield Services(session=session, settings=settings)
 
 
 TokenDays = Annotated[

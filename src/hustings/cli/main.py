@@ -49,7 +49,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the web app and API (the schema is upgraded first)."""
+    """Serve the web app and API (the schema is upgraded first), sweeping the statutory clocks
+    every HUSTINGS_CLOCK_SWEEP_SECONDS."""
     import uvicorn
 
     from hustings.web.app import create_app
@@ -59,7 +60,7 @@ def serve(
     out.print(f"Hustings on http://{host}:{port}  (database: {settings.database_kind})", markup=False)
     # log_config=None: uvicorn keeps our JSON handler; access_log=False: the app logs each request itself.
     uvicorn.run(
-        create_app(settings, engine=engine),
+        create_app(settings, engine=engine, clock_sweep=True),
         host=host,
         port=port,
         log_level="warning",

@@ -25,7 +25,11 @@ class EventStore(Protocol):
         ...
 
     def insert_events(self, events: Sequence[Event]) -> list[Event]:
-        """Append events in order and return them (with `seq` where the store assigns it at insert)."""
+        """Append events in order and return them (with `seq` where the store assigns it at insert).
+
+        Raise `DuplicateEvent`, storing none of them, if a key is already held: a concurrent
+        writer got there between `known_keys` and this call.
+        """
         ...
 
     def load_statuses(self, subjects: Iterable[SubjectKey]) -> dict[SubjectKey, Status]: ...
@@ -88,8 +92,15 @@ class EventLog:
         """Append the events not already logged (by idempotency key), and update statuses.
 
         Events with a key already in the log, or repeated within `events`, are returned as
-        duplicates and change nothing.
+        duplicates and change nothing. If a concurrent writer logs one of the keys between the
+        check and the insert, the check is made once more, so its events count as duplicates too.
         """
+        try:
+            return self._append_many(events)
+        except DuplicateEvent:
+            return self._append_many(events)
+
+    def _append_many(self, events: Sequence[Event]) -> AppendResult:
         known = self.store.known_keys([event.idempotency_key for event in events])
         fresh: list[Event] = []
         duplicates: list[Event] = []
@@ -137,6 +148,9 @@ class InMemoryEventStore:
         return {key for key in keys if key in self.keys}
 
     def insert_events(self, events: Sequence[Event]) -> list[Event]:
+        held = [event.idempotency_key for event in events if event.idempotency_key in self.keys]
+        if held:
+            raise DuplicateEvent(f"event {held[0]!r} is already in the log")
         stored = []
         for event in events:
             numbered = replace(event, seq=len(self.events) + 1)

@@ -7,9 +7,12 @@ the same key and the second is refused by the log's unique key: no two moderator
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from hustings.auth.model import User
 from hustings.clock import Clock
-from hustings.errors import Conflict, InvalidInput, NotFound
+from hustings.errors import Conflict, DuplicateEvent, InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status, user_actor
 from hustings.moderation.events import ITEM_CLAIMED, ITEM_ESCALATED, ITEM_RELEASED, ITEM_SKIPPED
 from hustings.moderation.status import (
@@ -30,6 +33,17 @@ def load_item(log: EventLog, message_id: str) -> Status:
     if found is None:
         raise NotFound(f"message_id: no item {message_id!r}")
     return found
+
+
+@contextmanager
+def refused_on_race() -> Iterator[None]:
+    """Two people acting on one item at once write the same idempotency key: the second is a Conflict."""
+    try:
+        yield
+    except DuplicateEvent:
+        raise Conflict(
+            "message_id: someone else acted on this item at the same moment; reload and try again"
+        ) from None
 
 
 def _event(kind: str, item: Status, moderator: User, clock: Clock, why: str, **payload: object) -> Event:

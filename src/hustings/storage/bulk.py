@@ -19,6 +19,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
 
+from hustings.storage.database import require_transaction
+
 T = TypeVar("T")
 CHUNK = 500
 
@@ -78,6 +80,7 @@ def insert_rows(
     """
     if not rows:
         return
+    require_transaction(session)
     table: Table = model.__table__  # type: ignore[assignment]  # declarative models always have a Table
     if session.get_bind().dialect.name == "postgresql":
         _copy(session, table, rows, ignore_conflicts)

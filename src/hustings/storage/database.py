@@ -1,8 +1,20 @@
-"""Engines and sessions: embedded SQLite (WAL) by default, PostgreSQL when configured."""
+"""Engines, sessions and units of work: embedded SQLite (WAL) by default, PostgreSQL when configured.
+
+A unit of work is one transaction: it commits if the work succeeds and rolls back otherwise.
+Storage functions never commit; those that write call `require_transaction` first.
+
+SQLite admits one writer at a time. A unit of work that writes opens with ``BEGIN IMMEDIATE``, so
+it takes the write lock before it reads, instead of reading first and failing with "database is
+locked" when another writer committed in between. SQLite's busy handler polls, and among many
+writers some would starve past any timeout, so this process's writers first queue on a lock of
+their own (`_Writers`) and each BEGIN IMMEDIATE finds the database free, or held by another
+process (a CLI command), which the busy timeout covers. Readers never wait in WAL mode.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from hustings.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+WRITES = "hustings_writes"
+"""Execution option on a connection whose transaction will write: SQLite begins it IMMEDIATE."""
+BUSY_TIMEOUT_MS = 10_000
+WRITER_WAIT_S = 120.0
+"""How long a writer waits its turn behind this process's other writers before giving up."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -26,12 +43,43 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+class _Writers:
+    """The queue of this process's writers to one SQLite database: one at a time holds `lock`
+    from its BEGIN IMMEDIATE to its COMMIT or ROLLBACK (or, at the latest, until its connection
+    goes back to the pool)."""
+
+    KEY = "hustings_write_lock"
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def begin(self, connection: Any) -> None:
+        if not connection.get_execution_options().get(WRITES, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not self.lock.acquire(timeout=WRITER_WAIT_S):
+            raise TimeoutError(f"waited {WRITER_WAIT_S:.0f} s for the other writers to the database")
+        connection.info[self.KEY] = self.lock
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def end(self, connection: Any) -> None:
+        self.release(connection.info)
+
+    def checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        self.release(record.info)
+
+    def release(self, info: dict[str, Any]) -> None:
+        lock = info.pop(self.KEY, None)
+        if lock is not None:
+            lock.release()
 
 
 def make_engine(url: str) -> Engine:
@@ -44,9 +92,16 @@ def make_engine(url: str) -> Engine:
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
             _private_file(Path(database))
-        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
+        # A connection per concurrent request; SQLite connections are cheap, so the pool is wide.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, hide_parameters=True, pool_size=20, max_overflow=20
+        )
+        writers = _Writers()
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", writers.begin)
+        event.listen(engine, "commit", writers.end)
+        event.listen(engine, "rollback", writers.end)
+        event.listen(engine, "checkin", writers.checkin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
@@ -70,11 +125,46 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def open_session(factory: sessionmaker[Session], *, writes: bool) -> Session:
+    """A new session. One that `writes` begins its transaction as a writer (on SQLite: BEGIN
+    IMMEDIATE, in turn behind this process's other writers) when it first touches the database."""
+    if not writes:
+        return factory()
+    engine: Engine = factory.kw["bind"]
+    return factory(bind=engine.execution_options(**{WRITES: True}))
+
+
+def require_transaction(session: Session) -> None:
+    """Refuse to write outside a unit of work: the caller owns the transaction, and must open it."""
+    if not session.in_transaction():
+        raise RuntimeError(
+            "this writes to storage, so it needs an open transaction: run it in a unit of work"
+        )
+
+
 @contextmanager
-def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session whose work commits on success and rolls back on any error."""
-    with factory() as session, session.begin():
-        yield session
+def savepoint(session: Session) -> Iterator[None]:
+    """Undo only this block's writes if it raises, and re-raise; the unit of work goes on.
+
+    For a page that shows an expected failure as a message instead of an error status: the
+    request still succeeds, so its unit of work commits, but nothing the failed step wrote.
+    """
+    require_transaction(session)
+    with session.begin_nested():
+        yield
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], *, writes: bool) -> Iterator[Session]:
+    """A session over one transaction: committed if the block succeeds, rolled back otherwise."""
+    with open_session(factory, writes=writes) as session:
+        session.begin()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
 
 
 def alembic_config(engine: Engine) -> Config:

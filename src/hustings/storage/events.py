@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hustings.clock import SystemClock
+from hustings.errors import DuplicateEvent
 from hustings.events.log import SubjectKey
 from hustings.events.model import Event, Status
 from hustings.storage.bulk import among, chunks, insert_rows
+from hustings.storage.database import require_transaction
 from hustings.storage.tables import EventRow, StatusRow
 
 
@@ -64,6 +69,14 @@ def _status_values(status: Status) -> dict[str, Any]:
     }
 
 
+def _is_unique_violation(error: BaseException) -> bool:
+    """A unique-key violation, as SQLAlchemy wraps it or as psycopg raises it from COPY."""
+    cause = error.orig if isinstance(error, IntegrityError) else error
+    if isinstance(cause, psycopg.errors.UniqueViolation):
+        return True
+    return isinstance(cause, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(cause)
+
+
 class SqlEventStore:
     """`EventStore` over a SQLAlchemy session; never commits (the caller owns the transaction)."""
 
@@ -102,7 +115,21 @@ class SqlEventStore:
             }
             for event in events
         ]
-        insert_rows(self.session, EventRow, rows)
+        require_transaction(self.session)  # before the savepoint, which would open one silently
+        # Two writers that both read a key as new (PostgreSQL lets them) meet at the unique index:
+        # the second becomes `DuplicateEvent` here, and only, with its insert undone and the
+        # transaction still usable. (On PostgreSQL the rows go in with COPY through the driver,
+        # so the violation arrives as psycopg's own error rather than SQLAlchemy's.)
+        try:
+            with self.session.begin_nested():
+                insert_rows(self.session, EventRow, rows)
+        except (IntegrityError, psycopg.errors.IntegrityError) as error:
+            if not _is_unique_violation(error):
+                raise
+            more = f" (or one of the {len(events) - 1} after it)" if len(events) > 1 else ""
+            raise DuplicateEvent(
+                f"event {events[0].idempotency_key!r}{more} was written at the same moment by someone else"
+            ) from None
         return list(events)
 
     def load_statuses(self, subjects: Iterable[SubjectKey]) -> dict[SubjectKey, Status]:
@@ -124,6 +151,7 @@ class SqlEventStore:
         return found
 
     def save_statuses(self, statuses: Sequence[Status], existing: set[SubjectKey]) -> None:
+        require_transaction(self.session)
         new = [_status_values(s) for s in statuses if s.subject not in existing]
         changed = [_status_values(s) for s in statuses if s.subject in existing]
         insert_rows(self.session, StatusRow, new)
@@ -136,6 +164,7 @@ class SqlEventStore:
             yield event_from_row(row)
 
     def clear_statuses(self) -> None:
+        require_transaction(self.session)
         self.session.execute(delete(StatusRow))
 
     # Reads beyond the EventStore protocol, for views and tests.

@@ -5,18 +5,15 @@ Never commits: the caller (route or command) owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-import psycopg
 from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from hustings.errors import Conflict, NotFound
+from hustings.errors import NotFound
 from hustings.events import Event, Status, user_actor
 from hustings.messages.ingest import IngestHook, IngestResult
 from hustings.moderation.clusters import Indexed, Member, assign_clusters
@@ -323,10 +320,8 @@ class ModerationReads:
                 counts[spec.name] = sum(int(by_state.get(state, 0)) for state in spec.states)
         return counts
 
-    def overdue_unflagged(
-        self, now: datetime, limit: int = 1000, since: datetime | None = None
-    ) -> list[Status]:
-        """Open items past their due time that have raised no alert yet (due after `since`, if given)."""
+    def overdue_unflagged(self, now: datetime, limit: int = 1000) -> list[Status]:
+        """Open items past their due time that have raised no alert yet."""
         breached = StatusRow.data["breached"].as_boolean()
         query = select(StatusRow).where(
             StatusRow.subject_type == SUBJECT,
@@ -334,8 +329,6 @@ class ModerationReads:
             StatusRow.due_at <= now,
             or_(breached.is_(None), breached.is_(False)),
         )
-        if since is not None:
-            query = query.where(StatusRow.due_at > since)
         rows = self.session.scalars(query.order_by(StatusRow.due_at).limit(limit))
         return [status_from_row(row) for row in rows]
 
@@ -419,36 +412,15 @@ def exposure_sets(session: Session) -> tuple[set[str], set[str]]:
     return {str(t) for t in incidents if t}, candidates
 
 
-SWEEP_ON_READ = timedelta(hours=2)
-"""Reading a queue sweeps the items that fell due this recently; `hustings moderation sweep` does all."""
-
-
-def sweep_clocks(services: Services, limit: int = 1000, *, recent_only: bool = False) -> int:
+def sweep_clocks(services: Services, limit: int = 1000) -> int:
     """Raise a `clock.breached` alert on each open item past its due time; return how many.
 
-    With `recent_only` (the read path), only items that fell due in the last `SWEEP_ON_READ` are
-    looked at, so reading a queue stays fast however large the overdue backlog.
+    Runs on its own schedule (`hustings moderation sweep`, and every
+    `HUSTINGS_CLOCK_SWEEP_SECONDS` in `hustings serve`), never on a read.
     """
     now = services.clock.now()
-    since = now - SWEEP_ON_READ if recent_only else None
-    events = breach_events(ModerationReads(services.session).overdue_unflagged(now, limit, since), now)
+    events = breach_events(ModerationReads(services.session).overdue_unflagged(now, limit), now)
     return len(services.log.append_many(events).appended) if events else 0
-
-
-@contextmanager
-def refused_on_race(session: Session) -> Iterator[None]:
-    """Two people acting on one item at once write the same idempotency key: the second is a Conflict.
-
-    On PostgreSQL events go in with COPY through the driver, so the unique violation arrives as
-    psycopg's own error rather than SQLAlchemy's.
-    """
-    try:
-        yield
-    except (IntegrityError, psycopg.errors.IntegrityError):
-        session.rollback()
-        raise Conflict(
-            "message_id: someone else acted on this item at the same moment; reload and try again"
-        ) from None
 
 
 def _related(services: Services, ids: Sequence[str], statuses: dict[str, Status]) -> list[Related]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,10 @@ from hustings.messages.model import MessageIn
 from hustings.services import DetectorProvider, configured_detector
 from hustings.settings import Settings
 from hustings.storage.database import engine_from_settings, make_sessionmaker
+from hustings.web.access import AccessLogWriter
 from hustings.web.deps import SESSION_COOKIE
 from hustings.web.middleware import InputGuard, RequestObserver
+from hustings.web.sweep import sweep_every
 from hustings.web.templating import render
 
 STATIC = Path(__file__).parent / "static"
@@ -50,6 +54,9 @@ class Metrics:
             "Unhandled errors, answered 500 (the log has each one under its request id)",
             ["route", "error"],
             registry=self.registry,
+        )
+        self.access_log_failures = Counter(
+            "hustings_access_log_failures", "Access-log lines that could not be written", registry=self.registry
         )
 
 
@@ -97,14 +104,35 @@ def create_app(
     engine: Engine | None = None,
     clock: Clock | None = None,
     detector_provider: DetectorProvider | None = None,
+    clock_sweep: bool = False,
 ) -> FastAPI:
-    """Build the Hustings web app. Tests pass their own engine, clock or detector."""
+    """Build the Hustings web app. Tests pass their own engine, clock or detector.
+
+    With `clock_sweep` (as `hustings serve` does) the statutory clocks are swept in the
+    background every `settings.clock_sweep_seconds` while the app runs.
+    """
     settings = settings or Settings()
     configure_logging(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = None
+        if clock_sweep and settings.clock_sweep_seconds > 0:
+            sweeper = asyncio.create_task(
+                sweep_every(settings.clock_sweep_seconds, app.state.sessionmaker, settings, app.state.clock)
+            )
+        yield
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+        app.state.access_log.close()
+
     app = FastAPI(
         title="Hustings",
         version=hustings.__version__,
         description="Protects people in public life from intimidation.",
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine or engine_from_settings(settings)
@@ -112,6 +140,7 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.detector_provider = detector_provider or partial(configured_detector, settings)
     app.state.metrics = Metrics()
+    app.state.access_log = AccessLogWriter(app.state.sessionmaker, app.state.metrics.access_log_failures)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in concept_routers():
         app.include_router(router)

@@ -1,4 +1,10 @@
-"""Dependencies shared by every router: the session, services, and the role gate.
+"""Dependencies shared by every router: the unit of work, services, the access log, the role gate.
+
+Every request runs in one unit of work (`unit_of_work`): it commits when the route returns and
+rolls back when it raises, an expected failure or a bug; no route commits by hand. A GET writes
+nothing but the access log, which goes in after the response, in a transaction of its own
+(`hustings.web.access`). The few GETs that write to the event log (a referral's chain of
+custody) say so with `writes_on_read`.
 
 Every route declares the roles it admits with a `RoleGate` (see `allow`), or declares itself
 public with `PUBLIC`. A table-driven test walks every route of the app, reads its gate, and
@@ -8,8 +14,8 @@ proves that every role it does not admit is refused.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -19,6 +25,8 @@ from hustings.auth.model import ALL_ROLES, Principal, Role
 from hustings.errors import Forbidden, NotAuthenticated
 from hustings.services import Services
 from hustings.settings import Settings
+from hustings.storage.database import open_session
+from hustings.web.access import AccessLog, AccessSink
 
 SESSION_COOKIE = "hustings_session"
 CSRF_HEADER = "x-csrf-token"
@@ -27,12 +35,45 @@ CSRF_REFUSED = "csrf_token: missing or wrong; reload the page and try again"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+WRITING_READS: set[Callable[..., Any]] = set()
+
+
+def writes_on_read(endpoint: Endpoint) -> Endpoint:
+    """Mark a GET route that writes to the event log, so its unit of work opens as a writer."""
+    WRITING_READS.add(endpoint)
+    return endpoint
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessionmaker() as session:
+    """The request's session (tests put their own in its place).
+
+    Unsafe methods, and GETs marked `writes_on_read`, get a writer's session: on SQLite its
+    transaction begins IMMEDIATE at the first statement, so concurrent writers wait their turn
+    for the one write lock instead of failing with "database is locked".
+    """
+    writes = request.method in UNSAFE_METHODS or request.scope.get("endpoint") in WRITING_READS
+    with open_session(request.app.state.sessionmaker, writes=writes) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+def unit_of_work(session: Annotated[Session, Depends(get_session)]) -> Iterator[Session]:
+    """The request's transaction: committed when the route returns, before the response is sent;
+    rolled back if it raises (an expected failure or a bug), and the error goes on to its handler.
+    """
+    if not session.in_transaction():
+        session.begin()  # open from the start, for storage that asserts it; the database is touched lazily
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+
+
+# Function scope: the unit of work ends when the route returns, so a failed commit is the
+# request's error rather than something that happens after the client was told "done".
+SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
 
 
 def get_settings(request: Request) -> Settings:
@@ -43,7 +84,7 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_services(request: Request, session: SessionDep) -> Services:
+async def get_services(request: Request, session: SessionDep) -> Services:
     return Services(
         session=session,
         settings=request.app.state.settings,
@@ -53,6 +94,26 @@ def get_services(request: Request, session: SessionDep) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_access_sink(request: Request) -> AccessSink:
+    """Where the request's access-log lines go once it is answered (tests put their own in its place)."""
+    sink: AccessSink = request.app.state.access_log
+    return sink
+
+
+async def get_access_log(
+    request: Request, sink: Annotated[AccessSink, Depends(get_access_sink)]
+) -> AsyncIterator[AccessLog]:
+    """The request's access-log lines; handed to the writer after the response is sent."""
+    access = AccessLog(request.app.state.clock)
+    try:
+        yield access
+    finally:
+        sink.submit(access.pending)
+
+
+AccessLogDep = Annotated[AccessLog, Depends(get_access_log)]
 
 
 def _bearer(request: Request) -> str | None:
@@ -77,7 +138,9 @@ class RoleGate:
     def __repr__(self) -> str:
         return "PUBLIC" if self.public else f"allow({', '.join(sorted(self.roles))})"
 
-    async def __call__(self, request: Request, services: ServicesDep) -> Principal | None:
+    async def __call__(
+        self, request: Request, services: ServicesDep, access: AccessLogDep
+    ) -> Principal | None:
         if self.public:
             return None
         principal = await run_in_threadpool(self._authenticate, request, services)
@@ -92,7 +155,7 @@ class RoleGate:
             await self._check_csrf(request, principal)
         request.state.principal = principal
         if self.log_access and request.method == "GET":
-            await run_in_threadpool(self._record_view, request, services, principal)
+            access.record(principal.user.id, "view", request.url.path)
         return principal
 
     @staticmethod
@@ -121,11 +184,6 @@ class RoleGate:
         if not sent or not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
             raise Forbidden(CSRF_REFUSED)
 
-    @staticmethod
-    def _record_view(request: Request, services: Services, principal: Principal) -> None:
-        services.users.record_access(principal.user.id, "view", request.url.path, now=services.clock.now())
-        services.session.commit()
-
 
 def allow(*roles: Role) -> RoleGate:
     """The gate for a route that admits exactly `roles`."""
@@ -141,8 +199,3 @@ ANY_ROLE = RoleGate(*ALL_ROLES)
 AnyUser = Annotated[Principal, Depends(ANY_ROLE)]
 Admin = Annotated[Principal, Depends(allow(Role.ADMIN))]
 Ingester = Annotated[Principal, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.TRIAGE))]
-
-
-def record_export(services: Services, principal: Principal, resource: str) -> None:
-    """Write an 'export' line to the access log (the caller commits)."""
-    services.users.record_access(principal.user.id, "export", resource, now=services.clock.now())

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hustings.auth.model import Principal, Role
 from hustings.moderation.appeals import decide_appeal, file_appeal
 from hustings.moderation.events import Action
-from hustings.storage.moderation import refused_on_race
+from hustings.moderation.work import refused_on_race
 from hustings.web.deps import ServicesDep, allow
 
 router = APIRouter(prefix="/v1/appeals", tags=["appeals"])
@@ -52,7 +52,7 @@ class AppealDecidedPublic(BaseModel):
 
 @router.post("", response_model=AppealFiledPublic, status_code=201)
 def create_appeal(body: AppealCreate, principal: AppealRecorder, services: ServicesDep) -> Any:
-    with refused_on_race(services.session):
+    with refused_on_race():
         appeal_id, status = file_appeal(
             services.log,
             services.clock,
@@ -60,13 +60,12 @@ def create_appeal(body: AppealCreate, principal: AppealRecorder, services: Servi
             recorded_by=principal.user,
             reason=body.reason,
         )
-        services.session.commit()
     return AppealFiledPublic(appeal_id=appeal_id, message_id=body.message_id, state=status.state)
 
 
 @router.post("/{message_id}/decision", response_model=AppealDecidedPublic)
 def decide(message_id: str, body: AppealDecisionCreate, principal: Moderator, services: ServicesDep) -> Any:
-    with refused_on_race(services.session):
+    with refused_on_race():
         status = decide_appeal(
             services.log,
             services.clock,
@@ -76,7 +75,6 @@ def decide(message_id: str, body: AppealDecisionCreate, principal: Moderator, se
             reasons=body.reasons,
             new_action=body.new_action,
         )
-        services.session.commit()
     return AppealDecidedPublic(
         message_id=message_id,
         outcome=body.outcome,

@@ -19,7 +19,7 @@ from hustings.events import user_actor
 from hustings.protection.controls import Sensitivity, account_ref, accounts_csv, parse_accounts_csv
 from hustings.storage.protection import protection_for
 from hustings.web.api.targets import visible_target
-from hustings.web.deps import ServicesDep, allow, record_export
+from hustings.web.deps import AccessLogDep, ServicesDep, allow
 
 router = APIRouter(prefix="/v1/targets/{target_id}/controls", tags=["controls"])
 Guardian = Annotated[Principal, Depends(allow(Role.ADMIN, Role.TARGET, Role.DELEGATE))]
@@ -93,7 +93,6 @@ def change_settings(target_id: str, body: SettingsChange, principal: Guardian, s
         only_known=body.only_known,
         auto_shield=body.auto_shield,
     )
-    services.session.commit()
     return controls.to_json()
 
 
@@ -104,7 +103,6 @@ def add_hidden_word(target_id: str, body: HiddenWordIn, principal: Guardian, ser
     controls = protection_for(services).add_hidden_word(
         target_id, body.word, actor=user_actor(principal.user.id)
     )
-    services.session.commit()
     return controls.to_json()
 
 
@@ -114,19 +112,19 @@ def remove_hidden_word(target_id: str, word: str, principal: Guardian, services:
     controls = protection_for(services).remove_hidden_word(
         target_id, word, actor=user_actor(principal.user.id)
     )
-    services.session.commit()
     return controls.to_json()
 
 
 @router.get("/{list_name}.csv")
-def export_list(target_id: str, list_name: str, principal: Guardian, services: ServicesDep) -> Response:
+def export_list(
+    target_id: str, list_name: str, principal: Guardian, services: ServicesDep, access: AccessLogDep
+) -> Response:
     """The block or mute list as CSV (platform, handle, note, added_at)."""
     visible_target(services, principal, target_id)
     name = _list(list_name)
     controls = protection_for(services).controls(target_id)
     entries = controls.blocked if name == "blocked" else controls.muted
-    record_export(services, principal, f"/v1/targets/{target_id}/controls/{name}.csv")
-    services.session.commit()
+    access.export(principal, f"/v1/targets/{target_id}/controls/{name}.csv")
     return Response(
         accounts_csv(entries.values()),
         media_type="text/csv; charset=utf-8",
@@ -154,7 +152,6 @@ async def import_list(
             raise InvalidInput("file: not UTF-8 text") from None
         accounts, problems = parse_accounts_csv(text)
         protection_for(services).add_accounts(target_id, name, accounts, actor=user_actor(principal.user.id))
-        services.session.commit()
         return ImportPublic(added=len(accounts), problems=[p.to_json() for p in problems])
 
     return await run_in_threadpool(work)
@@ -185,7 +182,6 @@ def add_accounts(
     controls = protection_for(services).add_accounts(
         target_id, name, refs, actor=user_actor(principal.user.id)
     )
-    services.session.commit()
     return controls.to_json()
 
 
@@ -201,5 +197,4 @@ def remove_account(
     if ref.key not in (current.blocked if name == "blocked" else current.muted):
         raise NotFound(f"handle: {ref.key} is not on the {name} list")
     controls = protection.remove_accounts(target_id, name, [ref], actor=user_actor(principal.user.id))
-    services.session.commit()
     return controls.to_json()

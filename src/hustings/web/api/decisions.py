@@ -11,8 +11,8 @@ from hustings.auth.model import Principal, Role
 from hustings.moderation.decisions import DecisionRequest, decide
 from hustings.moderation.events import Action
 from hustings.moderation.policy import load_policy
-from hustings.moderation.work import load_item
-from hustings.storage.moderation import ModerationReads, refused_on_race
+from hustings.moderation.work import load_item, refused_on_race
+from hustings.storage.moderation import ModerationReads
 from hustings.web.deps import ServicesDep, allow
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -52,7 +52,7 @@ def create_decision(body: DecisionCreate, principal: Moderator, services: Servic
         item = load_item(services.log, body.message_id)
         if item.cluster_id:
             members = ModerationReads(services.session).cluster_members(item.cluster_id)
-    with refused_on_race(services.session):
+    with refused_on_race():
         outcome = decide(
             services.log,
             services.clock,
@@ -66,7 +66,6 @@ def create_decision(body: DecisionCreate, principal: Moderator, services: Servic
             ),
             cluster_members=members,
         )
-        services.session.commit()
     return DecisionPublic(
         decision_id=outcome.decision_id,
         action=outcome.action.value,

@@ -160,7 +160,6 @@ def release(target_id: str, message_id: str, principal: Guardian, services: Serv
     """Let a held or hidden message into the inbox."""
     visible_target(services, principal, target_id)
     status = protection_for(services).release(target_id, message_id, actor=user_actor(principal.user.id))
-    services.session.commit()
     return {"message_id": message_id, "state": status.state}
 
 
@@ -171,7 +170,6 @@ def report(
     """Report the message to moderation on the target's behalf."""
     visible_target(services, principal, target_id)
     result = report_message(services, principal, target_id, message_id, body)
-    services.session.commit()
     return result
 
 
@@ -189,5 +187,4 @@ def add_to_bundle(
     visible_target(services, principal, target_id)
     protection = protection_for(services)
     protection.add_to_bundle(target_id, body.message_ids, actor=user_actor(principal.user.id), note=body.note)
-    services.session.commit()
     return {"target_id": target_id, "items": protection.bundle(target_id)}

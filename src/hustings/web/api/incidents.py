@@ -138,7 +138,6 @@ def report_all(incident_id: str, body: ReportAll, principal: Guardian, services:
     """Report every message in the incident to moderation (one report each, repeats skipped)."""
     status = visible_incident(services, principal, incident_id)
     count = report_incident(services, principal, status, body.category, body.note)
-    services.session.commit()
     return ActionPublic(incident_id=incident_id, action="report_all", count=count)
 
 
@@ -147,7 +146,6 @@ def block_all(incident_id: str, principal: Guardian, services: ServicesDep) -> A
     """Put every account in the incident on the target's block list."""
     visible_incident(services, principal, incident_id)
     count = protection_for(services).block_all_senders(incident_id, actor=user_actor(principal.user.id))
-    services.session.commit()
     return ActionPublic(incident_id=incident_id, action="block_all", count=count)
 
 
@@ -167,5 +165,4 @@ def bundle_all(incident_id: str, principal: Guardian, services: ServicesDep) -> 
     protection.record_incident_action(
         incident_id, "bundle_all", actor=user_actor(principal.user.id), count=len(ids)
     )
-    services.session.commit()
     return ActionPublic(incident_id=incident_id, action="bundle_all", count=len(ids))

@@ -60,7 +60,6 @@ class MessagePublic(BaseModel):
 def ingest_messages(batch: IngestBatch, principal: Ingester, services: ServicesDep, request: Request) -> Any:
     """Store a batch of messages. Idempotent on (source, external_id); bad messages are rejected by index."""
     result = services.ingest(batch.messages, actor=user_actor(principal.user.id))
-    services.session.commit()
     request.app.state.metrics.ingested.inc(result.accepted)
     return result.to_json()
 

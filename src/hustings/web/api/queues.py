@@ -14,7 +14,7 @@ from hustings.clock import iso
 from hustings.events import Status
 from hustings.moderation import work
 from hustings.moderation.queues import all_queues, describe_time_left, queue, time_left
-from hustings.storage.moderation import ModerationReads, load_item_context, refused_on_race, sweep_clocks
+from hustings.storage.moderation import ModerationReads, load_item_context
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.params import Offset
 
@@ -105,8 +105,6 @@ def queue_items(
 ) -> Any:
     """A page of a queue, highest priority first (the breaching queue: soonest due first)."""
     spec = queue(name)
-    if sweep_clocks(services, recent_only=True):  # reading the queues raises any clock alert that is due
-        services.session.commit()
     now = services.clock.now()
     page = ModerationReads(services.session).queue_page(
         spec, now=now, reader_id=principal.user.id, limit=limit, offset=offset
@@ -150,34 +148,30 @@ def read_item(message_id: str, principal: QueueReader, services: ServicesDep) ->
 @router.post("/items/{message_id}/claim", response_model=ItemStatePublic)
 def claim_item(message_id: str, principal: Moderator, services: ServicesDep) -> Any:
     """Take the item; no two moderators hold one item (409 if someone else has it)."""
-    with refused_on_race(services.session):
+    with work.refused_on_race():
         status = work.claim(services.log, services.clock, moderator=principal.user, message_id=message_id)
-        services.session.commit()
     return _state(status, principal.user.id)
 
 
 @router.post("/items/{message_id}/release", response_model=ItemStatePublic)
 def release_item(message_id: str, principal: Moderator, services: ServicesDep) -> Any:
-    with refused_on_race(services.session):
+    with work.refused_on_race():
         status = work.release(services.log, services.clock, moderator=principal.user, message_id=message_id)
-        services.session.commit()
     return _state(status, principal.user.id)
 
 
 @router.post("/items/{message_id}/skip", response_model=ItemStatePublic)
 def skip_item(message_id: str, principal: Moderator, services: ServicesDep) -> Any:
-    with refused_on_race(services.session):
+    with work.refused_on_race():
         status = work.skip(services.log, services.clock, moderator=principal.user, message_id=message_id)
-        services.session.commit()
     return _state(status, principal.user.id)
 
 
 @router.post("/items/{message_id}/escalate", response_model=ItemStatePublic)
 def escalate_item(message_id: str, body: EscalateCreate, principal: Sorter, services: ServicesDep) -> Any:
     """Send the item to the escalated queue for a senior moderator, with the reason."""
-    with refused_on_race(services.session):
+    with work.refused_on_race():
         status = work.escalate(
             services.log, services.clock, moderator=principal.user, message_id=message_id, reason=body.reason
         )
-        services.session.commit()
     return _state(status, principal.user.id)

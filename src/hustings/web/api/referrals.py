@@ -19,7 +19,7 @@ from hustings.referrals.hints import DISCLAIMER
 from hustings.referrals.model import KNOWN_UNITS, Outcome, PoliceStatus
 from hustings.referrals.workflow import Referrals
 from hustings.storage.referrals import list_referrals, referral_workflow
-from hustings.web.deps import ServicesDep, allow, record_export
+from hustings.web.deps import AccessLogDep, ServicesDep, allow, writes_on_read
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 Liaison = Annotated[Principal, Depends(allow(Role.POLICE_LIAISON, Role.MODERATOR, Role.ADMIN))]
@@ -148,17 +148,16 @@ def create_referral(body: ReferralCreate, principal: Liaison, services: Services
         unit=body.unit,
         note=body.note,
     )
-    services.session.commit()
     return to_public(status)
 
 
 @router.get("/{referral_id}", response_model=ReferralDetail)
+@writes_on_read
 def read_referral(referral_id: str, principal: Liaison, services: ServicesDep) -> Any:
     """A referral with its offence hints, CPS checklist and chain of custody (this view is logged in it)."""
     referrals = workflow(services)
     evidence = referrals.evidence(referral_id)
     referrals.record_view(referral_id, actor=user_actor(principal.user.id), at=services.clock.now())
-    services.session.commit()
     public = to_public(evidence.status)
     return ReferralDetail(
         **public.model_dump(),
@@ -176,7 +175,6 @@ def build_pack(referral_id: str, principal: Liaison, services: ServicesDep) -> A
     built = workflow(services).build_pack(
         referral_id, actor=user_actor(principal.user.id), at=services.clock.now()
     )
-    services.session.commit()
     return PackPublic(
         pack_id=built.pack_id,
         pack_sha256=built.pack_sha256,
@@ -187,13 +185,15 @@ def build_pack(referral_id: str, principal: Liaison, services: ServicesDep) -> A
 
 
 @router.get("/{referral_id}/packs/{pack_id}")
-def download_pack(referral_id: str, pack_id: str, principal: Liaison, services: ServicesDep) -> Response:
+@writes_on_read
+def download_pack(
+    referral_id: str, pack_id: str, principal: Liaison, services: ServicesDep, access: AccessLogDep
+) -> Response:
     """The pack as a ZIP (PDF, messages, hints, custody, manifest). Logged as an export."""
     data, filename = workflow(services).export_pack(
         referral_id, pack_id, actor=user_actor(principal.user.id), at=services.clock.now()
     )
-    record_export(services, principal, f"/v1/referrals/{referral_id}/packs/{pack_id}")
-    services.session.commit()
+    access.export(principal, f"/v1/referrals/{referral_id}/packs/{pack_id}")
     return Response(
         data,
         media_type="application/zip",
@@ -212,7 +212,6 @@ def mark_sent(referral_id: str, body: ReferralSend, principal: Liaison, services
         unit=body.unit,
         via=body.via,
     )
-    services.session.commit()
     return to_public(status)
 
 
@@ -227,7 +226,6 @@ def update_status(referral_id: str, body: StatusUpdate, principal: Liaison, serv
         crime_reference=body.crime_reference,
         note=body.note,
     )
-    services.session.commit()
     return to_public(status)
 
 
@@ -241,5 +239,4 @@ def record_outcome(referral_id: str, body: OutcomeCreate, principal: Liaison, se
         outcome=body.outcome.value,
         note=body.note,
     )
-    services.session.commit()
     return to_public(status)

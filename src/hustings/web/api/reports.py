@@ -71,7 +71,6 @@ def create_report(body: ReportCreate, principal: Reporter, services: ServicesDep
         claims_illegal=body.claims_illegal,
         note=body.note,
     )
-    services.session.commit()
     return ReportFiledPublic(
         report_id=outcome.report_id,
         message_id=outcome.message_id,

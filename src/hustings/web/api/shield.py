@@ -61,7 +61,6 @@ def enable_shield(target_id: str, body: ShieldChange, principal: Guardian, servi
     shield = protection_for(services).enable_shield(
         target_id, actor=user_actor(principal.user.id), days=body.days
     )
-    services.session.commit()
     return shield.to_json(services.clock.now())
 
 
@@ -71,7 +70,6 @@ def extend_shield(target_id: str, body: ShieldChange, principal: Guardian, servi
     shield = protection_for(services).extend_shield(
         target_id, actor=user_actor(principal.user.id), days=body.days
     )
-    services.session.commit()
     return shield.to_json(services.clock.now())
 
 
@@ -80,7 +78,6 @@ def disable_shield(target_id: str, principal: Guardian, services: ServicesDep) -
     """Switch the shield off now; the recap of what it held is kept with it."""
     visible_target(services, principal, target_id)
     shield = protection_for(services).disable_shield(target_id, actor=user_actor(principal.user.id))
-    services.session.commit()
     return shield.to_json(services.clock.now())
 
 

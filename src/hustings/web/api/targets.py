@@ -134,7 +134,6 @@ def register_target(body: TargetCreate, principal: Registrar, services: Services
         protection_for(services).change_settings(
             target.id, actor=user_actor(principal.user.id), auto_shield=True
         )
-    services.session.commit()
     return target_public(services, target)
 
 
@@ -176,7 +175,6 @@ def add_delegate(target_id: str, body: DelegateCreate, principal: Registrar, ser
         if not user.roles & {Role.DELEGATE, Role.TARGET}:
             raise Conflict(f"user_id: {user.name!r} is neither a delegate nor a target")
         services.targets.add_user(user.id, target_id)
-        services.session.commit()
         return DelegatePublic(user_id=user.id, name=user.name, roles=sorted(user.roles))
     if body.name is None:
         raise InvalidInput("name: give a name for a new delegate, or the user_id of an existing one")
@@ -191,5 +189,4 @@ def add_delegate(target_id: str, body: DelegateCreate, principal: Registrar, ser
     token = services.accounts.issue_token(
         user.id, actor=user_actor(principal.user.id), label=f"delegate for {target_id}"
     ).token
-    services.session.commit()
     return DelegatePublic(user_id=user.id, name=user.name, roles=sorted(user.roles), token=token)

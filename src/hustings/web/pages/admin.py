@@ -15,6 +15,7 @@ from hustings.auth.model import Principal, Role
 from hustings.errors import HustingsError
 from hustings.events import user_actor
 from hustings.services import Services
+from hustings.storage.database import savepoint
 from hustings.web.deps import Admin, ServicesDep
 from hustings.web.templating import NavItem, render
 
@@ -45,15 +46,14 @@ def add_user(
     context: dict[str, object] = {"roles": [r.value for r in Role]}
     try:
         chosen = {Role(value) for value in roles or []}
-        user = services.users.create(name, chosen, now=services.clock.now(), password=password or None)
-        issued = services.accounts.issue_token(
-            user.id, actor=user_actor(principal.user.id), label="created in the admin page", days=token_days
-        )
-        services.session.commit()
+        with savepoint(services.session):
+            user = services.users.create(name, chosen, now=services.clock.now(), password=password or None)
+            issued = services.accounts.issue_token(
+                user.id, actor=user_actor(principal.user.id), label="created in the admin page", days=token_days
+            )
         context.update(created=user, token=issued.token, token_info=issued.info)
         status = 201
     except (HustingsError, ValueError) as error:
-        services.session.rollback()
         context["error"] = str(error)
         status = 422
     context["users"] = services.users.all()

@@ -159,7 +159,6 @@ def start_session(services: Services, user: User, next_path: str) -> Response:
     session_id, _csrf = services.users.open_session(
         user.id, now=services.clock.now(), hours=services.settings.session_hours
     )
-    services.session.commit()
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -177,7 +176,6 @@ def start_session(services: Services, user: User, next_path: str) -> Response:
 def logout(principal: Annotated[Principal, Depends(ANY_ROLE)], services: ServicesDep) -> Response:
     if principal.session_id:
         services.users.close_session(principal.session_id)
-        services.session.commit()
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -24,7 +24,8 @@ from hustings.moderation.queues import all_queues, describe_time_left, queue, ti
 from hustings.moderation.status import APPEALED, CLAIMED
 from hustings.services import Services
 from hustings.settings import Settings
-from hustings.storage.moderation import ModerationReads, load_item_context, refused_on_race, sweep_clocks
+from hustings.storage.database import savepoint
+from hustings.storage.moderation import ModerationReads, load_item_context
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.pages.inbox import flash, read_flash
 from hustings.web.templating import NavItem, render
@@ -52,8 +53,6 @@ def _item_path(
 
 @router.get("")
 def console_home(principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
-    if sweep_clocks(services, recent_only=True):
-        services.session.commit()
     counts = ModerationReads(services.session).queue_counts(
         now=services.clock.now(), reader_id=principal.user.id
     )
@@ -63,8 +62,6 @@ def console_home(principal: ConsoleUser, request: Request, services: ServicesDep
 @router.get("/queues/{name}")
 def queue_page(name: str, principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
     spec = queue(name)
-    if sweep_clocks(services, recent_only=True):
-        services.session.commit()
     now = services.clock.now()
     reads = ModerationReads(services.session)
     page = reads.queue_page(spec, now=now, reader_id=principal.user.id, limit=50)
@@ -143,13 +140,12 @@ def item_page(message_id: str, principal: ConsoleUser, request: Request, service
 def _act(
     services: Services, message_id: str, queue_name: str, action: str, step: Callable[[], str | None]
 ) -> Response:
-    """Run a console step and go where it says (or back to the item); show an expected failure there."""
+    """Run a console step and go where it says (or back to the item); show an expected failure there,
+    with what the step wrote undone."""
     try:
-        with refused_on_race(services.session):
+        with savepoint(services.session), work.refused_on_race():
             result = step()
-            services.session.commit()
     except HustingsError as error:
-        services.session.rollback()
         return _see_other(_item_path(message_id, queue_name, services.settings, error=str(error)))
     if isinstance(result, str):
         return _see_other(result)

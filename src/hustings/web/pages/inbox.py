@@ -21,6 +21,7 @@ from hustings.errors import HustingsError, NotFound
 from hustings.events import user_actor
 from hustings.protection.controls import account_ref
 from hustings.settings import Settings
+from hustings.storage.database import savepoint
 from hustings.storage.protection import INBOX_FOLDERS, SqlProtectionStore, protection_for
 from hustings.targets.model import target_scope
 from hustings.web.api.inbox import ReportIn, digest, inbox_message, report_message
@@ -121,20 +122,19 @@ def change_shield(
     protection = protection_for(services)
     actor = user_actor(principal.user.id)
     try:
-        if action == "on":
-            shield = protection.enable_shield(target_id, actor=actor)
-            notice = f"Shield on until {shield.until:%d %b %Y %H:%M} UTC"
-        elif action == "extend":
-            shield = protection.extend_shield(target_id, actor=actor)
-            notice = f"Shield extended to {shield.until:%d %b %Y %H:%M} UTC"
-        else:
-            shield = protection.disable_shield(target_id, actor=actor)
-            held = (shield.last_recap or {}).get("held", 0)
-            notice = f"Shield off. It held {held} messages while it was on."
+        with savepoint(services.session):
+            if action == "on":
+                shield = protection.enable_shield(target_id, actor=actor)
+                notice = f"Shield on until {shield.until:%d %b %Y %H:%M} UTC"
+            elif action == "extend":
+                shield = protection.extend_shield(target_id, actor=actor)
+                notice = f"Shield extended to {shield.until:%d %b %Y %H:%M} UTC"
+            else:
+                shield = protection.disable_shield(target_id, actor=actor)
+                held = (shield.last_recap or {}).get("held", 0)
+                notice = f"Shield off. It held {held} messages while it was on."
     except HustingsError as failure:
-        services.session.rollback()
         return _back(services.settings, target_id, error=str(failure))
-    services.session.commit()
     return _back(services.settings, target_id, notice=notice)
 
 
@@ -152,28 +152,29 @@ def act_on_message(
     protection = protection_for(services)
     actor = user_actor(principal.user.id)
     try:
-        if action == "report":
-            report_message(services, principal, target_id, message_id, ReportIn())
-            notice = "Reported to the moderators."
-        elif action == "bundle":
-            protection.add_to_bundle(target_id, [message_id], actor=actor, note="added from the safe inbox")
-            notice = "Added to the evidence bundle."
-        elif action == "release":
-            protection.release(target_id, message_id, actor=actor)
-            notice = "Released into the inbox."
-        elif action == "block":
-            message = services.messages.get(message_id)
-            if message is None or target_id not in message.target_ids:
-                raise NotFound(f"message_id: no message {message_id!r} for this target")
-            ref = account_ref(message.source, message.author.handle, note="blocked from the safe inbox")
-            protection.add_accounts(target_id, "blocked", [ref], actor=actor)
-            notice = f"@{ref.handle} blocked."
-        else:
-            raise NotFound(f"action: no action {action!r}")
+        with savepoint(services.session):
+            if action == "report":
+                report_message(services, principal, target_id, message_id, ReportIn())
+                notice = "Reported to the moderators."
+            elif action == "bundle":
+                protection.add_to_bundle(
+                    target_id, [message_id], actor=actor, note="added from the safe inbox"
+                )
+                notice = "Added to the evidence bundle."
+            elif action == "release":
+                protection.release(target_id, message_id, actor=actor)
+                notice = "Released into the inbox."
+            elif action == "block":
+                message = services.messages.get(message_id)
+                if message is None or target_id not in message.target_ids:
+                    raise NotFound(f"message_id: no message {message_id!r} for this target")
+                ref = account_ref(message.source, message.author.handle, note="blocked from the safe inbox")
+                protection.add_accounts(target_id, "blocked", [ref], actor=actor)
+                notice = f"@{ref.handle} blocked."
+            else:
+                raise NotFound(f"action: no action {action!r}")
     except HustingsError as failure:
-        services.session.rollback()
         return _back(services.settings, target_id, folder, error=str(failure))
-    services.session.commit()
     return _back(services.settings, target_id, folder, notice=notice)
 
 
@@ -189,23 +190,26 @@ def act_on_incident(
     protection = protection_for(services)
     actor = user_actor(principal.user.id)
     try:
-        if action == "report-all":
-            count = report_incident(services, principal, status, "abuse", "")
-            notice = f"Reported {count} messages to the moderators."
-        elif action == "block-all":
-            count = protection.block_all_senders(incident_id, actor=actor)
-            notice = f"Blocked {count} accounts."
-        elif action == "bundle-all":
-            ids = list(status.data.get("message_ids", []))
-            protection.add_to_bundle(
-                target_id, ids, actor=actor, note=f"pile-on incident {incident_id}", incident_id=incident_id
-            )
-            protection.record_incident_action(incident_id, "bundle_all", actor=actor, count=len(ids))
-            notice = f"Added {len(ids)} messages to the evidence bundle."
-        else:
-            raise NotFound(f"action: no action {action!r}")
+        with savepoint(services.session):
+            if action == "report-all":
+                count = report_incident(services, principal, status, "abuse", "")
+                notice = f"Reported {count} messages to the moderators."
+            elif action == "block-all":
+                count = protection.block_all_senders(incident_id, actor=actor)
+                notice = f"Blocked {count} accounts."
+            elif action == "bundle-all":
+                ids = list(status.data.get("message_ids", []))
+                protection.add_to_bundle(
+                    target_id,
+                    ids,
+                    actor=actor,
+                    note=f"pile-on incident {incident_id}",
+                    incident_id=incident_id,
+                )
+                protection.record_incident_action(incident_id, "bundle_all", actor=actor, count=len(ids))
+                notice = f"Added {len(ids)} messages to the evidence bundle."
+            else:
+                raise NotFound(f"action: no action {action!r}")
     except HustingsError as failure:
-        services.session.rollback()
         return _back(services.settings, target_id, error=str(failure))
-    services.session.commit()
     return _back(services.settings, target_id, notice=notice)

@@ -13,7 +13,7 @@ from hustings.events import user_actor
 from hustings.referrals.hints import DISCLAIMER
 from hustings.referrals.model import KNOWN_UNITS, Outcome, PoliceStatus
 from hustings.storage.referrals import list_referrals, referral_workflow
-from hustings.web.deps import ServicesDep, allow, record_export
+from hustings.web.deps import AccessLogDep, ServicesDep, allow, writes_on_read
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(prefix="/referrals", include_in_schema=False)
@@ -74,17 +74,16 @@ def create_referral(
         unit=unit,
         note=note,
     )
-    services.session.commit()
     return _back(status.subject_id)
 
 
 @router.get("/{referral_id}")
+@writes_on_read
 def referral_page(referral_id: str, principal: Liaison, request: Request, services: ServicesDep) -> Response:
     """The referral with its evidence; the view goes in its chain of custody."""
     referrals = referral_workflow(services.session, services.log, services.settings)
     evidence = referrals.evidence(referral_id)
     referrals.record_view(referral_id, actor=user_actor(principal.user.id), at=services.clock.now())
-    services.session.commit()
     return render(
         request,
         "referrals/detail.html",
@@ -105,17 +104,18 @@ def build_pack(referral_id: str, principal: Liaison, services: ServicesDep) -> R
     referral_workflow(services.session, services.log, services.settings).build_pack(
         referral_id, actor=user_actor(principal.user.id), at=services.clock.now()
     )
-    services.session.commit()
     return _back(referral_id)
 
 
 @router.get("/{referral_id}/packs/{pack_id}")
-def download_pack(referral_id: str, pack_id: str, principal: Liaison, services: ServicesDep) -> Response:
+@writes_on_read
+def download_pack(
+    referral_id: str, pack_id: str, principal: Liaison, services: ServicesDep, access: AccessLogDep
+) -> Response:
     data, filename = referral_workflow(services.session, services.log, services.settings).export_pack(
         referral_id, pack_id, actor=user_actor(principal.user.id), at=services.clock.now()
     )
-    record_export(services, principal, f"/referrals/{referral_id}/packs/{pack_id}")
-    services.session.commit()
+    access.export(principal, f"/referrals/{referral_id}/packs/{pack_id}")
     return Response(
         data,
         media_type="application/zip",
@@ -140,7 +140,6 @@ def mark_sent(
         unit=unit,
         via=via,
     )
-    services.session.commit()
     return _back(referral_id)
 
 
@@ -161,7 +160,6 @@ def update_status(
         crime_reference=crime_reference,
         note=note,
     )
-    services.session.commit()
     return _back(referral_id)
 
 
@@ -176,5 +174,4 @@ def record_outcome(
     referral_workflow(services.session, services.log, services.settings).record_outcome(
         referral_id, actor=user_actor(principal.user.id), at=services.clock.now(), outcome=outcome, note=note
     )
-    services.session.commit()
     return _back(referral_id)

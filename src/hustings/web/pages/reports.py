@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from hustings.auth.model import Role
 from hustings.errors import HustingsError, NotFound
 from hustings.moderation.reports import CATEGORIES, file_report, report_view, reporter_kind_for
+from hustings.storage.database import savepoint
 from hustings.storage.moderation import ModerationReads
 from hustings.web.deps import AnyUser, ServicesDep
 from hustings.web.templating import NavItem, render
@@ -59,19 +60,18 @@ def submit_report(
         message = services.messages.get(message_id.strip())
         if message is None:
             raise NotFound(f"message_id: no message {message_id.strip()!r}")
-        outcome = file_report(
-            services.log,
-            services.clock,
-            message_id=message.id,
-            reporter=principal.user,
-            reporter_kind=reporter_kind_for(principal.user, message.target_ids),
-            category=category,
-            claims_illegal=claims_illegal,
-            note=note,
-        )
-        services.session.commit()
+        with savepoint(services.session):
+            outcome = file_report(
+                services.log,
+                services.clock,
+                message_id=message.id,
+                reporter=principal.user,
+                reporter_kind=reporter_kind_for(principal.user, message.target_ids),
+                category=category,
+                claims_illegal=claims_illegal,
+                note=note,
+            )
     except HustingsError as error:
-        services.session.rollback()
         return render(
             request,
             "reports/new.html",

@@ -18,6 +18,7 @@ from hustings.errors import HustingsError, InvalidInput
 from hustings.events import user_actor
 from hustings.protection.controls import Sensitivity, account_ref, parse_accounts_csv
 from hustings.settings import Settings
+from hustings.storage.database import savepoint
 from hustings.storage.protection import SqlProtectionStore, protection_for
 from hustings.targets.model import TargetRole, target_scope
 from hustings.web.api.targets import visible_target
@@ -104,23 +105,22 @@ def register_target(
                 raise InvalidInput(f"handles: line {number}: expected 'platform handle'")
             ref = account_ref(parts[0], parts[1])
             pairs.append((ref.platform, ref.handle))
-        target = services.targets.create(
-            name=name.strip(),
-            role=role,
-            party=party.strip() or None,
-            constituency=constituency.strip() or None,
-            handles=pairs,
-            now=services.clock.now(),
-        )
-        if auto_shield:
-            protection_for(services).change_settings(
-                target.id, actor=user_actor(principal.user.id), auto_shield=True
+        with savepoint(services.session):
+            target = services.targets.create(
+                name=name.strip(),
+                role=role,
+                party=party.strip() or None,
+                constituency=constituency.strip() or None,
+                handles=pairs,
+                now=services.clock.now(),
             )
+            if auto_shield:
+                protection_for(services).change_settings(
+                    target.id, actor=user_actor(principal.user.id), auto_shield=True
+                )
     except HustingsError as failure:
-        services.session.rollback()
         query = flash(services.settings, error=str(failure))
         return RedirectResponse(f"/targets?{urlencode(query)}", status_code=303)
-    services.session.commit()
     return _back(services.settings, target.id, notice=f"{target.name} registered.")
 
 
@@ -174,7 +174,6 @@ def change_settings(
         only_known=only_known,
         auto_shield=auto_shield,
     )
-    services.session.commit()
     return _back(services.settings, target_id, notice="Settings saved.")
 
 
@@ -190,14 +189,13 @@ def hidden_words(
     protection = protection_for(services)
     actor = user_actor(principal.user.id)
     try:
-        if remove:
-            protection.remove_hidden_word(target_id, word, actor=actor)
-        else:
-            protection.add_hidden_word(target_id, word, actor=actor)
+        with savepoint(services.session):
+            if remove:
+                protection.remove_hidden_word(target_id, word, actor=actor)
+            else:
+                protection.add_hidden_word(target_id, word, actor=actor)
     except HustingsError as failure:
-        services.session.rollback()
         return _back(services.settings, target_id, error=str(failure))
-    services.session.commit()
     return _back(services.settings, target_id, notice=f"Hidden word {'removed' if remove else 'added'}.")
 
 
@@ -222,14 +220,13 @@ async def import_list(
                 raise InvalidInput("file: at most 2,000,000 bytes")
             text = raw.decode("utf-8-sig") if raw else accounts
             refs, problems = parse_accounts_csv(text)
-            protection_for(services).add_accounts(
-                target_id, list_name, refs, actor=user_actor(principal.user.id)
-            )
+            with savepoint(services.session):
+                protection_for(services).add_accounts(
+                    target_id, list_name, refs, actor=user_actor(principal.user.id)
+                )
         except (HustingsError, UnicodeDecodeError) as failure:
-            services.session.rollback()
             message = "file: not UTF-8 text" if isinstance(failure, UnicodeDecodeError) else str(failure)
             return _back(services.settings, target_id, error=message)
-        services.session.commit()
         skipped = "; ".join(f"line {p.line}: {p.error}" for p in problems[:10])
         notice = f"{len(refs)} accounts added to the {list_name} list."
         return _back(
@@ -253,13 +250,12 @@ def remove_from_list(
 ) -> Response:
     visible_target(services, principal, target_id)
     try:
-        protection_for(services).remove_accounts(
-            target_id, list_name, [account_ref(platform, handle)], actor=user_actor(principal.user.id)
-        )
+        with savepoint(services.session):
+            protection_for(services).remove_accounts(
+                target_id, list_name, [account_ref(platform, handle)], actor=user_actor(principal.user.id)
+            )
     except HustingsError as failure:
-        services.session.rollback()
         return _back(services.settings, target_id, error=str(failure))
-    services.session.commit()
     return _back(services.settings, target_id, notice=f"@{handle} removed from the {list_name} list.")
 
 
@@ -274,17 +270,16 @@ def add_delegate(
 ) -> Response:
     visible_target(services, principal, target_id)
     try:
-        user = services.users.create(
-            name,
-            {Role.DELEGATE},
-            now=services.clock.now(),
-            password=password or None,
-            target_ids=(target_id,),
-        )
+        with savepoint(services.session):
+            user = services.users.create(
+                name,
+                {Role.DELEGATE},
+                now=services.clock.now(),
+                password=password or None,
+                target_ids=(target_id,),
+            )
     except HustingsError as failure:
-        services.session.rollback()
         return _back(services.settings, target_id, error=str(failure))
-    services.session.commit()
     return _back(
         services.settings,
         target_id,

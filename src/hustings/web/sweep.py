@@ -1,0 +1,42 @@
+"""The statutory-clock sweep on its own schedule beside the server, never on a read.
+
+`hustings serve` runs it every `HUSTINGS_CLOCK_SWEEP_SECONDS` (0 turns it off); `hustings
+moderation sweep` runs it once, for cron. Each run is one short unit of work of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from hustings.clock import Clock
+from hustings.services import Services
+from hustings.settings import Settings
+from hustings.storage.database import transaction
+from hustings.storage.moderation import sweep_clocks
+
+log = logging.getLogger("hustings.sweep")
+
+
+def sweep_once(factory: sessionmaker[Session], settings: Settings, clock: Clock) -> int:
+    """One sweep in its own transaction; the number of clock alerts raised."""
+    with transaction(factory, writes=True) as session:
+        return sweep_clocks(Services(session=session, settings=settings, clock=clock))
+
+
+async def sweep_every(
+    seconds: float, factory: sessionmaker[Session], settings: Settings, clock: Clock
+) -> None:
+    """Sweep now and then every `seconds`, until cancelled; a failed run is logged and the next one tries again."""
+    while True:
+        try:
+            raised = await run_in_threadpool(sweep_once, factory, settings, clock)
+        except Exception:
+            log.exception("clock sweep failed")
+        else:
+            if raised:
+                log.info("clock sweep", extra={"raised": raised})
+        await anyio.sleep(seconds)
