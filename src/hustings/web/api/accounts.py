@@ -122,7 +122,6 @@ def disable_user(
     user = services.accounts.disable(
         user_id, actor=user_actor(principal.user.id), reason=body.reason if body else ""
     )
-    services.session.commit()
     return UserPublic.of(user)
 
 
@@ -134,7 +133,6 @@ def enable_user(
     user = services.accounts.enable(
         user_id, actor=user_actor(principal.user.id), reason=body.reason if body else ""
     )
-    services.session.commit()
     return UserPublic.of(user)
 
 
@@ -146,7 +144,6 @@ def reset_password(
     ended = services.accounts.reset_password(
         user_id, new=body.password, actor=user_actor(principal.user.id), reason=body.reason
     )
-    services.session.commit()
     return SessionsEndedPublic(sessions_ended=ended)
 
 
@@ -154,7 +151,6 @@ def reset_password(
 def reset_second_factor(user_id: str, principal: Admin, services: ServicesDep) -> UserPublic:
     """Remove a user's second factor and recovery codes, so they can enrol a new one."""
     user = services.accounts.reset_second_factor(user_id, actor=user_actor(principal.user.id))
-    services.session.commit()
     return UserPublic.of(user)
 
 
@@ -172,7 +168,6 @@ def issue_token(
     issued = services.accounts.issue_token(
         user_id, actor=user_actor(principal.user.id), label=body.label, days=body.expires_in_days
     )
-    services.session.commit()
     return TokenIssuedPublic(token=issued.token, info=TokenPublic.of(issued.info, services.clock.now()))
 
 
@@ -184,7 +179,6 @@ def revoke_token(
     token = services.accounts.revoke_token(
         token_id, actor=user_actor(principal.user.id), reason=body.reason if body else ""
     )
-    services.session.commit()
     return TokenPublic.of(token, services.clock.now())
 
 
@@ -203,7 +197,6 @@ def revoke_my_token(token_id: str, principal: AnyUser, services: ServicesDep) ->
     token = services.accounts.revoke_token(
         token_id, actor=user_actor(principal.user.id), owner=principal.user.id
     )
-    services.session.commit()
     return TokenPublic.of(token, services.clock.now())
 
 
@@ -216,5 +209,4 @@ def change_my_password(body: PasswordChange, principal: AnyUser, services: Servi
         new=body.new_password,
         keep_session=principal.session_id,
     )
-    services.session.commit()
     return Response(status_code=204)

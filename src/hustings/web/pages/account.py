@@ -17,6 +17,7 @@ from hustings.auth.model import ALL_ROLES, Principal
 from hustings.auth.second_factor import STAFF_ROLES, qr_svg
 from hustings.errors import HustingsError, InvalidInput
 from hustings.events import user_actor
+from hustings.storage.database import savepoint
 from hustings.web.deps import AnyUser, ServicesDep, allow
 from hustings.web.templating import NavItem, render
 
@@ -61,14 +62,13 @@ def change_password(
     new_password_again: Annotated[str, Form(max_length=200)],
 ) -> Response:
     try:
-        if new_password != new_password_again:
-            raise InvalidInput("new_password_again: the two new passwords differ")
-        ended = services.accounts.change_password(
-            principal.user.id, current=current_password, new=new_password, keep_session=principal.session_id
-        )
-        services.session.commit()
+        with savepoint(services.session):
+            if new_password != new_password_again:
+                raise InvalidInput("new_password_again: the two new passwords differ")
+            ended = services.accounts.change_password(
+                principal.user.id, current=current_password, new=new_password, keep_session=principal.session_id
+            )
     except HustingsError as error:
-        services.session.rollback()
         return _account_page(request, services, principal, error.status_code, error=str(error))
     notice = f"Password changed. {ended} other session(s) ended."
     return _account_page(request, services, principal, notice=notice)
@@ -77,10 +77,9 @@ def change_password(
 @router.post("/tokens/{token_id}/revoke")
 def revoke_token(token_id: str, principal: AnyUser, request: Request, services: ServicesDep) -> Response:
     try:
-        services.accounts.revoke_token(token_id, actor=user_actor(principal.user.id), owner=principal.user.id)
-        services.session.commit()
+        with savepoint(services.session):
+            services.accounts.revoke_token(token_id, actor=user_actor(principal.user.id), owner=principal.user.id)
     except HustingsError as error:
-        services.session.rollback()
         return _account_page(request, services, principal, error.status_code, error=str(error))
     return _account_page(request, services, principal, notice=f"Token {token_id} revoked.")
 
@@ -111,10 +110,9 @@ def second_factor(principal: Staff, request: Request, services: ServicesDep) -> 
 @router.post("/second-factor")
 def start_enrolment(principal: Staff, request: Request, services: ServicesDep) -> Response:
     try:
-        services.accounts.start_enrolment(principal.user.id)
-        services.session.commit()
+        with savepoint(services.session):
+            services.accounts.start_enrolment(principal.user.id)
     except HustingsError as error:
-        services.session.rollback()
         return _second_factor_page(request, services, principal, error.status_code, error=str(error))
     return _second_factor_page(request, services, principal)
 
@@ -122,10 +120,9 @@ def start_enrolment(principal: Staff, request: Request, services: ServicesDep) -
 @router.post("/second-factor/confirm")
 def confirm_enrolment(principal: Staff, request: Request, services: ServicesDep, code: Code) -> Response:
     try:
-        codes = services.accounts.confirm_enrolment(principal.user.id, code)
-        services.session.commit()
+        with savepoint(services.session):
+            codes = services.accounts.confirm_enrolment(principal.user.id, code)
     except HustingsError as error:
-        services.session.rollback()
         return _second_factor_page(request, services, principal, error.status_code, error=str(error))
     return _second_factor_page(request, services, principal, recovery_codes=codes)
 
@@ -133,9 +130,8 @@ def confirm_enrolment(principal: Staff, request: Request, services: ServicesDep,
 @router.post("/second-factor/recovery-codes")
 def new_recovery_codes(principal: Staff, request: Request, services: ServicesDep, code: Code) -> Response:
     try:
-        codes = services.accounts.regenerate_recovery_codes(principal.user.id, code)
-        services.session.commit()
+        with savepoint(services.session):
+            codes = services.accounts.regenerate_recovery_codes(principal.user.id, code)
     except HustingsError as error:
-        services.session.rollback()
         return _second_factor_page(request, services, principal, error.status_code, error=str(error))
     return _second_factor_page(request, services, principal, recovery_codes=codes)

@@ -87,12 +87,10 @@ def _user_page(
 def _after(
     request: Request, services: Services, user_id: str, notice: str, token: str | None = None
 ) -> Response:
-    services.session.commit()
     return _user_page(request, services, user_id, {"notice": notice, "token": token})
 
 
 def _refused(request: Request, services: Services, user_id: str, error: HustingsError) -> Response:
-    services.session.rollback()
     return _user_page(request, services, user_id, {"error": str(error)}, error.status_code)
 
 
@@ -110,7 +108,8 @@ def disable_user(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        user = services.accounts.disable(user_id, actor=_actor(principal), reason=reason)
+        with savepoint(services.session):
+            user = services.accounts.disable(user_id, actor=_actor(principal), reason=reason)
     except HustingsError as error:
         return _refused(request, services, user_id, error)
     return _after(request, services, user_id, f"{user.name} is disabled; their sessions and tokens ended.")
@@ -125,7 +124,8 @@ def enable_user(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        user = services.accounts.enable(user_id, actor=_actor(principal), reason=reason)
+        with savepoint(services.session):
+            user = services.accounts.enable(user_id, actor=_actor(principal), reason=reason)
     except HustingsError as error:
         return _refused(request, services, user_id, error)
     return _after(request, services, user_id, f"{user.name} is enabled. Their old tokens stay revoked.")
@@ -140,7 +140,8 @@ def reset_password(
     password: Annotated[str, Form(max_length=200)],
 ) -> Response:
     try:
-        ended = services.accounts.reset_password(user_id, new=password, actor=_actor(principal))
+        with savepoint(services.session):
+            ended = services.accounts.reset_password(user_id, new=password, actor=_actor(principal))
     except HustingsError as error:
         return _refused(request, services, user_id, error)
     return _after(request, services, user_id, f"Password reset; {ended} session(s) ended.")
@@ -149,7 +150,8 @@ def reset_password(
 @router.post("/users/{user_id}/second-factor/reset")
 def reset_second_factor(principal: Admin, request: Request, services: ServicesDep, user_id: str) -> Response:
     try:
-        services.accounts.reset_second_factor(user_id, actor=_actor(principal))
+        with savepoint(services.session):
+            services.accounts.reset_second_factor(user_id, actor=_actor(principal))
     except HustingsError as error:
         return _refused(request, services, user_id, error)
     return _after(request, services, user_id, "Second factor removed; they may set up a new one.")
@@ -165,7 +167,8 @@ def issue_token(
     days: Annotated[int | None, Form(ge=1, le=3650)] = None,
 ) -> Response:
     try:
-        issued = services.accounts.issue_token(user_id, actor=_actor(principal), label=label, days=days)
+        with savepoint(services.session):
+            issued = services.accounts.issue_token(user_id, actor=_actor(principal), label=label, days=days)
     except HustingsError as error:
         return _refused(request, services, user_id, error)
     return _after(request, services, user_id, f"Token {issued.info.id} issued.", token=issued.token)
@@ -174,9 +177,9 @@ def issue_token(
 @router.post("/tokens/{token_id}/revoke")
 def revoke_token(principal: Admin, request: Request, services: ServicesDep, token_id: str) -> Response:
     try:
-        token = services.accounts.revoke_token(token_id, actor=_actor(principal))
+        with savepoint(services.session):
+            token = services.accounts.revoke_token(token_id, actor=_actor(principal))
     except HustingsError as error:
-        services.session.rollback()
         return render(
             request, "error.html", {"status": error.status_code, "message": str(error)}, error.status_code
         )

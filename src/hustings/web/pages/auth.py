@@ -89,7 +89,6 @@ def _record_failure(services: Services, name: str, address: str, why: str) -> No
     services.users.record_access(
         who, "login_failed", f"/login from {address}: {why}", now=services.clock.now()
     )
-    services.session.commit()
 
 
 def _trust_this_device(response: Response, services: Services, name: str) -> None:
@@ -187,7 +186,6 @@ def logout(principal: Annotated[Principal, Depends(ANY_ROLE)], services: Service
 def ask_for_second_factor(services: Services, user: User, next_path: str) -> Response:
     """The password was right and a second factor is enrolled: hold the login and ask for a code."""
     challenge = services.accounts.begin_second_factor(user, next_path)
-    services.session.commit()
     response = RedirectResponse("/login/second-factor", status_code=303)
     response.set_cookie(
         PENDING_COOKIE,
@@ -224,14 +222,13 @@ def second_factor_login(
     try:
         user, next_path = services.accounts.finish_second_factor(challenge, code)
     except NotAuthenticated as error:
-        services.session.commit()  # the spent login stays spent
+        # Answered, not raised: the unit of work commits, so the spent login stays spent.
         return _login_again(request, services, error)
     except InvalidInput as error:
         held = services.accounts.pending_login(challenge)
         services.users.record_access(
             held.user_id, "second_factor_failed", "/login/second-factor", now=services.clock.now()
         )
-        services.session.commit()  # keep the count of wrong codes
         return render(request, "login_second_factor.html", {"error": str(error)}, status_code=401)
     response = start_session(services, user, next_path)
     response.delete_cookie(PENDING_COOKIE, path="/login")
