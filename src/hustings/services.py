@@ -20,10 +20,12 @@ from hustings.detect.assessment import Detector, Label
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
+from hustings.protection.service import Protection
 from hustings.settings import Settings
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.protection import SqlProtectionStore
 from hustings.storage.targets import TargetStore
 from hustings.storage.users import UserStore
 
@@ -40,9 +42,8 @@ def configured_detector(settings: Settings) -> Detector:
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
     from hustings.storage.moderation import moderation_intake
-    from hustings.storage.protection import protection_intake
 
-    return [moderation_intake(services), protection_intake(services)]
+    return [moderation_intake(services), services.protection.intake]
 
 
 @dataclass
@@ -82,6 +83,12 @@ class Services:
     @cached_property
     def targets(self) -> TargetStore:
         return TargetStore(self.session)
+
+    @cached_property
+    def protection(self) -> Protection:
+        return Protection(
+            SqlProtectionStore(self.session), self.log, self.clock, thresholds=self.thresholds()
+        )
 
     @cached_property
     def login_backoff(self) -> LoginBackoff:
