@@ -27,7 +27,9 @@ from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.protection import SqlProtectionStore
 from hustings.storage.targets import TargetStore
+from hustings.storage.transparency import SqlTransparencyStore
 from hustings.storage.users import UserStore
+from hustings.transparency.service import ReportCache, Transparency
 
 DetectorProvider = Callable[[], Detector]
 
@@ -53,6 +55,8 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     detector_provider: DetectorProvider | None = None
     """Who supplies the detector; by default the shipped model at the configured thresholds."""
+    report_cache: ReportCache | None = None
+    """Transparency reports kept across units of work (the web app shares one); None: none kept."""
 
     @cached_property
     def events(self) -> SqlEventStore:
@@ -89,6 +93,10 @@ class Services:
         return Protection(
             SqlProtectionStore(self.session), self.log, self.clock, thresholds=self.thresholds()
         )
+
+    @cached_property
+    def transparency(self) -> Transparency:
+        return Transparency(SqlTransparencyStore(self.session), self.report_cache)
 
     @cached_property
     def login_backoff(self) -> LoginBackoff:
