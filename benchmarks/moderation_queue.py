@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from hustings.auth.model import Role
 from hustings.clock import FixedClock
 from hustings.moderation.queues import queue
+from hustings.protection.events import IncidentState, SubjectType
 from hustings.settings import Settings
 from hustings.storage.database import make_engine, make_sessionmaker, upgrade
 from hustings.storage.moderation import ModerationReads
@@ -90,9 +91,9 @@ def seed(session: Session, items: int, rng: random.Random) -> list[str]:
         insert(StatusRow),
         [
             {
-                "subject_type": "incident",
+                "subject_type": SubjectType.INCIDENT,
                 "subject_id": f"i_{n}",
-                "state": "open",
+                "state": IncidentState.OPEN,
                 "data": {},
                 "category": None,
                 "target_id": targets[n * 7],

@@ -20,12 +20,16 @@ from hustings.detect.assessment import Detector, Label
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
+from hustings.protection.service import Protection
 from hustings.settings import Settings
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.protection import SqlProtectionStore
 from hustings.storage.targets import TargetStore
+from hustings.storage.transparency import SqlTransparencyStore
 from hustings.storage.users import UserStore
+from hustings.transparency.service import ReportCache, Transparency
 
 DetectorProvider = Callable[[], Detector]
 
@@ -40,9 +44,8 @@ def configured_detector(settings: Settings) -> Detector:
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
     from hustings.storage.moderation import moderation_intake
-    from hustings.storage.protection import protection_intake
 
-    return [moderation_intake(services), protection_intake(services)]
+    return [moderation_intake(services), services.protection.intake]
 
 
 @dataclass
@@ -52,6 +55,8 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     detector_provider: DetectorProvider | None = None
     """Who supplies the detector; by default the shipped model at the configured thresholds."""
+    report_cache: ReportCache | None = None
+    """Transparency reports kept across units of work (the web app shares one); None: none kept."""
 
     @cached_property
     def events(self) -> SqlEventStore:
@@ -82,6 +87,16 @@ class Services:
     @cached_property
     def targets(self) -> TargetStore:
         return TargetStore(self.session)
+
+    @cached_property
+    def protection(self) -> Protection:
+        return Protection(
+            SqlProtectionStore(self.session), self.log, self.clock, thresholds=self.thresholds()
+        )
+
+    @cached_property
+    def transparency(self) -> Transparency:
+        return Transparency(SqlTransparencyStore(self.session), self.report_cache)
 
     @cached_property
     def login_backoff(self) -> LoginBackoff:

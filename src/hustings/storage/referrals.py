@@ -19,6 +19,7 @@ from hustings.messages.model import Message
 from hustings.moderation.events import REPORT_FILED
 from hustings.moderation.status import MESSAGE_ASSESSED
 from hustings.moderation.status import SUBJECT as MESSAGE
+from hustings.protection.events import BUNDLE, INCIDENT
 from hustings.referrals.content import PackMessage, ReportSummary
 from hustings.referrals.model import REFERRAL_PACK_BUILT
 from hustings.referrals.model import SUBJECT as REFERRAL
@@ -34,8 +35,6 @@ from hustings.targets.model import Target
 THREAD_DEPTH = 25
 THREAD_REPLIES = 50
 HISTORY_LIMIT = 100
-INCIDENT = "incident"  # protection's subject types (hustings.protection.events)
-BUNDLE = "bundle"
 
 
 class SqlEvidenceSource:
