@@ -66,6 +66,7 @@ def parse_json_line(line: str) -> object:
     Raises `ValueError` naming what is wrong: bytes that are not UTF-8, JSON that does not
     parse, nesting too deep to read, or an integer too long to convert.
     """
+    line = line.removesuffix("\n").removesuffix("\r")  # a line's end is no part of its JSON
     undecodable = _UNDECODABLE.search(line)
     if undecodable:
         byte = ord(undecodable.group()) - 0xDC00

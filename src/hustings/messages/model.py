@@ -210,9 +210,14 @@ class MessageDetails:
             references=tuple(Reference(item.type, item.external_id) for item in given.references),
         )
 
+    @property
+    def empty(self) -> bool:
+        """The source said nothing beyond the text."""
+        return self == MessageDetails()
+
     def to_json(self) -> dict[str, Any] | None:
         """The stored form: None when the source said nothing more."""
-        if self == MessageDetails():
+        if self.empty:
             return None
         return {
             "content_warning": self.content_warning,

@@ -20,9 +20,8 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.errors import MessageError
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,18 +73,18 @@ class _MissingHeader(Exception):
     pass
 
 
-def _addresses(message: EmailMessage, name: str) -> list[Address]:
-    found: list[Address] = []
-    for header in message.get_all(name) or []:
-        found.extend(getattr(header, "addresses", ()))
-    return [address for address in found if address.addr_spec and "@" in address.addr_spec]
+def _addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
+    """(display name, address) of each mailbox a header names; `Delivered-To` and
+    `X-Original-To` are not address headers to the parser, so every header is read the same way."""
+    found = getaddresses([str(header) for header in message.get_all(name) or []])
+    return [(display, address) for display, address in found if "@" in address]
 
 
 def _message(parsed: EmailMessage, raw: bytes) -> tuple[dict[str, Any], datetime | None]:
     senders = _addresses(parsed, "From")
     if not senders:
         raise _MissingHeader("From: missing, or without an address")
-    sender = senders[0]
+    display_name, sender = senders[0]
     date_header = parsed["Date"]
     sent = getattr(date_header, "datetime", None) if date_header is not None else None
     if not isinstance(sent, datetime):
@@ -105,13 +104,11 @@ def _message(parsed: EmailMessage, raw: bytes) -> tuple[dict[str, Any], datetime
         "text": text,
         "created_at": _utc(sent).isoformat(),
         "author": {
-            "id": sender.addr_spec.lower(),
-            "handle": sender.addr_spec,
-            "display_name": sender.display_name or None,
+            "id": sender.lower(),
+            "handle": sender,
+            "display_name": display_name or None,
         },
-        "targets": unique_refs(
-            [address.addr_spec for name in _RECIPIENTS for address in _addresses(parsed, name)]
-        ),
+        "targets": unique_refs([address for name in _RECIPIENTS for _, address in _addresses(parsed, name)]),
         "in_reply_to": parent.group(1) if parent else None,
         "lang": language,
     }
