@@ -63,7 +63,7 @@ def ingest_platform(name: str, file: str, settings: Settings, engine: Engine) ->
         )
         batch.clear()
 
-    for record in _records(fmt, file):
+    for record in records(fmt, file):
         if isinstance(record, Failed):
             tally.rejected.append((record.where, record.error))
             continue
@@ -80,7 +80,8 @@ def ingest_platform(name: str, file: str, settings: Settings, engine: Engine) ->
     return tally
 
 
-def _records(fmt: Format, file: str) -> Iterator[Record | Failed]:
+def records(fmt: Format, file: str) -> Iterator[Record | Failed]:
+    """The records of `file` (- for standard input) as `fmt` lays them out, each with its bytes."""
     if fmt.container == "mbox":
         if file == "-":
             raise fail("mbox: give the mbox file's path; it cannot be read from standard input")

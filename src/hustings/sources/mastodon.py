@@ -93,7 +93,7 @@ class MastodonConverter:
                 f"{describe(pointer) or 'record'}: expected a JSON object, got {type(value).__name__}",
             )
             return
-        if "event" in value and "payload" in value:
+        if "event" in value and "content" not in value:
             yield from self._streaming(value, pointer)
         elif "content" in value and "account" in value:
             yield from self._status(value, pointer)
