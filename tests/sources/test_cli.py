@@ -229,3 +229,10 @@ def test_the_threat_is_assessed_as_text_not_markup(env: dict[str, str], tmp_path
         assert "threat" in event.payload["flagged"]
         spans = [item["text"] for item in event.payload["evidence"]]
         assert spans and not any("<" in span or "&amp;" in span for span in spans), spans
+
+
+def test_every_format_the_command_offers_has_a_converter() -> None:
+    from hustings.cli.sources import IngestFormat
+    from hustings.sources import FORMATS
+
+    assert {fmt.value for fmt in IngestFormat} == {"hustings", *FORMATS}
