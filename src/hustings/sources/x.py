@@ -93,9 +93,10 @@ class XConverter:
                 yield Skipped(place, "tweet also in data")
             else:
                 tweets.append((place, tweet))
-        for index, _ in enumerate(value.get("errors") or []):
+        errors = value.get("errors")
+        for index, _ in enumerate(errors if isinstance(errors, list) else []):
             yield Skipped(within(pointer, "errors", index), "api error")
-        if not tweets and not value.get("errors"):
+        if not tweets and not errors:
             yield Skipped(pointer, "response without tweets")
         for place, tweet in tweets:
             yield self._tweet(tweet, place, users)
