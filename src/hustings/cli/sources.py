@@ -39,7 +39,7 @@ class Tally:
     duplicates: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     rejected: list[tuple[str, str]] = field(default_factory=list)
-    """(where, error) in the order the records came."""
+    """(where, error): the converters' in the order of the records, then any ingest refused."""
 
 
 def ingest_platform(name: str, file: str, settings: Settings, engine: Engine) -> Tally:
