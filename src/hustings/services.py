@@ -20,12 +20,14 @@ from hustings.detect.assessment import Detector, Label
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
+from hustings.messages.model import Origin
 from hustings.protection.service import Protection
 from hustings.settings import Settings
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.protection import SqlProtectionStore
+from hustings.storage.sources import SqlOriginalRecords
 from hustings.storage.targets import TargetStore
 from hustings.storage.transparency import SqlTransparencyStore
 from hustings.storage.users import UserStore
@@ -69,6 +71,10 @@ class Services:
     @cached_property
     def messages(self) -> SqlMessageRepository:
         return SqlMessageRepository(self.session)
+
+    @cached_property
+    def originals(self) -> SqlOriginalRecords:
+        return SqlOriginalRecords(self.session)
 
     @cached_property
     def users(self) -> UserStore:
@@ -119,7 +125,7 @@ class Services:
             **{Label(name): value for name, value in self.settings.detect_thresholds.items()},
         }
 
-    def ingest(self, raw: Sequence[object], *, actor: str) -> IngestResult:
+    def ingest(self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()) -> IngestResult:
         return ingest(
             raw,
             repository=self.messages,
@@ -128,4 +134,6 @@ class Services:
             actor=actor,
             detector=self.detector() if self.settings.assess_on_ingest else None,
             hooks=ingest_hooks(self),
+            origins=origins,
+            originals=self.originals,
         )

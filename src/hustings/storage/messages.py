@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from hustings.messages.model import Author, Message
+from hustings.messages.model import Author, Message, MessageDetails
 from hustings.storage.bulk import among, chunks, insert_rows
 from hustings.storage.tables import AuthorRow, MessageRow, MessageTargetRow, TargetHandleRow, TargetRow
 
@@ -34,6 +34,7 @@ def message_from_rows(row: MessageRow, author: AuthorRow, targets: Sequence[Mess
         url=row.url,
         lang=row.lang,
         ingested_at=row.ingested_at,
+        details=MessageDetails.from_json(row.details),
     )
 
 
@@ -98,6 +99,7 @@ class SqlMessageRepository:
                 "url": m.url,
                 "lang": m.lang,
                 "ingested_at": m.ingested_at,
+                "details": m.details.to_json(),
             }
             for m in messages
         ]
