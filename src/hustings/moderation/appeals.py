@@ -15,10 +15,11 @@ from hustings.auth.model import User
 from hustings.clock import Clock, parse_iso
 from hustings.errors import Conflict, InvalidInput
 from hustings.events import Event, EventLog, Status, user_actor
+from hustings.messages.events import SUBJECT
 from hustings.moderation.events import APPEAL_DECIDED, APPEAL_FILED, Action, AppealDecided, AppealFiled
 from hustings.moderation.policy import Policy, load_policy
 from hustings.moderation.reasons import build_statement, statement_required
-from hustings.moderation.status import APPEALED, CLAIMED, DECIDED, SUBJECT
+from hustings.moderation.status import ItemState
 from hustings.moderation.work import load_item
 
 MAX_REASON = 5000
@@ -36,7 +37,7 @@ def file_appeal(
     item = load_item(log, message_id)
     if item.data.get("appeal"):
         raise Conflict(f"message_id: item {message_id} has already been appealed; an item is appealed once")
-    if item.state != DECIDED:
+    if item.state != ItemState.DECIDED:
         raise Conflict(f"message_id: item {message_id} is {item.state}; only a decided item can be appealed")
     action = str(item.data.get("action_in_force", ""))
     if action == Action.NO_ACTION:
@@ -85,10 +86,12 @@ def decide_appeal(
     if outcome not in {"upheld", "reversed"}:
         raise InvalidInput("outcome: must be upheld or reversed")
     item = load_item(log, message_id)
-    appealed = item.state == APPEALED or (item.state == CLAIMED and item.data.get("return_state") == APPEALED)
+    appealed = item.state == ItemState.APPEALED or (
+        item.state == ItemState.CLAIMED and item.data.get("return_state") == ItemState.APPEALED
+    )
     if not appealed:
         raise Conflict(f"message_id: item {message_id} has no appeal waiting")
-    if item.state == CLAIMED and item.assignee != moderator.id:
+    if item.state == ItemState.CLAIMED and item.assignee != moderator.id:
         raise Conflict(f"message_id: the appeal on {message_id} is claimed by another moderator")
     if item.data.get("decided_by") == moderator.id:
         raise Conflict(

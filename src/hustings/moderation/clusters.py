@@ -28,8 +28,8 @@ from datasketch import MinHash
 
 from hustings.clock import Clock
 from hustings.events import SYSTEM_ACTOR, Event
+from hustings.messages.events import SUBJECT
 from hustings.moderation.events import CLUSTER_JOINED, ClusterJoined
-from hustings.moderation.status import SUBJECT
 
 NUM_PERM = 128
 BANDS = 16

@@ -21,7 +21,7 @@ from hustings.events import Event, EventLog, Status, user_actor
 from hustings.moderation.events import DECISION_MADE, Action, DecisionMade, ReporterKind
 from hustings.moderation.policy import Policy, Rule, load_policy
 from hustings.moderation.reasons import build_statement, statement_required
-from hustings.moderation.status import CLAIMED, DECIDABLE_STATES
+from hustings.moderation.status import DECIDABLE_STATES, ItemState
 from hustings.moderation.work import load_item
 
 MAX_FACTS = 5000
@@ -79,12 +79,12 @@ def default_facts(item: Status, rule: Rule) -> str:
 def _check(item: Status, moderator: User) -> str | None:
     """Why this item cannot be decided by `moderator` now, or None if it can."""
     if item.state not in DECIDABLE_STATES:
-        if item.state in {"decided", "appeal_decided"}:
+        if item.state in {ItemState.DECIDED, ItemState.APPEAL_DECIDED}:
             return "already decided"
         return f"it is {item.state}"
-    if item.state == CLAIMED and item.assignee != moderator.id:
+    if item.state == ItemState.CLAIMED and item.assignee != moderator.id:
         return "claimed by another moderator"
-    if item.state == CLAIMED and item.data.get("return_state") == "appealed":
+    if item.state == ItemState.CLAIMED and item.data.get("return_state") == ItemState.APPEALED:
         return "it is an appeal: decide the appeal instead"
     return None
 

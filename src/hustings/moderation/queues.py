@@ -24,7 +24,7 @@ from hustings.errors import NotFound
 from hustings.events import SYSTEM_ACTOR, Event, Status
 from hustings.moderation.events import CLOCK_BREACHED, ClockBreached
 from hustings.moderation.reports import CATEGORIES
-from hustings.moderation.status import APPEALED, CLAIMED, ESCALATED, REPORTED
+from hustings.moderation.status import ItemState
 
 OPEN_INCIDENT_WEIGHT = 0.4
 CANDIDATE_WEIGHT = 0.2
@@ -39,7 +39,7 @@ MAX_BOOST = OPEN_INCIDENT_WEIGHT + CANDIDATE_WEIGHT + max(weight for _, weight i
 """The most that exposure and urgency can add to an item's base priority."""
 BREACH_WINDOW = timedelta(hours=6)
 """The breaching-clock queue holds open items due within this window, and those already overdue."""
-CLOCKED_STATES = (REPORTED, CLAIMED, ESCALATED)
+CLOCKED_STATES = (ItemState.REPORTED, ItemState.CLAIMED, ItemState.ESCALATED)
 """States in which the statutory clock runs (an appeal is not a notice)."""
 
 
@@ -56,17 +56,20 @@ class QueueSpec:
 
 
 FIXED_QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("unreviewed", "Unreviewed", (REPORTED,)),
+    QueueSpec("unreviewed", "Unreviewed", (ItemState.REPORTED,)),
     QueueSpec("breaching", "Breaching the clock", CLOCKED_STATES, due_soon=True),
-    QueueSpec("escalated", "Escalated", (ESCALATED,)),
-    QueueSpec("appealed", "Appealed", (APPEALED,)),
-    QueueSpec("mine", "Claimed by me", (CLAIMED,), mine=True),
+    QueueSpec("escalated", "Escalated", (ItemState.ESCALATED,)),
+    QueueSpec("appealed", "Appealed", (ItemState.APPEALED,)),
+    QueueSpec("mine", "Claimed by me", (ItemState.CLAIMED,), mine=True),
 )
 
 
 def category_queue(category: str) -> QueueSpec:
     return QueueSpec(
-        category, f"Category: {category.replace('_', ' ')}", (REPORTED, ESCALATED), category=category
+        category,
+        f"Category: {category.replace('_', ' ')}",
+        (ItemState.REPORTED, ItemState.ESCALATED),
+        category=category,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from hustings.errors import NotFound
 from hustings.events import Event, Status, user_actor
+from hustings.messages.events import MESSAGE_ASSESSED, SUBJECT
 from hustings.messages.ingest import IngestHook, IngestResult
 from hustings.moderation.clusters import Indexed, Member, assign_clusters
 from hustings.moderation.context import ItemContext, Related, highlight, prior_decisions
@@ -35,7 +36,7 @@ from hustings.moderation.queues import (
     time_left,
 )
 from hustings.moderation.reports import file_automated_reports
-from hustings.moderation.status import CLAIMED, ESCALATED, MESSAGE_ASSESSED, OPEN_STATES, REPORTED, SUBJECT
+from hustings.moderation.status import OPEN_STATES, ItemState
 from hustings.storage.bulk import among, chunks, insert_rows
 from hustings.storage.events import event_from_row, status_from_row
 from hustings.storage.moderation_tables import ClusterBandRow, ClusterMemberRow
@@ -291,7 +292,10 @@ class ModerationReads:
         by_category = dict(
             self.session.execute(
                 select(StatusRow.category, func.count())
-                .where(StatusRow.subject_type == SUBJECT, StatusRow.state.in_([REPORTED, ESCALATED]))
+                .where(
+                    StatusRow.subject_type == SUBJECT,
+                    StatusRow.state.in_([ItemState.REPORTED, ItemState.ESCALATED]),
+                )
                 .group_by(StatusRow.category)
             ).all()
         )
@@ -305,7 +309,7 @@ class ModerationReads:
         mine = self.session.scalar(
             select(func.count()).where(
                 StatusRow.subject_type == SUBJECT,
-                StatusRow.state == CLAIMED,
+                StatusRow.state == ItemState.CLAIMED,
                 StatusRow.assignee == (reader_id or ""),
             )
         )

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from hustings.detect.assessment import Assessment
 from hustings.errors import NotFound
 from hustings.events import Event, EventLog, Status
+from hustings.messages.events import MESSAGE_ASSESSED
+from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.messages.model import Message
 from hustings.moderation.events import REPORT_FILED
-from hustings.moderation.status import MESSAGE_ASSESSED
-from hustings.moderation.status import SUBJECT as MESSAGE
 from hustings.referrals.content import PackMessage, ReportSummary
 from hustings.referrals.model import REFERRAL_PACK_BUILT
 from hustings.referrals.model import SUBJECT as REFERRAL

@@ -23,6 +23,8 @@ from typing import Any
 
 from hustings.clock import parse_iso
 from hustings.events import Event
+from hustings.messages.events import MESSAGE_INGESTED
+from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.moderation.events import (
     APPEAL_DECIDED,
     APPEAL_FILED,
@@ -31,8 +33,6 @@ from hustings.moderation.events import (
     TAKEDOWN_ACTIONS,
     ReporterKind,
 )
-from hustings.moderation.status import MESSAGE_INGESTED
-from hustings.moderation.status import SUBJECT as MESSAGE
 from hustings.referrals.model import REFERRAL_CREATED, REFERRAL_SENT
 from hustings.referrals.model import SUBJECT as REFERRAL
 from hustings.transparency.period import Period

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from hustings.errors import NotFound
+from hustings.messages.events import SUBJECT
 from hustings.moderation.events import REPORT_FILED
 from hustings.moderation.reports import (
     CATEGORIES,
@@ -17,7 +18,6 @@ from hustings.moderation.reports import (
     report_view,
     reporter_kind_for,
 )
-from hustings.moderation.status import SUBJECT
 from hustings.storage.moderation import ModerationReads
 from hustings.web.deps import AnyUser, ServicesDep
 

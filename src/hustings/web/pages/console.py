@@ -21,7 +21,7 @@ from hustings.moderation.decisions import DecisionRequest, decide, default_facts
 from hustings.moderation.events import Action
 from hustings.moderation.policy import load_policy
 from hustings.moderation.queues import all_queues, describe_time_left, queue, time_left
-from hustings.moderation.status import APPEALED, CLAIMED
+from hustings.moderation.status import ItemState
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import savepoint
@@ -126,10 +126,10 @@ def item_page(message_id: str, principal: ConsoleUser, request: Request, service
             "queue_name": request.query_params.get("queue", "unreviewed"),
             "notice": notice,
             "error": error,
-            "mine": status.state == CLAIMED and status.assignee == principal.user.id,
-            "claimed_by_other": status.state == CLAIMED and status.assignee != principal.user.id,
-            "is_appeal": status.state == APPEALED
-            or (status.state == CLAIMED and status.data.get("return_state") == APPEALED),
+            "mine": status.state == ItemState.CLAIMED and status.assignee == principal.user.id,
+            "claimed_by_other": status.state == ItemState.CLAIMED and status.assignee != principal.user.id,
+            "is_appeal": status.state == ItemState.APPEALED
+            or (status.state == ItemState.CLAIMED and status.data.get("return_state") == ItemState.APPEALED),
             "can_decide": Role.MODERATOR in principal.user.roles,
             "undecided_cluster": len(undecided),
             "reader_id": principal.user.id,
