@@ -11,7 +11,7 @@ from typing import Any
 
 from hustings.events import Event, Status
 from hustings.messages.model import Message
-from hustings.moderation.events import Action
+from hustings.moderation.events import Action, FiledReport
 from hustings.moderation.policy import Rule
 
 
@@ -88,8 +88,7 @@ class ItemContext:
     segments: list[Segment]
     labels: dict[str, float]
     model: str | None
-    reports: list[dict[str, Any]]
-    """Each report as moderators see it: kind, category, claim of illegality, note, time, repeat."""
+    reports: list[FiledReport]
     timeline: list[Event]
     thread: list[Related]
     author_history: list[Related]

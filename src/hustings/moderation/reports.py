@@ -24,11 +24,10 @@ from hustings.detect.assessment import LABELS, Assessment
 from hustings.errors import InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status, model_actor, user_actor
 from hustings.messages.events import SUBJECT
-from hustings.moderation.events import REPORT_FILED, ReporterKind, ReportFiled
+from hustings.moderation.events import OTHER, REPORT_FILED, FiledReport, ReporterKind, ReportFiled
 from hustings.moderation.policy import Policy, load_policy
 from hustings.moderation.status import ItemState
 
-OTHER = "other"
 CATEGORIES: tuple[str, ...] = (*(label.value for label in LABELS), OTHER)
 """What a report can be about: the detector's labels, plus `other`."""
 MAX_NOTE = 2000
@@ -258,16 +257,17 @@ def outcome_in_words(status: Status) -> tuple[str, str]:
 
 def report_view(event: Event, status: Status) -> dict[str, Any]:
     """A report as its reporter may see it: no moderator identity, no other reporters."""
+    report = FiledReport.from_event(event)
     stage, words = outcome_in_words(status)
     decided_at = (status.data.get("decision") or {}).get("decided_at")
     return {
-        "report_id": event.payload.get("report_id"),
-        "message_id": event.subject_id,
-        "filed_at": iso(event.occurred_at),
-        "category": event.payload.get("category"),
-        "claims_illegal": bool(event.payload.get("claims_illegal")),
-        "note": event.payload.get("note", ""),
-        "repeat": bool(event.payload.get("repeat", False)),
+        "report_id": report.report_id,
+        "message_id": report.message_id,
+        "filed_at": iso(report.filed_at),
+        "category": report.category,
+        "claims_illegal": report.claims_illegal,
+        "note": report.note,
+        "repeat": report.repeat,
         "stage": stage,
         "outcome": words,
         "decided_at": decided_at if stage not in {"received", "under_review"} else None,

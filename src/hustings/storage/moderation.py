@@ -20,7 +20,7 @@ from hustings.messages.ingest import IngestHook, IngestResult
 from hustings.moderation.clusters import Indexed, Member, assign_clusters
 from hustings.moderation.context import ItemContext, Related, highlight, prior_decisions
 from hustings.moderation.decisions import suggested_action
-from hustings.moderation.events import REPORT_FILED
+from hustings.moderation.events import REPORT_FILED, FiledReport
 from hustings.moderation.policy import Policy, load_policy
 from hustings.moderation.queues import (
     BREACH_WINDOW,
@@ -447,19 +447,7 @@ def load_item_context(services: Services, message_id: str, policy: Policy | None
     events = services.events.events_for(SUBJECT, message_id)
     assessed = [event for event in events if event.kind == MESSAGE_ASSESSED]
     latest = assessed[-1].payload if assessed else {}
-    reports = [
-        {
-            "report_id": event.payload.get("report_id"),
-            "reporter_kind": event.payload.get("reporter_kind"),
-            "category": event.payload.get("category"),
-            "claims_illegal": bool(event.payload.get("claims_illegal")),
-            "note": event.payload.get("note", ""),
-            "repeat": bool(event.payload.get("repeat", False)),
-            "filed_at": event.occurred_at,
-        }
-        for event in events
-        if event.kind == REPORT_FILED
-    ]
+    reports = [FiledReport.from_event(event) for event in events if event.kind == REPORT_FILED]
     thread_ids: list[str] = []
     parent = message.in_reply_to_id
     while parent and len(thread_ids) < 10 and parent not in thread_ids:

@@ -18,7 +18,7 @@ from hustings.events import Event, EventLog, Status
 from hustings.messages.events import MESSAGE_ASSESSED
 from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.messages.model import Message
-from hustings.moderation.events import REPORT_FILED
+from hustings.moderation.events import REPORT_FILED, FiledReport
 from hustings.referrals.content import PackMessage, ReportSummary
 from hustings.referrals.model import REFERRAL_PACK_BUILT
 from hustings.referrals.model import SUBJECT as REFERRAL
@@ -100,7 +100,7 @@ class SqlEvidenceSource:
             if event.kind == MESSAGE_ASSESSED:
                 assessment = Assessment.from_json(event.payload)  # the latest assessment wins
             elif event.kind == REPORT_FILED:
-                reports.append(ReportSummary.from_payload(event.occurred_at, event.payload))
+                reports.append(ReportSummary.of(FiledReport.from_event(event)))
         return assessment, reports
 
     def pack_messages(self, message_ids: Sequence[str]) -> list[PackMessage]:

@@ -125,7 +125,18 @@ def read_item(message_id: str, principal: QueueReader, services: ServicesDep) ->
         ],
         "labels": context.labels,
         "model": context.model,
-        "reports": [report | {"filed_at": iso(report["filed_at"])} for report in context.reports],
+        "reports": [
+            {
+                "report_id": report.report_id,
+                "reporter_kind": report.reporter_kind,
+                "category": report.category,
+                "claims_illegal": report.claims_illegal,
+                "note": report.note,
+                "repeat": report.repeat,
+                "filed_at": iso(report.filed_at),
+            }
+            for report in context.reports
+        ],
         "thread": [related.message.id for related in context.thread],
         "author_history": [related.message.id for related in context.author_history],
         "cluster": [member.subject_id for member in context.cluster],

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hustings.errors import NotFound
 from hustings.messages.events import SUBJECT
-from hustings.moderation.events import REPORT_FILED
+from hustings.moderation.events import REPORT_FILED, FiledReport
 from hustings.moderation.reports import (
     CATEGORIES,
     file_report,
@@ -94,11 +94,10 @@ def read_report(report_id: str, principal: Reporter, services: ServicesDep) -> A
     """One of your reports and its outcome. Someone else's report is "not found"."""
     message_id = message_id_of(report_id)
     for event in services.events.events_for(SUBJECT, message_id):
-        if (
-            event.kind == REPORT_FILED
-            and event.payload.get("report_id") == report_id
-            and event.payload.get("reporter_id") == principal.user.id
-        ):
+        if event.kind != REPORT_FILED:
+            continue
+        report = FiledReport.from_event(event)
+        if report.report_id == report_id and report.reporter_id == principal.user.id:
             status = services.events.status(SUBJECT, message_id)
             if status is not None:
                 return report_view(event, status)
