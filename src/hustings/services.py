@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,9 @@ from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.targets import TargetStore
 from hustings.storage.users import UserStore
 
+if TYPE_CHECKING:
+    from hustings.moderation.service import Moderation
+
 DetectorProvider = Callable[[], Detector]
 
 
@@ -39,10 +43,9 @@ def configured_detector(settings: Settings) -> Detector:
 
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
-    from hustings.storage.moderation import moderation_intake
     from hustings.storage.protection import protection_intake
 
-    return [moderation_intake(services), protection_intake(services)]
+    return [services.moderation.intake, protection_intake(services)]
 
 
 @dataclass
@@ -82,6 +85,16 @@ class Services:
     @cached_property
     def targets(self) -> TargetStore:
         return TargetStore(self.session)
+
+    @cached_property
+    def moderation(self) -> Moderation:
+        # Imported here: the near-duplicate index pulls in numpy and datasketch, which commands
+        # that never moderate need not load.
+        from hustings.moderation.policy import load_policy
+        from hustings.moderation.service import Moderation
+        from hustings.storage.moderation import SqlModerationStore
+
+        return Moderation(SqlModerationStore(self.session), self.log, self.clock, load_policy())
 
     @cached_property
     def login_backoff(self) -> LoginBackoff:

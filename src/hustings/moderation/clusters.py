@@ -31,6 +31,9 @@ MIN_LENGTH = 12
 """Normalised texts shorter than this ("ok", "lol") would cluster everything; they join no cluster."""
 MAX_CANDIDATES = 200
 """At most this many candidates are compared per message (a very common phrase shares bands with many)."""
+MAX_PER_BAND = 50
+"""An index returns at most this many members per band key: a band shared by very many messages
+adds little, so the first few (by message id) are kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +55,14 @@ class Indexed:
 
 
 class ClusterIndex(Protocol):
-    """Where signatures and band keys are kept (SQL in `hustings.storage.moderation`). Never commits."""
+    """Where signatures and band keys are kept (SQL in `hustings.storage.moderation`, in memory in
+    `hustings.moderation.memory`). Never commits."""
 
     def lookup(
         self, digests: Sequence[str], keys: Sequence[str]
     ) -> tuple[dict[str, Member], dict[str, list[Member]]]:
-        """For a batch: the earliest member with each text hash, and the members sharing each band key."""
+        """For a batch: one member with each text hash (one in a cluster first, then by message
+        id), and the first `MAX_PER_BAND` members by message id sharing each band key."""
         ...
 
     def save(self, entries: Sequence[Indexed], clusters: dict[str, str]) -> None:

@@ -1,6 +1,6 @@
 """What a moderator sees about one item: the message and its thread, the author's history with
 this target, the reports, the cluster and its prior decisions, and the detector's evidence
-marked in the text. Plain data; `hustings.storage.moderation.load_item_context` fills it."""
+marked in the text. Plain data; `hustings.moderation.service.Moderation.item_context` fills it."""
 
 from __future__ import annotations
 

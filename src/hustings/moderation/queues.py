@@ -17,6 +17,7 @@ Clock breaches are swept into `clock.breached` events (`breach_events`), which r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -64,6 +65,22 @@ FIXED_QUEUES: tuple[QueueSpec, ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    status: Status
+    priority: float
+    """The effective priority: the queue's sort key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """The targets whose items rank higher when a queue is read."""
+
+    incident_targets: frozenset[str]
+    """Targets with an open incident: a pile-on under way."""
+    candidate_targets: frozenset[str]
+
+
 def category_queue(category: str) -> QueueSpec:
     return QueueSpec(
         category,
@@ -95,7 +112,9 @@ def urgency(due_at: datetime | None, now: datetime) -> float:
     return 0.0
 
 
-def exposure(target_id: str | None, open_incident_targets: set[str], candidate_targets: set[str]) -> float:
+def exposure(
+    target_id: str | None, open_incident_targets: AbstractSet[str], candidate_targets: AbstractSet[str]
+) -> float:
     if target_id is None:
         return 0.0
     return (OPEN_INCIDENT_WEIGHT if target_id in open_incident_targets else 0.0) + (
@@ -104,7 +123,10 @@ def exposure(target_id: str | None, open_incident_targets: set[str], candidate_t
 
 
 def effective_priority(
-    status: Status, now: datetime, open_incident_targets: set[str], candidate_targets: set[str]
+    status: Status,
+    now: datetime,
+    open_incident_targets: AbstractSet[str],
+    candidate_targets: AbstractSet[str],
 ) -> float:
     """Base priority + exposure + urgency: the queue's sort key."""
     return round(

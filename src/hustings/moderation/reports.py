@@ -255,9 +255,8 @@ def outcome_in_words(status: Status) -> tuple[str, str]:
     return "decided", words
 
 
-def report_view(event: Event, status: Status) -> dict[str, Any]:
+def report_view(report: FiledReport, status: Status) -> dict[str, Any]:
     """A report as its reporter may see it: no moderator identity, no other reporters."""
-    report = FiledReport.from_event(event)
     stage, words = outcome_in_words(status)
     decided_at = (status.data.get("decision") or {}).get("decided_at")
     return {
