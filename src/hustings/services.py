@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,9 @@ from hustings.storage.transparency import SqlTransparencyStore
 from hustings.storage.users import UserStore
 from hustings.transparency.service import ReportCache, Transparency
 
+if TYPE_CHECKING:
+    from hustings.moderation.service import Moderation
+
 DetectorProvider = Callable[[], Detector]
 
 
@@ -45,9 +49,7 @@ def configured_detector(settings: Settings) -> Detector:
 
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
-    from hustings.storage.moderation import moderation_intake
-
-    return [moderation_intake(services), services.protection.intake]
+    return [services.moderation.intake, services.protection.intake]
 
 
 @dataclass
@@ -97,12 +99,26 @@ class Services:
     @cached_property
     def protection(self) -> Protection:
         return Protection(
-            SqlProtectionStore(self.session), self.log, self.clock, thresholds=self.thresholds()
+            SqlProtectionStore(self.session),
+            self.log,
+            self.clock,
+            reports=self.moderation,
+            thresholds=self.thresholds(),
         )
 
     @cached_property
     def transparency(self) -> Transparency:
         return Transparency(SqlTransparencyStore(self.session), self.report_cache)
+
+    @cached_property
+    def moderation(self) -> Moderation:
+        # Imported here: the near-duplicate index pulls in numpy and datasketch, which commands
+        # that never moderate need not load.
+        from hustings.moderation.policy import load_policy
+        from hustings.moderation.service import Moderation
+        from hustings.storage.moderation import SqlModerationStore
+
+        return Moderation(SqlModerationStore(self.session), self.log, self.clock, load_policy())
 
     @cached_property
     def login_backoff(self) -> LoginBackoff:

@@ -16,9 +16,12 @@ from hustings.clock import FixedClock
 from hustings.errors import NotFound
 from hustings.events import EventLog, InMemoryEventStore, fold, user_actor
 from hustings.events.registry import default_reducers
+from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.messages.ingest import IngestResult, ingest
 from hustings.messages.model import Message, message_id
-from hustings.moderation.status import SUBJECT as MESSAGE
+from hustings.moderation.memory import InMemoryModerationStore
+from hustings.moderation.policy import load_policy
+from hustings.moderation.service import Moderation
 from hustings.protection import events as ev
 from hustings.protection.controls import account_ref
 from hustings.protection.events import DeliveryState, IncidentState, ShieldState
@@ -58,7 +61,9 @@ class World:
         for target_id in (TARGET, OTHER):
             self.store.add_target(target_id)
         self.messages = MemoryMessages(self.store, {("x", "priya"): TARGET, ("x", "tom"): OTHER})
-        self.protection = Protection(self.store, self.log, self.clock)
+        # Reports filed from protection go to moderation, here over its own in-memory store.
+        self.moderation = Moderation(InMemoryModerationStore(self.events), self.log, self.clock, load_policy())
+        self.protection = Protection(self.store, self.log, self.clock, reports=self.moderation)
 
     def ingest(self, raw: Sequence[dict[str, Any]]) -> IngestResult:
         return ingest(

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from hustings.clock import Clock, iso
 from hustings.detect.assessment import Assessment, Detector
 from hustings.events import Event, EventLog, model_actor
+from hustings.messages.events import MESSAGE_ASSESSED, MESSAGE_INGESTED, SUBJECT
 from hustings.messages.model import (
     Author,
     Capture,
@@ -30,7 +31,6 @@ from hustings.messages.model import (
     normalise_handle,
     validate_batch,
 )
-from hustings.moderation.status import MESSAGE_ASSESSED, MESSAGE_INGESTED, SUBJECT
 
 
 class MessageRepository(Protocol):

@@ -25,7 +25,8 @@ from hustings.errors import Conflict, DuplicateEvent, InvalidInput, NotFound
 from hustings.events import SYSTEM_ACTOR, Event, EventLog, Status, user_actor
 from hustings.messages.ingest import IngestResult
 from hustings.messages.model import Message, normalise_handle
-from hustings.moderation.reports import ReportOutcome, file_report, reporter_kind_for
+from hustings.moderation.events import ReporterKind
+from hustings.moderation.reports import ReportOutcome, reporter_kind_for
 from hustings.protection import events as ev
 from hustings.protection.accounts import has_low_followers, is_new_account
 from hustings.protection.controls import (
@@ -50,6 +51,22 @@ from hustings.targets.model import may_see
 DETECTOR_MODEL = "pileon@1"
 KNOWN_AFTER = timedelta(days=7)
 """An account is "known" to a target once it wrote to them at least this long before."""
+
+
+class ReportDesk(Protocol):
+    """Where protection files reports: moderation owns them (`Moderation.file_report`)."""
+
+    def file_report(
+        self,
+        *,
+        message_id: str,
+        reporter: User,
+        category: str,
+        claims_illegal: bool = False,
+        note: str = "",
+        reporter_kind: ReporterKind | None = None,
+        idempotency_key: str | None = None,
+    ) -> ReportOutcome: ...
 
 
 class ProtectionStore(Protocol):
@@ -109,12 +126,14 @@ class Protection:
         log: EventLog,
         clock: Clock,
         *,
+        reports: ReportDesk,
         config: DetectorConfig | None = None,
         thresholds: Mapping[Label, float] | None = None,
     ) -> None:
         self.store = store
         self.log = log
         self.clock = clock
+        self.reports = reports
         self.detector = PileOnDetector(config)
         self.thresholds = dict(thresholds) if thresholds is not None else None
         """The detector's per-label thresholds, from which a target's sensitivity is derived."""
@@ -579,9 +598,7 @@ class Protection:
         idempotency_key: str | None = None,
     ) -> ReportOutcome:
         # Reporting belongs to moderation; this is protection's one way in.
-        return file_report(
-            self.log,
-            self.clock,
+        return self.reports.file_report(
             message_id=message.id,
             reporter=reporter,
             reporter_kind=reporter_kind_for(reporter, message.target_ids),
