@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hustings.messages.model import Author, Message, MessageDetails
@@ -110,6 +110,10 @@ class SqlMessageRepository:
             for ref, target_id in m.targets
         ]
         insert_rows(self.session, MessageTargetRow, links)
+
+    def count(self) -> int:
+        """How many messages are held."""
+        return self.session.scalar(select(func.count()).select_from(MessageRow)) or 0
 
     def get(self, message_id: str) -> Message | None:
         row = self.session.get(MessageRow, message_id)

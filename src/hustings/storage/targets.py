@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hustings.errors import Conflict, NotFound
@@ -65,6 +65,10 @@ class TargetStore:
                 self.session.add(TargetHandleRow(platform=key[0], handle=key[1], target_id=row.id))
         self.session.flush()
         return self._to_target(row)
+
+    def count(self) -> int:
+        """How many targets are registered."""
+        return self.session.scalar(select(func.count()).select_from(TargetRow)) or 0
 
     def get(self, target_id: str) -> Target | None:
         row = self.session.get(TargetRow, target_id)

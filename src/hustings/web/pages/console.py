@@ -24,7 +24,7 @@ from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import savepoint
 from hustings.web.deps import ServicesDep, allow
-from hustings.web.pages.inbox import flash, read_flash
+from hustings.web.flash import flash, read_flash
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(prefix="/console", include_in_schema=False)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
 from hustings.auth.model import ALL_ROLES, Role
-from hustings.storage.tables import MessageRow, TargetRow
 from hustings.web.deps import AnyUser, ServicesDep
 from hustings.web.templating import NavItem, render
 
@@ -22,7 +20,7 @@ def home(principal: AnyUser, request: Request, services: ServicesDep) -> Respons
     counts: list[tuple[str, int]] = []
     if principal.user.roles & _SEES_COUNTS:
         counts = [
-            ("Messages", services.session.scalar(select(func.count()).select_from(MessageRow)) or 0),
-            ("Protected people", services.session.scalar(select(func.count()).select_from(TargetRow)) or 0),
+            ("Messages", services.messages.count()),
+            ("Protected people", services.targets.count()),
         ]
     return render(request, "home.html", {"counts": counts})

@@ -8,8 +8,6 @@ redirect (303) to the folder with a notice, or with the error that stopped them.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -25,33 +23,13 @@ from hustings.settings import Settings
 from hustings.storage.database import savepoint
 from hustings.targets.model import target_scope, visible_target
 from hustings.web.deps import ServicesDep, allow
+from hustings.web.flash import flash, read_flash
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)
 Guardian = Annotated[Principal, Depends(allow(Role.ADMIN, Role.TARGET, Role.DELEGATE))]
 NAV = [NavItem("Safe inbox", "/inbox", frozenset({Role.TARGET, Role.DELEGATE}), order=15)]
 FOLDER_TITLES = {"inbox": "Inbox", "held": "Held for review", "hidden": "Hidden"}
-
-
-def _signature(settings: Settings, notice: str, error: str) -> str:
-    key = settings.secret_key.get_secret_value().encode()
-    return hmac.new(key, f"{notice}\x1f{error}".encode(), hashlib.sha256).hexdigest()[:20]
-
-
-def flash(settings: Settings, *, notice: str = "", error: str = "") -> dict[str, str]:
-    """Query parameters carrying a notice or error to the next page, signed so that nobody can
-    put words of their own on our pages with a crafted link."""
-    query = {key: value for key, value in (("notice", notice), ("error", error)) if value}
-    if query:
-        query["sig"] = _signature(settings, notice, error)
-    return query
-
-
-def read_flash(settings: Settings, notice: str, error: str, sig: str) -> tuple[str, str]:
-    """The notice and error to show, or nothing if they were not signed by us."""
-    if (notice or error) and hmac.compare_digest(sig, _signature(settings, notice, error)):
-        return notice, error
-    return "", ""
 
 
 def _back(

@@ -22,7 +22,7 @@ from hustings.settings import Settings
 from hustings.storage.database import savepoint
 from hustings.targets.model import TargetRole, target_scope, visible_target
 from hustings.web.deps import ServicesDep, allow
-from hustings.web.pages.inbox import flash, read_flash
+from hustings.web.flash import flash, read_flash
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(prefix="/targets", include_in_schema=False)
