@@ -4,6 +4,7 @@ not replayable, recovery codes once), your password and tokens, and the admin's 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -130,6 +131,68 @@ def test_five_wrong_codes_send_you_back_to_the_password(
     right = client.post("/login/second-factor", data={"code": pyotp.TOTP(secret).at(clock.now())})
     assert right.status_code == 401 and "give your user name and password again" in right.text
     assert "hustings_session" not in client.cookies
+
+
+def wrong_code(secret: str, clock: FixedClock) -> str:
+    """Six digits that no step in the drift window around now accepts."""
+    near = {pyotp.TOTP(secret).at(clock.now() + timedelta(seconds=30 * step)) for step in range(-2, 3)}
+    return next(
+        code for code in ("000000", "111111", "222222", "333333", "444444", "555555") if code not in near
+    )
+
+
+def enrolled_and_out(client: TestClient, make_user: MakeUser, clock: FixedClock) -> str:
+    """Sam, a moderator with a second factor; this client is then a browser that never logged in
+    as sam (no trusted-device cookie), as an attacker's would be. Returns the TOTP secret."""
+    make_user(Role.MODERATOR, password=PASSWORD, name="sam")
+    log_in(client, "sam")
+    secret, _ = enrol(client, clock)
+    log_out(client)
+    client.cookies.clear()
+    return secret
+
+
+def test_the_right_password_does_not_lift_the_back_off_before_the_code(
+    client: TestClient, make_user: MakeUser, clock: FixedClock
+) -> None:
+    secret = enrolled_and_out(client, make_user, clock)
+    for _ in range(5):  # five wrong passwords are free
+        assert post_login(client, "sam", "not the passphrase").status_code == 401
+    assert log_in(client, "sam") == "/login/second-factor"
+    wrong = client.post("/login/second-factor", data={"code": wrong_code(secret, clock)})
+    assert wrong.status_code == 401
+    blocked = post_login(client, "sam", PASSWORD)  # the sixth failure, the wrong code, blocks
+    assert blocked.status_code == 429 and blocked.headers["retry-after"] == "1"
+
+
+def test_wrong_codes_count_as_failed_logins_and_only_a_complete_login_clears_them(
+    client: TestClient, make_user: MakeUser, clock: FixedClock, services: Services
+) -> None:
+    secret = enrolled_and_out(client, make_user, clock)
+    log_in(client, "sam")
+    for _ in range(4):
+        assert (
+            client.post("/login/second-factor", data={"code": wrong_code(secret, clock)}).status_code == 401
+        )
+    last = client.post("/login/second-factor", data={"code": wrong_code(secret, clock)})
+    assert last.status_code == 401 and "too many wrong codes" in last.text
+    assert log_in(client, "sam") == "/login/second-factor"  # five failures so far, all free
+    assert client.post("/login/second-factor", data={"code": wrong_code(secret, clock)}).status_code == 401
+    right = pyotp.TOTP(secret).at(clock.now())
+    refused = client.post("/login/second-factor", data={"code": right}, follow_redirects=False)
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert "hustings_session" not in client.cookies
+    clock.advance(seconds=1)
+    done = client.post("/login/second-factor", data={"code": right}, follow_redirects=False)
+    assert done.status_code == 303  # the refused code was never checked, so it is not spent
+    log_out(client)
+    client.cookies.clear()
+    # Cleared by the complete login: two wrong passwords now are the first two, both free.
+    assert [post_login(client, "sam", "not the passphrase").status_code for _ in range(2)] == [401, 401]
+    actions = [
+        row.action for row in services.users.access_log() if row.resource.startswith("/login/second-factor")
+    ]
+    assert actions.count("second_factor_failed") == 6 and actions.count("login_failed") == 1
 
 
 def test_without_a_held_login_the_second_step_sends_you_to_the_first(client: TestClient) -> None:

@@ -109,6 +109,10 @@ class Enrolment:
     uri: str = field(repr=False)
 
 
+class CodesExhausted(NotAuthenticated):
+    """The last wrong code a held login allowed: the login is dropped and the password must be given again."""
+
+
 @dataclass(frozen=True, slots=True)
 class LoginChallenge:
     """A login whose password was right and whose second factor is still to come."""
@@ -449,7 +453,8 @@ class Accounts:
     def finish_second_factor(self, challenge_id: str, code: str) -> tuple[User, str]:
         """The user and where to send them, when `code` is a current TOTP code or an unused recovery code.
 
-        A wrong code raises `InvalidInput`; after `challenge_attempts` of them the login is dropped.
+        A wrong code raises `InvalidInput`; the last of `challenge_attempts` of them drops the
+        login and raises `CodesExhausted`.
         """
         key = hash_token(challenge_id)
         challenge = self.pending_login(challenge_id)
@@ -471,7 +476,7 @@ class Accounts:
         except InvalidInput:
             if challenge.failures + 1 >= self.policy.challenge_attempts:
                 self.store.close_challenge(key)
-                raise NotAuthenticated(
+                raise CodesExhausted(
                     "login: too many wrong codes; give your user name and password again"
                 ) from None
             self.store.count_challenge_failure(key)
