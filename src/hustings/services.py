@@ -78,7 +78,7 @@ class Services:
             self.users,
             self.log,
             self.clock,
-            SecretBox(self.settings.secret_key.get_secret_value()),
+            SecretBox(self.settings.secret_key.get_secret_value(), previous=self.settings.previous_secrets()),
             AccountPolicy(token_days=self.settings.token_days),
         )
 

@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     """Signs the login form's and devices' cookies and derives the key that encrypts evidence
     packs at rest. In production: at least 32 random bytes (see `secret_key_problem`)."""
     secret_key_previous: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
-    """Keys `secret_key` replaced, newest first: evidence packs encrypted under them still open."""
+    """Keys `secret_key` replaced, newest first: evidence packs and second-factor secrets encrypted
+    under them still open."""
     assess_on_ingest: bool = True
     detect_thresholds: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
     """Per-label thresholds that replace the shipped model's, e.g. ``abuse=0.3`` or ``{"abuse": 0.3}``.

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -153,6 +153,17 @@ class AccountStore(Protocol):
     def second_factor(self, user_id: str) -> SecondFactorRecord: ...
 
     def save_second_factor(self, user_id: str, record: SecondFactorRecord) -> None: ...
+
+    def sealed_second_factors(self) -> dict[str, SecondFactorRecord]:
+        """Every user's second factor that holds a sealed secret (enrolled or pending), by user id."""
+        ...
+
+    def reseal_second_factor(
+        self, user_id: str, before: SecondFactorRecord, after: SecondFactorRecord
+    ) -> bool:
+        """Store `after`'s sealed secrets, only if the stored ones are still `before`'s (atomically);
+        the last accepted step is left as it is."""
+        ...
 
     def advance_step(self, user_id: str, step: int) -> bool:
         """Record `step` as the last accepted, only if it is later than the one recorded (atomically)."""
@@ -422,6 +433,28 @@ class Accounts:
 
     def recovery_codes_left(self, user_id: str) -> int:
         return self.store.recovery_codes_left(user_id)
+
+    def reseal_second_factors(self) -> int:
+        """Seal every stored second-factor secret again under the current secret key (after a key
+        rotation, so the old key can be retired); return how many users' were resealed.
+
+        Safe to repeat and to run beside logins and enrolments: one changed meanwhile was sealed
+        under the current key already and is left alone. Raises `ConfigurationError` on a secret
+        that no configured key opens, before anything is written.
+        """
+        found = self.store.sealed_second_factors()
+        resealed = {
+            user_id: replace(
+                record,
+                sealed_secret=self.box.reseal(record.sealed_secret) if record.sealed_secret else None,
+                sealed_pending=self.box.reseal(record.sealed_pending) if record.sealed_pending else None,
+            )
+            for user_id, record in found.items()
+        }
+        return sum(
+            self.store.reseal_second_factor(user_id, found[user_id], after)
+            for user_id, after in resealed.items()
+        )
 
     # ------------------------------------------------------------------ login, second step
 
