@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     Labels left out keep the model's own threshold (its documented operating point)."""
     max_ingest_batch: int = Field(default=1000, ge=1, le=10_000)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024)
-    """The largest request body taken from a caller with a token or session (a larger one is a 413)."""
+    """The largest request body taken from a caller whose token or session belongs to a live user
+    (a larger one is a 413); any other request may send 64 KiB
+    (`hustings.web.middleware.ANONYMOUS_BODY_BYTES`)."""
     cookie_secure: bool = False
     """Send the session cookie over HTTPS only; on by default in production (see `_secure_cookie_in_production`)."""
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
