@@ -306,5 +306,9 @@ def test_the_admin_manages_an_account_on_its_page(
     removed = client.post(f"/admin/users/{sam.id}/second-factor/reset", data={"csrf_token": token})
     assert "Second factor removed" in removed.text and not services.accounts.second_factor_enrolled(sam.id)
 
-    own = client.post(f"/admin/users/{ada.id}/disable", data={"csrf_token": token})
+    assert "Disable &lt;b&gt;sam&lt;/b&gt;" in client.get(f"/admin/users/{sam.id}").text
+    mine = client.get(f"/admin/users/{ada.id}")
+    assert mine.status_code == 200 and f'action="/admin/users/{ada.id}/disable"' not in mine.text
+    assert "Disable ada" not in mine.text and "This is your own account" in mine.text
+    own = client.post(f"/admin/users/{ada.id}/disable", data={"csrf_token": token})  # still refused
     assert own.status_code == 403 and "your own account" in own.text
