@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -189,6 +189,7 @@ def app(engine: Engine, session: Session, settings: Settings, clock: FixedClock)
 
     application.dependency_overrides[get_session] = rolled_back_session
     application.dependency_overrides[get_access_sink] = lambda: RolledBackAccessLog(session)
+    application.state.lookup_session = lambda: nullcontext(session)
     return application
 
 

@@ -23,11 +23,14 @@ from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.messages.model import Origin
 from hustings.protection.service import Protection
+from hustings.referrals.vault import configured_vault
+from hustings.referrals.workflow import Referrals
 from hustings.settings import Settings
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.protection import SqlProtectionStore
+from hustings.storage.referrals import SqlReferralStore
 from hustings.storage.sources import SqlOriginalRecords
 from hustings.storage.targets import TargetStore
 from hustings.storage.transparency import SqlTransparencyStore
@@ -88,7 +91,7 @@ class Services:
             self.users,
             self.log,
             self.clock,
-            SecretBox(self.settings.secret_key.get_secret_value()),
+            SecretBox(self.settings.secret_key.get_secret_value(), previous=self.settings.previous_secrets()),
             AccountPolicy(token_days=self.settings.token_days),
         )
 
@@ -123,6 +126,13 @@ class Services:
     @cached_property
     def login_backoff(self) -> LoginBackoff:
         return LoginBackoff(SqlBackoffStore(self.session), secret=self.settings.secret_key.get_secret_value())
+
+    @cached_property
+    def referrals(self) -> Referrals:
+        """Referrals and their evidence packs, the packs under ``data_dir/packs``."""
+        return Referrals(
+            SqlReferralStore(self.session), self.log, self.clock, configured_vault(self.settings)
+        )
 
     def detector(self) -> Detector:
         if self.detector_provider is not None:

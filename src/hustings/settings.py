@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     """Signs the login form's and devices' cookies and derives the key that encrypts evidence
     packs at rest. In production: at least 32 random bytes (see `secret_key_problem`)."""
     secret_key_previous: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
-    """Keys `secret_key` replaced, newest first: evidence packs encrypted under them still open."""
+    """Keys `secret_key` replaced, newest first: evidence packs and second-factor secrets encrypted
+    under them still open."""
     assess_on_ingest: bool = True
     detect_thresholds: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
     """Per-label thresholds that replace the shipped model's, e.g. ``abuse=0.3`` or ``{"abuse": 0.3}``.
@@ -50,7 +51,9 @@ class Settings(BaseSettings):
     Labels left out keep the model's own threshold (its documented operating point)."""
     max_ingest_batch: int = Field(default=1000, ge=1, le=10_000)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024)
-    """The largest request body taken from a caller with a token or session (a larger one is a 413)."""
+    """The largest request body taken from a caller whose token or session belongs to a live user
+    (a larger one is a 413); any other request may send 64 KiB
+    (`hustings.web.middleware.ANONYMOUS_BODY_BYTES`)."""
     cookie_secure: bool = False
     """Send the session cookie over HTTPS only; on by default in production (see `_secure_cookie_in_production`)."""
     session_hours: int = Field(default=12, ge=1, le=24 * 30)

@@ -5,6 +5,7 @@ test_cli beside this file."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pyotp
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hustings.auth.accounts import AccountPolicy, Accounts
+from hustings.auth.accounts import AccountPolicy, Accounts, SecondFactorRecord
 from hustings.auth.events import (
     ACCOUNT_DISABLED,
     ACCOUNT_ENABLED,
@@ -30,7 +31,15 @@ from hustings.auth.memory import InMemoryAccountStore
 from hustings.auth.model import Role
 from hustings.auth.second_factor import SecretBox, accepted_step
 from hustings.clock import FixedClock
-from hustings.errors import Conflict, DuplicateEvent, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from hustings.errors import (
+    ConfigurationError,
+    Conflict,
+    DuplicateEvent,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+)
 from hustings.events import EventLog, InMemoryEventStore, fold
 from hustings.events.registry import default_reducers
 from tests.conftest import T0
@@ -342,7 +351,7 @@ def test_an_admin_reset_removes_the_second_factor(
 def test_the_sealed_secret_needs_the_service_key() -> None:
     sealed = SecretBox("one key").seal(SECRET)
     assert SecretBox("one key").open(sealed) == SECRET and SECRET not in sealed
-    with pytest.raises(Exception, match="cannot be read with this HUSTINGS_SECRET_KEY"):
+    with pytest.raises(ConfigurationError, match="cannot be read with HUSTINGS_SECRET_KEY"):
         SecretBox("another key").open(sealed)
     assert "one key" not in repr(SecretBox("one key"))
 
@@ -388,3 +397,64 @@ def test_the_account_status_rebuilt_from_the_log_equals_the_incremental_one(
     status = events.statuses[(SUBJECT, "u_mod")]
     assert status.state == "disabled" and status.data["second_factor"] is True
     assert status.data["recovery_codes_left"] == 10
+
+
+def test_after_a_key_rotation_a_sealed_secret_opens_under_the_previous_key_and_reseals_under_the_new() -> (
+    None
+):
+    sealed = SecretBox("old key").seal(SECRET)
+    rotated = SecretBox("new key", previous=["old key"])
+    assert rotated.open(sealed) == SECRET
+    resealed = rotated.reseal(sealed)
+    assert SecretBox("new key").open(resealed) == SECRET
+    with pytest.raises(ConfigurationError, match="HUSTINGS_SECRET_KEY_PREVIOUS"):
+        SecretBox("old key").open(resealed)
+    with pytest.raises(ConfigurationError, match="HUSTINGS_SECRET_KEY_PREVIOUS"):
+        SecretBox("another key").reseal(sealed)
+    assert "old key" not in repr(rotated)
+
+
+def test_staff_log_in_with_their_second_factor_across_a_key_rotation_and_resealing_retires_the_old_key(
+    store: InMemoryAccountStore, events: InMemoryEventStore, clock: FixedClock
+) -> None:
+    def accounts_under(box: SecretBox) -> Accounts:
+        return Accounts(store, EventLog(events, default_reducers()), clock, box, AccountPolicy())
+
+    before = accounts_under(SecretBox("old key"))
+    secret, _ = enrol(before, clock)
+    before.start_enrolment("u_admin")  # a secret shown, not yet confirmed
+    rotated = accounts_under(SecretBox("new key", previous=["old key"]))
+    user = rotated.user("u_mod")
+    assert (
+        rotated.finish_second_factor(rotated.begin_second_factor(user, "/"), code_at(secret, clock))[0]
+        == user
+    )
+
+    stored = store.second_factor("u_mod")
+    assert rotated.reseal_second_factors() == 2
+    assert store.second_factor("u_mod").last_step == stored.last_step  # a used code stays used
+    assert rotated.reseal_second_factors() == 2  # safe to repeat
+    retired = accounts_under(SecretBox("new key"))
+    clock.advance(seconds=30)
+    assert (
+        retired.finish_second_factor(retired.begin_second_factor(user, "/"), code_at(secret, clock))[0]
+        == user
+    )
+    pending = store.second_factor("u_admin").sealed_pending
+    assert pending is not None and SecretBox("new key").open(pending)
+
+    # A secret no configured key opens stops the resealing before anything is written.
+    store.save_second_factor("u_del", replace(stored, sealed_secret=SecretBox("lost key").seal(SECRET)))
+    untouched = store.second_factor("u_mod")
+    with pytest.raises(ConfigurationError, match="cannot be read"):
+        retired.reseal_second_factors()
+    assert store.second_factor("u_mod") == untouched
+
+
+def test_resealing_leaves_a_secret_changed_meanwhile_alone(store: InMemoryAccountStore) -> None:
+    old = SecondFactorRecord(sealed_secret=SecretBox("old key").seal(SECRET))
+    store.save_second_factor("u_mod", old)
+    fresh = SecondFactorRecord(sealed_secret=SecretBox("new key").seal("ANOTHERSECRETXYZ"))
+    store.save_second_factor("u_mod", fresh)  # re-enrolled between the read and the write
+    assert not store.reseal_second_factor("u_mod", old, replace(old, sealed_secret="resealed"))
+    assert store.second_factor("u_mod") == fresh

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pyotp
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from hustings.cli.main import app
+from hustings.clock import FixedClock
 from hustings.errors import NotAuthenticated
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import make_engine, make_sessionmaker
+from tests.conftest import T0
 
 runner = CliRunner()
 
@@ -86,3 +93,54 @@ def test_an_operator_resets_a_password_and_a_second_factor(env: dict[str, str]) 
     assert code == 0 and "password of sam reset; 0 session(s) ended" in out
     code, out, _ = run(env, "users", "reset-second-factor", "sam", "--reason", "lost phone")
     assert code == 0 and "second factor of sam removed" in out
+
+
+@contextmanager
+def services_under(env: dict[str, str], clock: FixedClock) -> Iterator[Services]:
+    """Services on the CLI's own database under the secret keys `env` names, in one transaction."""
+    settings = Settings(
+        data_dir=Path(env["HUSTINGS_DATA_DIR"]),
+        secret_key=SecretStr(env["HUSTINGS_SECRET_KEY"]),
+        secret_key_previous=[SecretStr(k) for k in env.get("HUSTINGS_SECRET_KEY_PREVIOUS", "").split()],
+    )
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_sessionmaker(engine)() as session, session.begin():
+            yield Services(session=session, settings=settings, clock=clock)
+    finally:
+        engine.dispose()
+
+
+def test_after_a_key_rotation_rekey_second_factors_reseals_them_under_the_new_key(
+    env: dict[str, str],
+) -> None:
+    old, new = hashlib.sha256(b"the key we had").hexdigest(), hashlib.sha256(b"the key we have").hexdigest()
+    before = env | {"HUSTINGS_SECRET_KEY": old}
+    run(before, "users", "add", "sam", "--role", "moderator", "--password", "the first passphrase")
+
+    clock = FixedClock(T0)
+    with services_under(before, clock) as services:
+        sam = services.users.by_name("sam")
+        assert sam is not None
+        secret = services.accounts.start_enrolment(sam.id).secret
+        services.accounts.confirm_enrolment(sam.id, pyotp.TOTP(secret).at(clock.now()))
+
+    rotated = env | {"HUSTINGS_SECRET_KEY": new, "HUSTINGS_SECRET_KEY_PREVIOUS": old}
+    clock.advance(minutes=1)
+    with services_under(rotated, clock) as services:  # rotated, not yet resealed: sam still logs in
+        held = services.accounts.begin_second_factor(sam, "/")
+        assert (
+            services.accounts.finish_second_factor(held, pyotp.TOTP(secret).at(clock.now()))[0].id == sam.id
+        )
+    code, out, _ = run(rotated, "rekey-second-factors")
+    assert code == 0 and "resealed the second factor of 1 user(s)" in out
+
+    clock.advance(minutes=1)
+    with services_under(env | {"HUSTINGS_SECRET_KEY": new}, clock) as services:
+        held = services.accounts.begin_second_factor(sam, "/")
+        assert (
+            services.accounts.finish_second_factor(held, pyotp.TOTP(secret).at(clock.now()))[0].id == sam.id
+        )
+
+    code, _, err = run(env | {"HUSTINGS_SECRET_KEY": old}, "rekey-second-factors")
+    assert code == 2 and "HUSTINGS_SECRET_KEY_PREVIOUS" in err

@@ -4,6 +4,7 @@ not replayable, recovery codes once), your password and tokens, and the admin's 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -132,6 +133,68 @@ def test_five_wrong_codes_send_you_back_to_the_password(
     assert "hustings_session" not in client.cookies
 
 
+def wrong_code(secret: str, clock: FixedClock) -> str:
+    """Six digits that no step in the drift window around now accepts."""
+    near = {pyotp.TOTP(secret).at(clock.now() + timedelta(seconds=30 * step)) for step in range(-2, 3)}
+    return next(
+        code for code in ("000000", "111111", "222222", "333333", "444444", "555555") if code not in near
+    )
+
+
+def enrolled_and_out(client: TestClient, make_user: MakeUser, clock: FixedClock) -> str:
+    """Sam, a moderator with a second factor; this client is then a browser that never logged in
+    as sam (no trusted-device cookie), as an attacker's would be. Returns the TOTP secret."""
+    make_user(Role.MODERATOR, password=PASSWORD, name="sam")
+    log_in(client, "sam")
+    secret, _ = enrol(client, clock)
+    log_out(client)
+    client.cookies.clear()
+    return secret
+
+
+def test_the_right_password_does_not_lift_the_back_off_before_the_code(
+    client: TestClient, make_user: MakeUser, clock: FixedClock
+) -> None:
+    secret = enrolled_and_out(client, make_user, clock)
+    for _ in range(5):  # five wrong passwords are free
+        assert post_login(client, "sam", "not the passphrase").status_code == 401
+    assert log_in(client, "sam") == "/login/second-factor"
+    wrong = client.post("/login/second-factor", data={"code": wrong_code(secret, clock)})
+    assert wrong.status_code == 401
+    blocked = post_login(client, "sam", PASSWORD)  # the sixth failure, the wrong code, blocks
+    assert blocked.status_code == 429 and blocked.headers["retry-after"] == "1"
+
+
+def test_wrong_codes_count_as_failed_logins_and_only_a_complete_login_clears_them(
+    client: TestClient, make_user: MakeUser, clock: FixedClock, services: Services
+) -> None:
+    secret = enrolled_and_out(client, make_user, clock)
+    log_in(client, "sam")
+    for _ in range(4):
+        assert (
+            client.post("/login/second-factor", data={"code": wrong_code(secret, clock)}).status_code == 401
+        )
+    last = client.post("/login/second-factor", data={"code": wrong_code(secret, clock)})
+    assert last.status_code == 401 and "too many wrong codes" in last.text
+    assert log_in(client, "sam") == "/login/second-factor"  # five failures so far, all free
+    assert client.post("/login/second-factor", data={"code": wrong_code(secret, clock)}).status_code == 401
+    right = pyotp.TOTP(secret).at(clock.now())
+    refused = client.post("/login/second-factor", data={"code": right}, follow_redirects=False)
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert "hustings_session" not in client.cookies
+    clock.advance(seconds=1)
+    done = client.post("/login/second-factor", data={"code": right}, follow_redirects=False)
+    assert done.status_code == 303  # the refused code was never checked, so it is not spent
+    log_out(client)
+    client.cookies.clear()
+    # Cleared by the complete login: two wrong passwords now are the first two, both free.
+    assert [post_login(client, "sam", "not the passphrase").status_code for _ in range(2)] == [401, 401]
+    actions = [
+        row.action for row in services.users.access_log() if row.resource.startswith("/login/second-factor")
+    ]
+    assert actions.count("second_factor_failed") == 6 and actions.count("login_failed") == 1
+
+
 def test_without_a_held_login_the_second_step_sends_you_to_the_first(client: TestClient) -> None:
     answer = client.get("/login/second-factor", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/login"
@@ -243,5 +306,9 @@ def test_the_admin_manages_an_account_on_its_page(
     removed = client.post(f"/admin/users/{sam.id}/second-factor/reset", data={"csrf_token": token})
     assert "Second factor removed" in removed.text and not services.accounts.second_factor_enrolled(sam.id)
 
-    own = client.post(f"/admin/users/{ada.id}/disable", data={"csrf_token": token})
+    assert "Disable &lt;b&gt;sam&lt;/b&gt;" in client.get(f"/admin/users/{sam.id}").text
+    mine = client.get(f"/admin/users/{ada.id}")
+    assert mine.status_code == 200 and f'action="/admin/users/{ada.id}/disable"' not in mine.text
+    assert "Disable ada" not in mine.text and "This is your own account" in mine.text
+    own = client.post(f"/admin/users/{ada.id}/disable", data={"csrf_token": token})  # still refused
     assert own.status_code == 403 and "your own account" in own.text

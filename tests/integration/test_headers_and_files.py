@@ -9,13 +9,15 @@ import secrets
 import socket
 import stat
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from hustings.auth.model import Role
+from hustings.auth.model import Role, hash_token
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import make_engine, make_sessionmaker, upgrade
@@ -191,15 +193,78 @@ def test_an_oversize_body_from_a_token_holder_is_413_before_authentication(serve
 def test_a_streamed_body_is_cut_off_at_the_limit(served: LiveServer) -> None:
     # No Content-Length: chunks just past the limit, and no last chunk. Were the server to read
     # on to the end, it would wait for the rest and recv would time out.
+    services = served.services()
+    now = datetime.now(UTC)
+    token = services.users.issue_token(
+        services.users.create("streamer", {Role.ADMIN}, now=now).id, now=now, expires_at=None
+    )
+    services.session.commit()
+    services.session.close()
     chunk = b"x" * 16384
     body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(17))
     answer = _raw(
         served,
-        b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer hus_not_a_token\r\n"
+        b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token.encode() + b"\r\n"
         b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
         body,
     )
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"limit of 262144 bytes for this request" in answer
+
+
+def test_only_a_live_users_token_or_session_gets_the_larger_body_limit(served: LiveServer) -> None:
+    services = served.services()
+    now = datetime.now(UTC)
+    sam = services.users.create("sam-limits", {Role.ADMIN}, now=now)
+    live = services.users.issue_token(sam.id, now=now, expires_at=None)
+    session_id, _ = services.users.open_session(sam.id, now=now, hours=1)
+    gone = services.users.create("gone-limits", {Role.ADMIN}, now=now)
+    disabled = services.users.issue_token(gone.id, now=now, expires_at=None)
+    services.users.set_disabled(gone.id, True)
+    revoked = services.users.issue_token(sam.id, now=now, expires_at=None)
+    to_revoke = services.users.token_by_hash(hash_token(revoked))
+    assert to_revoke is not None
+    services.users.revoke_token(to_revoke.id, at=now, by="test")
+    services.session.commit()
+    services.session.close()
+
+    batch = {"messages": [sample_message(f"limits-{i}", text="x" * 10_000) for i in range(10)]}  # ~100 KB
+
+    def post(headers: dict[str, str]) -> httpx.Response:
+        return httpx.post(f"{served.url}/v1/messages", json=batch, headers=headers, timeout=20)
+
+    made_up = "hus_" + secrets.token_urlsafe(32)  # the shape of a token, in no database
+    for headers in (
+        bearer(made_up),
+        bearer("not even a token"),
+        bearer(disabled),
+        bearer(revoked),
+        {"cookie": f"hustings_session={secrets.token_urlsafe(32)}"},
+    ):
+        refused = post(headers)
+        assert refused.status_code == 413, (headers, refused.text)
+        assert refused.json()["detail"] == (
+            f"body: {len(refused.request.content)} bytes is over the limit of {ANONYMOUS_BODY_BYTES} bytes "
+            "for a request without a valid token or session"
+        )
+    accepted = post(bearer(live))
+    assert accepted.status_code == 200 and accepted.json()["accepted"] == 10
+    by_session = post({"cookie": f"hustings_session={session_id}"})
+    assert by_session.status_code == 403  # past the body limit; refused for want of its CSRF token
+
+
+def test_a_streamed_body_from_a_made_up_token_is_cut_off_at_the_small_limit(served: LiveServer) -> None:
+    chunk = b"x" * 16384
+    body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(5))  # past 64 KiB, no end
+    answer = _raw(
+        served,
+        b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer hus_"
+        + secrets.token_urlsafe(32).encode()
+        + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+        body,
+    )
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert b"limit of %d bytes for a request without a valid token" % ANONYMOUS_BODY_BYTES in answer
 
 
 def test_bodies_within_the_limits_are_answered_as_before(client: TestClient, make_user: MakeUser) -> None:

@@ -16,7 +16,6 @@ from hustings.clock import FixedClock
 from hustings.events import Event
 from hustings.referrals.pack import verify_pack
 from hustings.services import Services
-from hustings.storage.referrals import pack_built_events
 from tests.conftest import MakeUser, bearer
 from tests.referrals.conftest import Seeded
 
@@ -82,7 +81,7 @@ def test_a_liaison_refers_builds_a_pack_sends_it_and_records_the_outcome(
 
     download = client.get(f"/v1/referrals/{rid}/packs/{pack_id}", headers=bearer(token))
     assert download.status_code == 200 and download.headers["content-type"] == "application/zip"
-    recorded = [str(e.payload["pack_sha256"]) for e in pack_built_events(services.session, pack_id)]
+    recorded = [str(e.payload["pack_sha256"]) for e in services.referrals.pack_built_events(pack_id)]
     assert verify_pack(download.content, recorded_sha256=recorded).ok
     with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
         text = "".join(

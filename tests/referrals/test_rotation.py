@@ -23,7 +23,6 @@ from hustings.referrals.pack import verify_pack
 from hustings.referrals.vault import PackVault
 from hustings.services import Services
 from hustings.settings import Settings
-from hustings.storage.referrals import pack_built_events
 from hustings.web.app import create_app
 from hustings.web.deps import get_session
 from tests.conftest import MakeUser, bearer
@@ -96,7 +95,7 @@ def test_after_rotation_the_api_serves_old_packs_that_verify_and_builds_new_ones
     with serving(after, engine, session, clock) as client:
         download = client.get(f"/v1/referrals/{rid}/packs/{old_pack}", headers=bearer(token))
         assert download.status_code == 200, download.text
-        recorded = [str(e.payload["pack_sha256"]) for e in pack_built_events(session, old_pack)]
+        recorded = [str(e.payload["pack_sha256"]) for e in services.referrals.pack_built_events(old_pack)]
         assert verify_pack(download.content, recorded_sha256=recorded).ok
         new_pack = client.post(f"/v1/referrals/{rid}/packs", headers=bearer(token)).json()["pack_id"]
     assert new_pack != old_pack

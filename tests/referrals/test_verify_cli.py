@@ -15,7 +15,6 @@ from hustings.cli.main import app
 from hustings.events import user_actor
 from hustings.referrals.pack import MANIFEST, pack_digest, read_item, sha256, verify_pack
 from hustings.settings import Settings
-from hustings.storage.referrals import referral_workflow
 from tests.referrals.conftest import seed
 from tests.referrals.test_pack import a_pack, rewrite
 
@@ -47,11 +46,8 @@ def test_against_the_log_a_consistent_forgery_fails(env: dict[str, str], tmp_pat
     settings = Settings(data_dir=tmp_path / "data", assess_on_ingest=False)
     with unit_of_work(settings) as services:
         seeded = seed(services)
-        referrals = referral_workflow(services.session, services.log, services.settings)
-        referral = referrals.create(
-            actor=user_actor("u1"), at=services.clock.now(), message_ids=[seeded.threat]
-        )
-        built = referrals.build_pack(referral.subject_id, actor=user_actor("u1"), at=services.clock.now())
+        referral = services.referrals.create(actor=user_actor("u1"), message_ids=[seeded.threat])
+        built = services.referrals.build_pack(referral.subject_id, actor=user_actor("u1"))
     genuine = tmp_path / "genuine.zip"
     genuine.write_bytes(built.data)
     result = runner.invoke(app, ["verify-pack", str(genuine), "--against-log"], env=env)

@@ -78,6 +78,20 @@ def test_a_success_clears_the_name_but_not_the_address() -> None:
     assert left == {"address": 3}
 
 
+def test_a_right_password_with_a_code_to_come_neither_clears_nor_counts() -> None:
+    store = MemoryBackoffStore()
+    backoff = LoginBackoff(store, secret=SECRET)
+    for _ in range(5):
+        fail(backoff, ADA, T0)
+    before = dict(store.rows)
+    assert backoff.settle(ADA, T0, succeeded=True, complete=False) is None
+    assert store.rows == before
+    assert fail(backoff, ADA, T0) is None  # a wrong code: the sixth failure...
+    assert backoff.wait(ADA, T0) == 1  # ...blocks, the right password before it notwithstanding
+    assert backoff.settle(ADA, T0 + timedelta(seconds=1), succeeded=True) is None  # the right code
+    assert {key.split(":")[0] for key in store.rows} == {"address"}
+
+
 def test_one_address_trying_many_names_is_blocked_after_thirty_failures() -> None:
     backoff = LoginBackoff(MemoryBackoffStore(), secret=SECRET)
     for n in range(ADDRESS.free_failures + 1):

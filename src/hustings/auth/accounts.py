@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -109,6 +109,10 @@ class Enrolment:
     uri: str = field(repr=False)
 
 
+class CodesExhausted(NotAuthenticated):
+    """The last wrong code a held login allowed: the login is dropped and the password must be given again."""
+
+
 @dataclass(frozen=True, slots=True)
 class LoginChallenge:
     """A login whose password was right and whose second factor is still to come."""
@@ -149,6 +153,17 @@ class AccountStore(Protocol):
     def second_factor(self, user_id: str) -> SecondFactorRecord: ...
 
     def save_second_factor(self, user_id: str, record: SecondFactorRecord) -> None: ...
+
+    def sealed_second_factors(self) -> dict[str, SecondFactorRecord]:
+        """Every user's second factor that holds a sealed secret (enrolled or pending), by user id."""
+        ...
+
+    def reseal_second_factor(
+        self, user_id: str, before: SecondFactorRecord, after: SecondFactorRecord
+    ) -> bool:
+        """Store `after`'s sealed secrets, only if the stored ones are still `before`'s (atomically);
+        the last accepted step is left as it is."""
+        ...
 
     def advance_step(self, user_id: str, step: int) -> bool:
         """Record `step` as the last accepted, only if it is later than the one recorded (atomically)."""
@@ -419,6 +434,28 @@ class Accounts:
     def recovery_codes_left(self, user_id: str) -> int:
         return self.store.recovery_codes_left(user_id)
 
+    def reseal_second_factors(self) -> int:
+        """Seal every stored second-factor secret again under the current secret key (after a key
+        rotation, so the old key can be retired); return how many users' were resealed.
+
+        Safe to repeat and to run beside logins and enrolments: one changed meanwhile was sealed
+        under the current key already and is left alone. Raises `ConfigurationError` on a secret
+        that no configured key opens, before anything is written.
+        """
+        found = self.store.sealed_second_factors()
+        resealed = {
+            user_id: replace(
+                record,
+                sealed_secret=self.box.reseal(record.sealed_secret) if record.sealed_secret else None,
+                sealed_pending=self.box.reseal(record.sealed_pending) if record.sealed_pending else None,
+            )
+            for user_id, record in found.items()
+        }
+        return sum(
+            self.store.reseal_second_factor(user_id, found[user_id], after)
+            for user_id, after in resealed.items()
+        )
+
     # ------------------------------------------------------------------ login, second step
 
     def second_factor_required(self, user: User) -> bool:
@@ -449,7 +486,8 @@ class Accounts:
     def finish_second_factor(self, challenge_id: str, code: str) -> tuple[User, str]:
         """The user and where to send them, when `code` is a current TOTP code or an unused recovery code.
 
-        A wrong code raises `InvalidInput`; after `challenge_attempts` of them the login is dropped.
+        A wrong code raises `InvalidInput`; the last of `challenge_attempts` of them drops the
+        login and raises `CodesExhausted`.
         """
         key = hash_token(challenge_id)
         challenge = self.pending_login(challenge_id)
@@ -471,7 +509,7 @@ class Accounts:
         except InvalidInput:
             if challenge.failures + 1 >= self.policy.challenge_attempts:
                 self.store.close_challenge(key)
-                raise NotAuthenticated(
+                raise CodesExhausted(
                     "login: too many wrong codes; give your user name and password again"
                 ) from None
             self.store.count_challenge_failure(key)

@@ -10,7 +10,15 @@ blocked a login is refused (HTTP 429 with ``Retry-After``) without its password 
 | the name, from any address | 10 | 1 s, 2 s, 4 s... | 60 seconds |
 
 A refused login counts nothing, so hammering a blocked key does not lengthen its block. A
-success clears the name's keys (not the address's). Failures older than a day are forgotten.
+complete login clears the name's keys (not the address's). Failures older than a day are
+forgotten.
+
+**The second factor.** For a user with one, the right password is not yet a success: it counts
+nothing and clears nothing, and the login is settled by the code that follows. A wrong code
+counts as a failure against the same keys (the user's name, this address, or this trusted
+device), a code is not checked while any of them is blocked, and only the right code clears
+them. Someone who has the password therefore gets no more guesses at the code than at a
+password.
 
 **Not locking a real user out.** An attacker who knows a user's name can keep the name-wide key
 blocked, so that key is capped at a minute, and a browser that has logged in as that name
@@ -169,14 +177,23 @@ class LoginBackoff:
         keys = [key for key, _ in self.keys(attempt)]
         return _seconds_blocked(self.store.states(keys), now)
 
-    def settle(self, attempt: LoginAttempt, now: datetime, *, succeeded: bool) -> int | None:
-        """Record the outcome of a checked password, or refuse it if a concurrent attempt has
-        blocked a key meanwhile (the outcome is then not revealed, and nothing is counted)."""
+    def settle(
+        self, attempt: LoginAttempt, now: datetime, *, succeeded: bool, complete: bool = True
+    ) -> int | None:
+        """Record the outcome of a checked password or second-factor code, or refuse it if a
+        concurrent attempt has blocked a key meanwhile (the outcome is then not revealed, and
+        nothing is counted).
+
+        A success clears the name's keys only when it completes the login: a right password
+        with a second factor still to come (`complete=False`) counts nothing and clears nothing.
+        """
         keyed = self.keys(attempt)
         states = self.store.lock([key for key, _ in keyed], now=now)
         refused = _seconds_blocked(states, now)
         if refused is not None:
             return refused
+        if succeeded and not complete:
+            return None
         if succeeded:
             self.store.clear([key for key, rule in keyed if rule is not ADDRESS])
             return None

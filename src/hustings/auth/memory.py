@@ -88,6 +88,24 @@ class InMemoryAccountStore:
     def save_second_factor(self, user_id: str, record: SecondFactorRecord) -> None:
         self.accounts[user_id].second_factor = record
 
+    def sealed_second_factors(self) -> dict[str, SecondFactorRecord]:
+        return {
+            user_id: account.second_factor
+            for user_id, account in self.accounts.items()
+            if account.second_factor.sealed_secret or account.second_factor.sealed_pending
+        }
+
+    def reseal_second_factor(
+        self, user_id: str, before: SecondFactorRecord, after: SecondFactorRecord
+    ) -> bool:
+        stored = self.accounts[user_id].second_factor
+        if (stored.sealed_secret, stored.sealed_pending) != (before.sealed_secret, before.sealed_pending):
+            return False
+        self.accounts[user_id].second_factor = replace(
+            stored, sealed_secret=after.sealed_secret, sealed_pending=after.sealed_pending
+        )
+        return True
+
     def advance_step(self, user_id: str, step: int) -> bool:
         record = self.accounts[user_id].second_factor
         if record.last_step is not None and step <= record.last_step:

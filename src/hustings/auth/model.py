@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -58,6 +59,19 @@ class Principal:
 
 
 TOKEN_PREFIX = "hus_"  # noqa: S105 - a prefix that marks our tokens, not a secret
+
+
+_RANDOM_PART = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
+
+
+def looks_like_token(value: str) -> bool:
+    """Whether `value` has the shape of a token `new_token` makes: checked before any look-up."""
+    return value.startswith(TOKEN_PREFIX) and _RANDOM_PART.fullmatch(value[len(TOKEN_PREFIX) :]) is not None
+
+
+def looks_like_session_id(value: str) -> bool:
+    """Whether `value` has the shape of a browser session's id: checked before any look-up."""
+    return _RANDOM_PART.fullmatch(value) is not None
 
 
 def new_token() -> str:

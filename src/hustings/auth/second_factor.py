@@ -15,11 +15,12 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 import pyotp
 import segno
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -51,15 +52,13 @@ _ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: read off paper an
 class SecretBox:
     """Encrypts second-factor secrets at rest with Fernet, under a key derived from the service secret.
 
-    Rotating the service secret makes the stored secrets unreadable: users then enrol again
-    (an admin resets their second factor).
+    `service_secret` seals; it and each of `previous` (the secrets it replaced, newest first,
+    `HUSTINGS_SECRET_KEY_PREVIOUS`) open, so rotating the service secret locks no one out, and
+    `reseal` moves a sealed secret to the current one so the old key can be retired.
     """
 
-    def __init__(self, service_secret: str) -> None:
-        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(
-            service_secret.encode("utf-8")
-        )
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+    def __init__(self, service_secret: str, *, previous: Sequence[str] = ()) -> None:
+        self._fernet = MultiFernet([Fernet(_box_key(key)) for key in (service_secret, *previous)])
 
     def __repr__(self) -> str:
         return "SecretBox(**********)"
@@ -71,10 +70,29 @@ class SecretBox:
         try:
             return self._fernet.decrypt(sealed.encode("ascii")).decode("ascii")
         except InvalidToken:
-            raise ConfigurationError(
-                "second factor: the stored secret cannot be read with this HUSTINGS_SECRET_KEY; "
-                "an admin must reset the user's second factor"
-            ) from None
+            raise _unreadable() from None
+
+    def reseal(self, sealed: str) -> str:
+        """`sealed` sealed again under the current service secret (whichever key it was under)."""
+        try:
+            return self._fernet.rotate(sealed.encode("ascii")).decode("ascii")
+        except InvalidToken:
+            raise _unreadable() from None
+
+
+def _box_key(service_secret: str) -> bytes:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=_INFO).derive(
+        service_secret.encode("utf-8")
+    )
+    return base64.urlsafe_b64encode(derived)
+
+
+def _unreadable() -> ConfigurationError:
+    return ConfigurationError(
+        "second factor: the stored secret cannot be read with HUSTINGS_SECRET_KEY or any key in "
+        "HUSTINGS_SECRET_KEY_PREVIOUS; put the key it was made under back in "
+        "HUSTINGS_SECRET_KEY_PREVIOUS, or an admin must reset the user's second factor"
+    )
 
 
 def new_secret() -> str:

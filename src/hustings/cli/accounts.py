@@ -1,4 +1,5 @@
-"""Account commands: disable and enable users, reset passwords and second factors, list and revoke tokens.
+"""Account commands: disable and enable users, reset passwords and second factors, list and revoke tokens,
+reseal second factors after a key rotation.
 
 `hustings users add|list|token` live with the spine's commands in `main`; this module adds the
 rest to the same `users` group and a `tokens` group of its own.
@@ -103,6 +104,20 @@ def tokens_revoke(
     out.print(f"token {token.id} revoked", markup=False)
 
 
+@cli_errors
+def rekey_second_factors() -> None:
+    """Seal every stored second-factor secret under HUSTINGS_SECRET_KEY (after a key rotation).
+
+    Each must open under HUSTINGS_SECRET_KEY or a key in HUSTINGS_SECRET_KEY_PREVIOUS; afterwards
+    the previous keys are no longer needed for second factors.
+    """
+    with unit_of_work(load_settings()) as services:
+        count = services.accounts.reseal_second_factors()
+    out.print(
+        f"resealed the second factor of {count} user(s) under the current HUSTINGS_SECRET_KEY", markup=False
+    )
+
+
 def register(app: typer.Typer) -> None:
     from hustings.cli.main import users_app
 
@@ -111,3 +126,4 @@ def register(app: typer.Typer) -> None:
     users_app.command("reset-password")(users_reset_password)
     users_app.command("reset-second-factor")(users_reset_second_factor)
     app.add_typer(tokens_app, name="tokens")
+    app.command("rekey-second-factors")(rekey_second_factors)

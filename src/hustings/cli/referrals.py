@@ -32,13 +32,11 @@ def register(app: typer.Typer) -> None:
         data = pack.read_bytes()
         recorded: list[str] = []
         if against_log:
-            from hustings.storage.referrals import pack_built_events
-
             first = verify_pack(data)
             with unit_of_work(load_settings()) as services:
                 recorded = [
                     str(event.payload.get("pack_sha256"))
-                    for event in pack_built_events(services.session, first.pack_id)
+                    for event in services.referrals.pack_built_events(first.pack_id)
                 ]
             if not recorded:
                 raise fail(f"{pack}: the event log has no pack {first.pack_id!r}", code=1)
@@ -64,7 +62,6 @@ def register(app: typer.Typer) -> None:
         Each pack must open under HUSTINGS_SECRET_KEY or a key in HUSTINGS_SECRET_KEY_PREVIOUS;
         afterwards the previous keys are no longer needed for packs.
         """
-        from hustings.referrals.vault import configured_vault
-
-        count = configured_vault(load_settings()).rekey()
+        with unit_of_work(load_settings()) as services:
+            count = services.referrals.rekey_packs()
         out.print(f"re-encrypted {count} evidence pack(s) under the current HUSTINGS_SECRET_KEY", markup=False)

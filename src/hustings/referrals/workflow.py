@@ -1,7 +1,9 @@
-"""The referral workflow: create, build a pack, view, export, send, update, close.
+"""The referral service: create, build a pack, view, export, send, update, close; list them.
 
-Each step appends one event to the log (the status follows from the reducer) and never commits:
-the route or command that called it owns the transaction.
+`Referrals` is the service over a `ReferralStore` (SQL in `hustings.storage.referrals`, in memory
+in `hustings.referrals.memory`), the event log, the clock and the vault of packs; only `Services`
+builds it. Each step appends one event to the log (the status follows from the reducer), stamped
+by the clock, and never commits: the route or command that called it owns the transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from hustings.clock import iso
+from hustings.clock import Clock, iso
 from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status
 from hustings.referrals.content import EvidenceSource, PackContent, PackMessage
@@ -31,7 +33,6 @@ from hustings.referrals.model import (
     REFERRAL_SENT,
     REFERRAL_STATUS_UPDATED,
     REFERRAL_VIEWED,
-    SUBJECT,
     CustodyEntry,
     Outcome,
     PoliceStatus,
@@ -47,12 +48,27 @@ from hustings.targets.model import Target
 MAX_MESSAGES = 200
 
 
-class ReferralReader(Protocol):
-    """Reads of the log a referral needs (the SQL event store provides them)."""
+class ReferralStore(EvidenceSource, Protocol):
+    """What the referral service reads: referrals as the log holds them, and the evidence around
+    messages (`EvidenceSource`)."""
 
-    def status(self, subject_type: str, subject_id: str) -> Status | None: ...
+    def referral(self, referral_id: str) -> Status | None: ...
 
-    def events_for(self, subject_type: str, subject_id: str) -> list[Event]: ...
+    def referral_events(self, referral_id: str) -> list[Event]:
+        """The referral's events, oldest first."""
+        ...
+
+    def referrals(self, *, limit: int) -> list[Status]:
+        """Referrals, urgent first, then the most recently changed; at most `limit`."""
+        ...
+
+    def pack_built_events(self, pack_id: str) -> list[Event]:
+        """The `referral.pack_built` events that name `pack_id` (normally one)."""
+        ...
+
+    def first_report_at(self, message_ids: Sequence[str]) -> datetime | None:
+        """When the first `report.filed` on any of the messages happened, if any did."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,33 +84,39 @@ class ReferralEvidence:
     custody: list[CustodyEntry]
 
 
-class FirstReports(Protocol):
-    def first_report_at(self, message_ids: Sequence[str]) -> datetime | None:
-        """When the first `report.filed` on any of the messages happened, if any did."""
-        ...
-
-
 @dataclass
 class Referrals:
-    """The referral workflow over a log, a source of evidence and a vault of packs."""
+    """The referral workflow over its store, the event log, the clock and a vault of packs."""
 
+    store: ReferralStore
     log: EventLog
-    reader: ReferralReader
-    source: EvidenceSource
-    reports: FirstReports
+    clock: Clock
     vault: PackVault
 
     def get(self, referral_id: str) -> Status:
-        status = self.reader.status(SUBJECT, referral_id)
+        status = self.store.referral(referral_id)
         if status is None:
             raise NotFound(f"referral_id: no referral {referral_id!r}")
         return status
 
+    def all(self, *, limit: int = 500) -> list[Status]:
+        """Referrals, urgent first, then the most recently changed."""
+        return self.store.referrals(limit=limit)
+
+    def pack_built_events(self, pack_id: str) -> list[Event]:
+        """The `referral.pack_built` events that name `pack_id` (normally one): what
+        `verify-pack --against-log` checks a pack's digest against."""
+        return self.store.pack_built_events(pack_id)
+
+    def rekey_packs(self) -> int:
+        """Re-encrypt every stored pack under the current secret key; return how many."""
+        return self.vault.rekey()
+
     def evidence(self, referral_id: str) -> ReferralEvidence:
         """The referral's messages in context, with hints, urgency and chain of custody, as of now."""
         status = self.get(referral_id)
-        messages = self.source.pack_messages(list(status.data.get("message_ids", [])))
-        targets = self.source.targets_of(messages)
+        messages = self.store.pack_messages(list(status.data.get("message_ids", [])))
+        targets = self.store.targets_of(messages)
         return ReferralEvidence(
             status=status,
             messages=messages,
@@ -102,14 +124,13 @@ class Referrals:
             hints=offence_hints(messages, target_roles=[t.role.value for t in targets]),
             checklist=cps_checklist(messages),
             urgency=assess_urgency(messages),
-            custody=chain_of_custody(self.reader.events_for(SUBJECT, referral_id)),
+            custody=chain_of_custody(self.store.referral_events(referral_id)),
         )
 
     def create(
         self,
         *,
         actor: str,
-        at: datetime,
         message_ids: Sequence[str] = (),
         incident_id: str | None = None,
         bundle_target_id: str | None = None,
@@ -121,16 +142,16 @@ class Referrals:
         any mix of them; work out whether it is urgent."""
         ids = list(dict.fromkeys(m.strip() for m in message_ids if m.strip()))
         if incident_id:
-            ids.extend(m for m in self.source.incident_message_ids(incident_id) if m not in ids)
+            ids.extend(m for m in self.store.incident_message_ids(incident_id) if m not in ids)
         if bundle_target_id:
-            ids.extend(m for m in self.source.bundle_message_ids(bundle_target_id) if m not in ids)
+            ids.extend(m for m in self.store.bundle_message_ids(bundle_target_id) if m not in ids)
         if not ids:
             raise InvalidInput(
                 "message_ids: name at least one message, an incident_id or a bundle_target_id with messages"
             )
         if len(ids) > MAX_MESSAGES:
             raise InvalidInput(f"message_ids: at most {MAX_MESSAGES} messages in one referral")
-        messages = self.source.pack_messages(ids)
+        messages = self.store.pack_messages(ids)
         urgency = assess_urgency(messages)
         targets = [t for m in messages for t in m.message.target_ids]
         referral_id = new_referral_id()
@@ -139,7 +160,7 @@ class Referrals:
                 REFERRAL_CREATED,
                 referral_id,
                 actor=actor,
-                at=at,
+                at=self.clock.now(),
                 key=f"{REFERRAL_CREATED}:{referral_id}",
                 reason=note or "referred to police",
                 payload={
@@ -151,28 +172,29 @@ class Referrals:
                     "note": note.strip(),
                     "urgent": urgency.urgent,
                     "urgent_reasons": list(urgency.reasons),
-                    "first_report_at": iso(self.reports.first_report_at(ids)),
+                    "first_report_at": iso(self.store.first_report_at(ids)),
                 },
             )
         )
         return self.get(referral_id)
 
-    def build_pack(self, referral_id: str, *, actor: str, at: datetime) -> BuiltPack:
+    def build_pack(self, referral_id: str, *, actor: str) -> BuiltPack:
         """Gather the evidence, build the pack, store it encrypted and log its digest."""
+        at = self.clock.now()
         status = self.get(referral_id)
-        messages = self.source.pack_messages(list(status.data.get("message_ids", [])))
+        messages = self.store.pack_messages(list(status.data.get("message_ids", [])))
         content = PackContent(
             referral_id=referral_id,
             pack_id=new_pack_id(),
             built_at=at,
             built_by=actor,
-            targets=tuple(self.source.targets_of(messages)),
+            targets=tuple(self.store.targets_of(messages)),
             messages=tuple(messages),
             force=str(status.data.get("force", "")),
             unit=str(status.data.get("unit", "")),
             crime_reference=str(status.data.get("crime_reference", "")),
             note=str(status.data.get("note", "")),
-            custody=tuple(chain_of_custody(self.reader.events_for(SUBJECT, referral_id))),
+            custody=tuple(chain_of_custody(self.store.referral_events(referral_id))),
         )
         built = build_pack(content)
         # The file is written before the event: if the transaction then fails, an unreferenced
@@ -199,27 +221,31 @@ class Referrals:
     def pack_ids(self, referral_id: str) -> list[str]:
         return [str(p["pack_id"]) for p in self.get(referral_id).data.get("packs", [])]
 
-    def export_pack(self, referral_id: str, pack_id: str, *, actor: str, at: datetime) -> tuple[bytes, str]:
+    def export_pack(self, referral_id: str, pack_id: str, *, actor: str) -> tuple[bytes, str]:
         """The decrypted pack ZIP and its file name; the export is logged on the referral."""
         if pack_id not in self.pack_ids(referral_id):
             raise NotFound(f"pack_id: referral {referral_id} has no pack {pack_id!r}")
         data = self.vault.load(pack_id)
         self.log.append(
             referral_event(
-                REFERRAL_EXPORTED, referral_id, actor=actor, at=at, payload={"what": f"pack {pack_id}"}
+                REFERRAL_EXPORTED,
+                referral_id,
+                actor=actor,
+                at=self.clock.now(),
+                payload={"what": f"pack {pack_id}"},
             )
         )
         return data, f"evidence-pack-{pack_id}.zip"
 
-    def record_view(self, referral_id: str, *, actor: str, at: datetime, what: str = "referral") -> None:
+    def record_view(self, referral_id: str, *, actor: str, what: str = "referral") -> None:
         self.get(referral_id)
         self.log.append(
-            referral_event(REFERRAL_VIEWED, referral_id, actor=actor, at=at, payload={"what": what})
+            referral_event(
+                REFERRAL_VIEWED, referral_id, actor=actor, at=self.clock.now(), payload={"what": what}
+            )
         )
 
-    def send(
-        self, referral_id: str, *, actor: str, at: datetime, force: str, unit: str = "", via: str = ""
-    ) -> Status:
+    def send(self, referral_id: str, *, actor: str, force: str, unit: str = "", via: str = "") -> Status:
         """Record that the referral went to a force (and unit), and how."""
         status = self.get(referral_id)
         if status.state == ReferralState.CLOSED.value:
@@ -232,7 +258,7 @@ class Referrals:
                 REFERRAL_SENT,
                 referral_id,
                 actor=actor,
-                at=at,
+                at=self.clock.now(),
                 reason=f"sent to {force.strip()}",
                 payload={
                     "force": force.strip(),
@@ -249,7 +275,6 @@ class Referrals:
         referral_id: str,
         *,
         actor: str,
-        at: datetime,
         police_status: str,
         crime_reference: str = "",
         note: str = "",
@@ -268,7 +293,7 @@ class Referrals:
                 REFERRAL_STATUS_UPDATED,
                 referral_id,
                 actor=actor,
-                at=at,
+                at=self.clock.now(),
                 reason=note,
                 payload={
                     "police_status": chosen.value,
@@ -279,9 +304,7 @@ class Referrals:
         )
         return self.get(referral_id)
 
-    def record_outcome(
-        self, referral_id: str, *, actor: str, at: datetime, outcome: str, note: str = ""
-    ) -> Status:
+    def record_outcome(self, referral_id: str, *, actor: str, outcome: str, note: str = "") -> Status:
         """Close the referral with its outcome."""
         status = self.get(referral_id)
         if status.state == ReferralState.CLOSED.value:
@@ -296,7 +319,7 @@ class Referrals:
                 REFERRAL_OUTCOME,
                 referral_id,
                 actor=actor,
-                at=at,
+                at=self.clock.now(),
                 key=f"{REFERRAL_OUTCOME}:{referral_id}",
                 reason=note,
                 payload={"outcome": chosen.value, "note": note},

@@ -1,4 +1,4 @@
-"""Reads that referrals need from SQL: the evidence around messages, and the referral list.
+"""The referral service's store in SQL: the evidence around messages, and the referrals.
 
 Referrals have no tables of their own: a referral is its events and the status derived from
 them. Never commits: the caller owns the transaction.
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hustings.detect.assessment import Assessment
 from hustings.errors import NotFound
-from hustings.events import Event, EventLog, Status
+from hustings.events import Event, Status
 from hustings.messages.events import MESSAGE_ASSESSED
 from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.messages.model import Message
@@ -23,9 +23,6 @@ from hustings.protection.events import BUNDLE, INCIDENT
 from hustings.referrals.content import PackMessage, ReportSummary
 from hustings.referrals.model import REFERRAL_PACK_BUILT
 from hustings.referrals.model import SUBJECT as REFERRAL
-from hustings.referrals.vault import configured_vault
-from hustings.referrals.workflow import Referrals
-from hustings.settings import Settings
 from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
 from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.tables import EventRow, StatusRow
@@ -38,7 +35,7 @@ HISTORY_LIMIT = 100
 
 
 class SqlEvidenceSource:
-    """The `EvidenceSource` and `FirstReports` a referral reads, over one session."""
+    """The `EvidenceSource` a referral reads, and when messages were first reported, over one session."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -122,32 +119,26 @@ class SqlEvidenceSource:
         return found
 
 
-def list_referrals(session: Session, *, limit: int = 500) -> list[Status]:
-    """Referrals, urgent first, then the most recently changed."""
-    rows = session.scalars(
-        select(StatusRow)
-        .where(StatusRow.subject_type == REFERRAL)
-        .order_by(StatusRow.priority.desc(), StatusRow.updated_at.desc())
-        .limit(limit)
-    )
-    return [status_from_row(row) for row in rows]
+class SqlReferralStore(SqlEvidenceSource):
+    """The `ReferralStore` the referral service reads, over one session."""
 
+    def referral(self, referral_id: str) -> Status | None:
+        return self.events.status(REFERRAL, referral_id)
 
-def pack_built_events(session: Session, pack_id: str) -> list[Event]:
-    """The `referral.pack_built` events that name `pack_id` (normally one)."""
-    rows = session.scalars(
-        select(EventRow).where(EventRow.kind == REFERRAL_PACK_BUILT, EventRow.subject_type == REFERRAL)
-    )
-    return [event for event in map(event_from_row, rows) if event.payload.get("pack_id") == pack_id]
+    def referral_events(self, referral_id: str) -> list[Event]:
+        return self.events.events_for(REFERRAL, referral_id)
 
+    def referrals(self, *, limit: int) -> list[Status]:
+        rows = self.session.scalars(
+            select(StatusRow)
+            .where(StatusRow.subject_type == REFERRAL)
+            .order_by(StatusRow.priority.desc(), StatusRow.updated_at.desc())
+            .limit(limit)
+        )
+        return [status_from_row(row) for row in rows]
 
-def referral_workflow(session: Session, log: EventLog, settings: Settings) -> Referrals:
-    """The referral workflow over this session, with packs under ``data_dir/packs``."""
-    source = SqlEvidenceSource(session)
-    return Referrals(
-        log=log,
-        reader=source.events,
-        source=source,
-        reports=source,
-        vault=configured_vault(settings),
-    )
+    def pack_built_events(self, pack_id: str) -> list[Event]:
+        rows = self.session.scalars(
+            select(EventRow).where(EventRow.kind == REFERRAL_PACK_BUILT, EventRow.subject_type == REFERRAL)
+        )
+        return [event for event in map(event_from_row, rows) if event.payload.get("pack_id") == pack_id]

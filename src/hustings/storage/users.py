@@ -7,8 +7,8 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, CursorResult, Result, delete, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from hustings.auth.accounts import ApiToken, LoginChallenge, SecondFactorRecord, new_token_id
 from hustings.auth.model import Role, User, hash_password, hash_token, new_token, verify_password
@@ -223,6 +223,38 @@ class UserStore:
         row.second_factor_last_step = record.last_step
         self.session.flush()
 
+    def sealed_second_factors(self) -> dict[str, SecondFactorRecord]:
+        rows = self.session.execute(
+            select(
+                UserRow.id,
+                UserRow.second_factor_secret,
+                UserRow.second_factor_pending,
+                UserRow.second_factor_last_step,
+            ).where(
+                or_(UserRow.second_factor_secret.is_not(None), UserRow.second_factor_pending.is_not(None))
+            )
+        )
+        return {
+            user_id: SecondFactorRecord(sealed_secret=secret, sealed_pending=pending, last_step=step)
+            for user_id, secret, pending, step in rows
+        }
+
+    def reseal_second_factor(
+        self, user_id: str, before: SecondFactorRecord, after: SecondFactorRecord
+    ) -> bool:
+        # Compare and set: a secret enrolled or reset meanwhile is not overwritten with the old one.
+        result = self.session.execute(
+            update(UserRow)
+            .where(
+                UserRow.id == user_id,
+                _is(UserRow.second_factor_secret, before.sealed_secret),
+                _is(UserRow.second_factor_pending, before.sealed_pending),
+            )
+            .values(second_factor_secret=after.sealed_secret, second_factor_pending=after.sealed_pending)
+            .execution_options(synchronize_session="fetch")
+        )
+        return _changed(result) > 0
+
     def advance_step(self, user_id: str, step: int) -> bool:
         # One conditional UPDATE: of two requests racing with the same code, only one changes the row.
         result = self.session.execute(
@@ -320,3 +352,7 @@ def _to_token(row: ApiTokenRow) -> ApiToken:
 def _changed(result: Result[Any]) -> int:
     """Rows an UPDATE or DELETE changed (its result is a cursor result)."""
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _is(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value

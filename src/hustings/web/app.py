@@ -27,10 +27,10 @@ from hustings.logging import configure_logging
 from hustings.messages.model import MessageIn
 from hustings.services import DetectorProvider, configured_detector
 from hustings.settings import Settings
-from hustings.storage.database import engine_from_settings, make_sessionmaker
+from hustings.storage.database import engine_from_settings, make_sessionmaker, open_session
 from hustings.transparency.service import ReportCache
 from hustings.web.access import AccessLogWriter
-from hustings.web.deps import SESSION_COOKIE
+from hustings.web.deps import SESSION_COOKIE, live_credentials
 from hustings.web.middleware import InputGuard, RequestObserver
 from hustings.web.sweep import sweep_every
 from hustings.web.templating import render
@@ -138,6 +138,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine or engine_from_settings(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.lookup_session = partial(open_session, app.state.sessionmaker, writes=False)
     app.state.clock = clock or SystemClock()
     app.state.detector_provider = detector_provider or partial(configured_detector, settings)
     app.state.metrics = Metrics()
@@ -152,6 +153,7 @@ def create_app(
         InputGuard,
         max_body_bytes=settings.max_body_bytes,
         session_cookie=SESSION_COOKIE,
+        credentials_live=live_credentials,
         itemwise={("POST", "/v1/messages"): "messages"},
     )
     metrics: Metrics = app.state.metrics

@@ -20,8 +20,9 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Scope
 
-from hustings.auth.model import ALL_ROLES, Principal, Role
+from hustings.auth.model import ALL_ROLES, Principal, Role, looks_like_session_id, looks_like_token
 from hustings.errors import Forbidden, NotAuthenticated
 from hustings.services import Services
 from hustings.settings import Settings
@@ -123,6 +124,54 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def authenticate(request: Request, services: Services) -> Principal | None:
+    """Who the request's bearer token or session cookie says the caller is; None when it carries
+    neither, or a session that is unknown, expired or whose account is disabled. A token that is
+    refused raises `NotAuthenticated` saying why: unknown, expired, revoked or the account disabled.
+    """
+    token = _bearer(request)
+    if token is not None:
+        return Principal(user=services.accounts.authenticate_token(token), via="token")
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        found = services.users.by_session(session_id, now=services.clock.now())
+        if found is not None:
+            user, csrf = found
+            return Principal(user=user, via="session", session_id=session_id, csrf_token=csrf)
+    return None
+
+
+def has_live_credentials(request: Request, services: Services) -> bool:
+    """Whether the request's token or session belongs to a live user. A value that cannot be one
+    of ours (wrong shape) is refused without a look-up; otherwise it is `authenticate`'s look-up."""
+    token = _bearer(request)
+    if token is not None:
+        if not looks_like_token(token):
+            return False
+    elif not looks_like_session_id(request.cookies.get(SESSION_COOKIE, "")):
+        return False
+    try:
+        return authenticate(request, services) is not None
+    except NotAuthenticated:
+        return False
+
+
+async def live_credentials(scope: Scope) -> bool:
+    """`has_live_credentials` for a request not yet routed (the body limit's check, in
+    `hustings.web.middleware.InputGuard`), in a read-only session of its own from
+    ``app.state.lookup_session`` (tests put their own in its place)."""
+    request = Request(scope)
+
+    def look_up() -> bool:
+        with request.app.state.lookup_session() as session:
+            services = Services(
+                session=session, settings=request.app.state.settings, clock=request.app.state.clock
+            )
+            return has_live_credentials(request, services)
+
+    return await run_in_threadpool(look_up)
+
+
 class RoleGate:
     """A dependency that authenticates the caller and admits only `roles`.
 
@@ -144,7 +193,7 @@ class RoleGate:
     ) -> Principal | None:
         if self.public:
             return None
-        principal = await run_in_threadpool(self._authenticate, request, services)
+        principal = await run_in_threadpool(authenticate, request, services)
         if principal is None:
             raise NotAuthenticated("authentication required: send a bearer token or log in")
         if not principal.user.has_any(self.roles):
@@ -158,20 +207,6 @@ class RoleGate:
         if self.log_access and request.method == "GET":
             access.record(principal.user.id, "view", request.url.path)
         return principal
-
-    @staticmethod
-    def _authenticate(request: Request, services: Services) -> Principal | None:
-        token = _bearer(request)
-        if token is not None:
-            # Raises NotAuthenticated saying why: unknown, expired, revoked or the account disabled.
-            return Principal(user=services.accounts.authenticate_token(token), via="token")
-        session_id = request.cookies.get(SESSION_COOKIE)
-        if session_id:
-            found = services.users.by_session(session_id, now=services.clock.now())
-            if found is not None:
-                user, csrf = found
-                return Principal(user=user, via="session", session_id=session_id, csrf_token=csrf)
-        return None
 
     @staticmethod
     async def _check_csrf(request: Request, principal: Principal) -> None:

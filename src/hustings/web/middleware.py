@@ -14,6 +14,11 @@ from ``Content-Length`` or as soon as a streamed body passes it) and a NUL chara
 path, the query or a JSON or form body (422 naming where), which PostgreSQL cannot store. A
 route that validates the items of a batch on its own (ingest) is left to name the bad items
 itself, so the good ones beside them are stored.
+
+The limit is small (`ANONYMOUS_BODY_BYTES`) unless the request carries a token or session that
+belongs to a live user. Those are looked up only when a body would pass the small limit, once
+per request, and a token or session id of the wrong shape not at all; so nearly every request
+costs no look-up here, and a made-up ``Authorization`` header buys no more than no header.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import re
 import time
 import traceback
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import parse_qsl
@@ -62,7 +67,10 @@ _THIRD_PARTY_PAGES = ("/docs", "/redoc")
 _STATIC = "/static/"
 
 ANONYMOUS_BODY_BYTES = 64 * 1024
-"""The most a request carrying no token and no session may send (the login form is a few hundred bytes)."""
+"""The most a request without a live user's token or session may send (the login form is a few hundred bytes)."""
+_NO_CREDENTIALS = "a request without a token or session"
+_NOT_LIVE = "a request without a valid token or session"
+_CREDENTIALED = "this request"
 NUL_ERROR = "contains a NUL character (\\u0000), which cannot be stored"
 _JSON_NUL = re.compile(rb"\\u0000")
 
@@ -232,8 +240,9 @@ def _internal_error(scope: Scope, receive: Receive, request_id: str) -> Response
 class InputGuard:
     """Body limits and NUL characters, checked before the app runs; see the module docstring.
 
-    `itemwise` maps (method, path) to the top-level field of a JSON body whose items the route
-    validates one by one.
+    `credentials_live` says whether the request's token or session belongs to a live user (the
+    larger `max_body_bytes` is theirs). `itemwise` maps (method, path) to the top-level field of a
+    JSON body whose items the route validates one by one.
     """
 
     def __init__(
@@ -243,12 +252,14 @@ class InputGuard:
         max_body_bytes: int,
         anonymous_body_bytes: int = ANONYMOUS_BODY_BYTES,
         session_cookie: str,
+        credentials_live: Callable[[Scope], Awaitable[bool]],
         itemwise: Mapping[tuple[str, str], str] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.anonymous_body_bytes = min(anonymous_body_bytes, max_body_bytes)
         self.session_cookie = session_cookie
+        self.credentials_live = credentials_live
         self.itemwise = dict(itemwise or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -260,10 +271,10 @@ class InputGuard:
         if where is not None:
             await _unprocessable(where)(scope, receive, send)
             return
-        limit, whose = self._limit(headers)
+        limit = _BodyLimit(self, scope, headers)
         declared = _content_length(headers)
-        if declared is not None and declared > limit:
-            await _too_large(declared, limit, whose)(scope, receive, send)
+        if declared is not None and await limit.passed(declared):
+            await _too_large(declared, limit.bytes, limit.whose)(scope, receive, send)
             return
         body = bytearray()
         more = True
@@ -273,8 +284,8 @@ class InputGuard:
                 return
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > limit:
-                await _too_large(None, limit, whose)(scope, receive, send)
+            if await limit.passed(len(body)):
+                await _too_large(None, limit.bytes, limit.whose)(scope, receive, send)
                 return
         where = nul_in_body(
             headers.get("content-type", ""), bytes(body), self.itemwise.get((scope["method"], scope["path"]))
@@ -284,11 +295,35 @@ class InputGuard:
             return
         await self.app(scope, _replay(bytes(body), receive), send)
 
-    def _limit(self, headers: Headers) -> tuple[int, str]:
-        credentials = "authorization" in headers or f"{self.session_cookie}=" in headers.get("cookie", "")
-        if credentials:
-            return self.max_body_bytes, "this request"
-        return self.anonymous_body_bytes, "a request without a token or session"
+
+class _BodyLimit:
+    """One request's body limit: the small one until its credentials are found live, which is
+    asked once, and only of a body that would pass the small one but not the large one."""
+
+    def __init__(self, guard: InputGuard, scope: Scope, headers: Headers) -> None:
+        self.guard = guard
+        self.scope = scope
+        cookies = headers.get("cookie", "")
+        self.credentials = "authorization" in headers or f"{guard.session_cookie}=" in cookies
+        self.bytes = guard.anonymous_body_bytes
+        self.whose = _CREDENTIALED if self.credentials else _NO_CREDENTIALS
+        self.asked = not self.credentials
+
+    async def passed(self, size: int) -> bool:
+        """Whether a body of `size` bytes is over this request's limit."""
+        if size <= self.bytes:
+            return False
+        if self.asked:
+            return True
+        self.asked = True
+        if size > self.guard.max_body_bytes:  # over either limit: no need to look anything up
+            self.bytes = self.guard.max_body_bytes
+            return True
+        if await self.guard.credentials_live(self.scope):
+            self.bytes = self.guard.max_body_bytes
+            return False
+        self.whose = _NOT_LIVE
+        return True
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -17,8 +17,6 @@ from hustings.auth.model import Principal, Role
 from hustings.events import Status, user_actor
 from hustings.referrals.hints import DISCLAIMER
 from hustings.referrals.model import KNOWN_UNITS, Outcome, PoliceStatus
-from hustings.referrals.workflow import Referrals
-from hustings.storage.referrals import list_referrals, referral_workflow
 from hustings.web.deps import AccessLogDep, ServicesDep, allow, writes_on_read
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
@@ -125,22 +123,17 @@ def to_public(status: Status) -> ReferralPublic:
     )
 
 
-def workflow(services: ServicesDep) -> Referrals:
-    return referral_workflow(services.session, services.log, services.settings)
-
-
 @router.get("", response_model=list[ReferralPublic])
 def referrals(_: Liaison, services: ServicesDep) -> Any:
     """Every referral, urgent ones first."""
-    return [to_public(status) for status in list_referrals(services.session)]
+    return [to_public(status) for status in services.referrals.all()]
 
 
 @router.post("", response_model=ReferralPublic, status_code=201)
 def create_referral(body: ReferralCreate, principal: Liaison, services: ServicesDep) -> Any:
     """Open a referral from messages and/or an incident; urgency is worked out from the evidence."""
-    status = workflow(services).create(
+    status = services.referrals.create(
         actor=user_actor(principal.user.id),
-        at=services.clock.now(),
         message_ids=body.message_ids,
         incident_id=body.incident_id,
         bundle_target_id=body.bundle_target_id,
@@ -155,9 +148,9 @@ def create_referral(body: ReferralCreate, principal: Liaison, services: Services
 @writes_on_read
 def read_referral(referral_id: str, principal: Liaison, services: ServicesDep) -> Any:
     """A referral with its offence hints, CPS checklist and chain of custody (this view is logged in it)."""
-    referrals = workflow(services)
+    referrals = services.referrals
     evidence = referrals.evidence(referral_id)
-    referrals.record_view(referral_id, actor=user_actor(principal.user.id), at=services.clock.now())
+    referrals.record_view(referral_id, actor=user_actor(principal.user.id))
     public = to_public(evidence.status)
     return ReferralDetail(
         **public.model_dump(),
@@ -172,9 +165,7 @@ def read_referral(referral_id: str, principal: Liaison, services: ServicesDep) -
 @router.post("/{referral_id}/packs", response_model=PackPublic, status_code=201)
 def build_pack(referral_id: str, principal: Liaison, services: ServicesDep) -> Any:
     """Build an evidence pack now; it is stored encrypted and its digest goes in the log."""
-    built = workflow(services).build_pack(
-        referral_id, actor=user_actor(principal.user.id), at=services.clock.now()
-    )
+    built = services.referrals.build_pack(referral_id, actor=user_actor(principal.user.id))
     return PackPublic(
         pack_id=built.pack_id,
         pack_sha256=built.pack_sha256,
@@ -190,9 +181,7 @@ def download_pack(
     referral_id: str, pack_id: str, principal: Liaison, services: ServicesDep, access: AccessLogDep
 ) -> Response:
     """The pack as a ZIP (PDF, messages, hints, custody, manifest). Logged as an export."""
-    data, filename = workflow(services).export_pack(
-        referral_id, pack_id, actor=user_actor(principal.user.id), at=services.clock.now()
-    )
+    data, filename = services.referrals.export_pack(referral_id, pack_id, actor=user_actor(principal.user.id))
     access.export(principal, f"/v1/referrals/{referral_id}/packs/{pack_id}")
     return Response(
         data,
@@ -204,10 +193,9 @@ def download_pack(
 @router.post("/{referral_id}/sent", response_model=ReferralPublic)
 def mark_sent(referral_id: str, body: ReferralSend, principal: Liaison, services: ServicesDep) -> Any:
     """Record that the referral went to a force (and unit), and how."""
-    status = workflow(services).send(
+    status = services.referrals.send(
         referral_id,
         actor=user_actor(principal.user.id),
-        at=services.clock.now(),
         force=body.force,
         unit=body.unit,
         via=body.via,
@@ -218,10 +206,9 @@ def mark_sent(referral_id: str, body: ReferralSend, principal: Liaison, services
 @router.post("/{referral_id}/status", response_model=ReferralPublic)
 def update_status(referral_id: str, body: StatusUpdate, principal: Liaison, services: ServicesDep) -> Any:
     """Record what the police say: status, crime or incident reference, note."""
-    status = workflow(services).update_status(
+    status = services.referrals.update_status(
         referral_id,
         actor=user_actor(principal.user.id),
-        at=services.clock.now(),
         police_status=body.police_status.value,
         crime_reference=body.crime_reference,
         note=body.note,
@@ -232,10 +219,9 @@ def update_status(referral_id: str, body: StatusUpdate, principal: Liaison, serv
 @router.post("/{referral_id}/outcome", response_model=ReferralPublic)
 def record_outcome(referral_id: str, body: OutcomeCreate, principal: Liaison, services: ServicesDep) -> Any:
     """Close the referral with its outcome."""
-    status = workflow(services).record_outcome(
+    status = services.referrals.record_outcome(
         referral_id,
         actor=user_actor(principal.user.id),
-        at=services.clock.now(),
         outcome=body.outcome.value,
         note=body.note,
     )

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from hustings.auth.accounts import CodesExhausted
 from hustings.auth.login import (
     LoginAttempt,
     address_group,
@@ -127,30 +128,38 @@ def login(
         return _form(request, services, {**again, "error": CSRF_REFUSED}, status_code=403)
 
     now = services.clock.now()
-    attempt = LoginAttempt(name, address, device_id(secret, name, request.cookies.get(DEVICE_COOKIE)))
+    attempt = _attempt(request, services, name)
     backoff = services.login_backoff
     user = None
+    code_to_come = False
     wait = backoff.wait(attempt, now)
     if wait is None:
         user = services.users.check_password(name, password)
-        wait = backoff.settle(attempt, now, succeeded=user is not None)
+        # The right password with a second factor to come is not yet a login: the code settles it.
+        code_to_come = user is not None and services.accounts.second_factor_required(user)
+        wait = backoff.settle(attempt, now, succeeded=user is not None, complete=not code_to_come)
     if wait is not None:
         _record_failure(services, name, address, f"backed off, {wait} s to wait")
-        refused = _form(
-            request,
-            services,
-            {**again, "error": f"Too many failed logins. Wait {wait} seconds, then try again."},
-            status_code=429,
-        )
+        refused = _form(request, services, {**again, "error": _wait_message(wait)}, status_code=429)
         refused.headers["Retry-After"] = str(wait)
         return refused
     if user is None:
         _record_failure(services, name, address, "wrong name or password")
         return _form(request, services, {**again, "error": NO_MATCH}, status_code=401)
 
-    if services.accounts.second_factor_required(user):
+    if code_to_come:
         return ask_for_second_factor(services, user, _safe_next(next))
     return start_session(services, user, _safe_next(next))
+
+
+def _attempt(request: Request, services: Services, name: str) -> LoginAttempt:
+    """The login as the back-off counts it: the name, this address, this browser if it is trusted."""
+    secret = services.settings.secret_key.get_secret_value()
+    return LoginAttempt(name, _address(request), device_id(secret, name, request.cookies.get(DEVICE_COOKIE)))
+
+
+def _wait_message(wait: int) -> str:
+    return f"Too many failed logins. Wait {wait} seconds, then try again."
 
 
 def start_session(services: Services, user: User, next_path: str) -> Response:
@@ -219,17 +228,48 @@ def second_factor_login(
     _: Public, request: Request, services: ServicesDep, code: Annotated[str, Form(max_length=40)]
 ) -> Response:
     challenge = request.cookies.get(PENDING_COOKIE) or ""
+    now = services.clock.now()
+    try:
+        held = services.accounts.pending_login(challenge)
+    except NotAuthenticated as error:
+        return _login_again(request, services, error)
+    holder = services.users.get(held.user_id)
+    # A code counts against the same back-off keys as a password: the user's name, this address
+    # or this trusted browser. While any is blocked the code is not checked.
+    attempt = _attempt(request, services, holder.name if holder else held.user_id)
+    backoff = services.login_backoff
+    wait = backoff.wait(attempt, now)
+    if wait is not None:
+        return _code_refused(request, services, held.user_id, wait)
     try:
         user, next_path = services.accounts.finish_second_factor(challenge, code)
+    except (InvalidInput, CodesExhausted) as error:
+        services.users.record_access(held.user_id, "second_factor_failed", "/login/second-factor", now=now)
+        wait = backoff.settle(attempt, now, succeeded=False)
+        if isinstance(error, CodesExhausted):
+            return _login_again(request, services, error)
+        if wait is not None:
+            return _code_refused(request, services, held.user_id, wait)
+        return render(request, "login_second_factor.html", {"error": str(error)}, status_code=401)
     except NotAuthenticated as error:
         # Answered, not raised: the unit of work commits, so the spent login stays spent.
         return _login_again(request, services, error)
-    except InvalidInput as error:
-        held = services.accounts.pending_login(challenge)
-        services.users.record_access(
-            held.user_id, "second_factor_failed", "/login/second-factor", now=services.clock.now()
-        )
-        return render(request, "login_second_factor.html", {"error": str(error)}, status_code=401)
+    wait = backoff.settle(attempt, now, succeeded=True)
+    if wait is not None:  # a concurrent failure blocked a key meanwhile: refused, right or not
+        _record_failure(services, user.name, _address(request), f"backed off, {wait} s to wait")
+        refused = _form(request, services, {"error": _wait_message(wait), "next": "/"}, status_code=429)
+        refused.headers["Retry-After"] = str(wait)
+        refused.delete_cookie(PENDING_COOKIE, path="/login")
+        return refused
     response = start_session(services, user, next_path)
     response.delete_cookie(PENDING_COOKIE, path="/login")
     return response
+
+
+def _code_refused(request: Request, services: Services, user_id: str, wait: int) -> Response:
+    """The second step while the back-off blocks this login: the code is not checked."""
+    where = f"/login/second-factor from {_address(request)}: backed off, {wait} s to wait"
+    services.users.record_access(user_id, "login_failed", where, now=services.clock.now())
+    refused = render(request, "login_second_factor.html", {"error": _wait_message(wait)}, status_code=429)
+    refused.headers["Retry-After"] = str(wait)
+    return refused

@@ -12,7 +12,6 @@ from hustings.auth.model import Principal, Role
 from hustings.events import user_actor
 from hustings.referrals.hints import DISCLAIMER
 from hustings.referrals.model import KNOWN_UNITS, Outcome, PoliceStatus
-from hustings.storage.referrals import list_referrals, referral_workflow
 from hustings.web.deps import AccessLogDep, ServicesDep, allow, writes_on_read
 from hustings.web.templating import NavItem, render
 
@@ -44,7 +43,7 @@ def referrals_page(
         request,
         "referrals/list.html",
         {
-            "referrals": list_referrals(services.session),
+            "referrals": services.referrals.all(),
             "prefill_ids": " ".join(_split(message_ids)),
             "prefill_incident": incident_id,
             "prefill_bundle": bundle_target_id,
@@ -64,9 +63,8 @@ def create_referral(
     unit: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    status = referral_workflow(services.session, services.log, services.settings).create(
+    status = services.referrals.create(
         actor=user_actor(principal.user.id),
-        at=services.clock.now(),
         message_ids=_split(message_ids),
         incident_id=incident_id.strip() or None,
         bundle_target_id=bundle_target_id.strip() or None,
@@ -81,9 +79,9 @@ def create_referral(
 @writes_on_read
 def referral_page(referral_id: str, principal: Liaison, request: Request, services: ServicesDep) -> Response:
     """The referral with its evidence; the view goes in its chain of custody."""
-    referrals = referral_workflow(services.session, services.log, services.settings)
+    referrals = services.referrals
     evidence = referrals.evidence(referral_id)
-    referrals.record_view(referral_id, actor=user_actor(principal.user.id), at=services.clock.now())
+    referrals.record_view(referral_id, actor=user_actor(principal.user.id))
     return render(
         request,
         "referrals/detail.html",
@@ -101,9 +99,7 @@ def referral_page(referral_id: str, principal: Liaison, request: Request, servic
 
 @router.post("/{referral_id}/pack")
 def build_pack(referral_id: str, principal: Liaison, services: ServicesDep) -> Response:
-    referral_workflow(services.session, services.log, services.settings).build_pack(
-        referral_id, actor=user_actor(principal.user.id), at=services.clock.now()
-    )
+    services.referrals.build_pack(referral_id, actor=user_actor(principal.user.id))
     return _back(referral_id)
 
 
@@ -112,9 +108,7 @@ def build_pack(referral_id: str, principal: Liaison, services: ServicesDep) -> R
 def download_pack(
     referral_id: str, pack_id: str, principal: Liaison, services: ServicesDep, access: AccessLogDep
 ) -> Response:
-    data, filename = referral_workflow(services.session, services.log, services.settings).export_pack(
-        referral_id, pack_id, actor=user_actor(principal.user.id), at=services.clock.now()
-    )
+    data, filename = services.referrals.export_pack(referral_id, pack_id, actor=user_actor(principal.user.id))
     access.export(principal, f"/referrals/{referral_id}/packs/{pack_id}")
     return Response(
         data,
@@ -132,10 +126,9 @@ def mark_sent(
     unit: Annotated[str, Form()] = "",
     via: Annotated[str, Form()] = "",
 ) -> Response:
-    referral_workflow(services.session, services.log, services.settings).send(
+    services.referrals.send(
         referral_id,
         actor=user_actor(principal.user.id),
-        at=services.clock.now(),
         force=force,
         unit=unit,
         via=via,
@@ -152,10 +145,9 @@ def update_status(
     crime_reference: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    referral_workflow(services.session, services.log, services.settings).update_status(
+    services.referrals.update_status(
         referral_id,
         actor=user_actor(principal.user.id),
-        at=services.clock.now(),
         police_status=police_status,
         crime_reference=crime_reference,
         note=note,
@@ -171,7 +163,7 @@ def record_outcome(
     outcome: Annotated[str, Form()],
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    referral_workflow(services.session, services.log, services.settings).record_outcome(
-        referral_id, actor=user_actor(principal.user.id), at=services.clock.now(), outcome=outcome, note=note
+    services.referrals.record_outcome(
+        referral_id, actor=user_actor(principal.user.id), outcome=outcome, note=note
     )
     return _back(referral_id)
