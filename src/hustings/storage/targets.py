@@ -56,15 +56,34 @@ class TargetStore:
         )
         self.session.add(row)
         self.session.flush()
+        self.add_handles(row.id, handles)
+        return self._to_target(row)
+
+    def add_handles(self, target_id: str, handles: Sequence[tuple[str, str]]) -> None:
+        """Register handles to the target; `Conflict` if one is another target's, nothing if it is already theirs."""
         for platform, handle in handles:
             key = (platform.strip().lower(), normalise_handle(handle))
             existing = self.session.get(TargetHandleRow, key)
-            if existing is not None and existing.target_id != row.id:
+            if existing is not None and existing.target_id != target_id:
                 raise Conflict(f"handles: {key[0]} handle @{key[1]} already belongs to another target")
             if existing is None:
-                self.session.add(TargetHandleRow(platform=key[0], handle=key[1], target_id=row.id))
+                self.session.add(TargetHandleRow(platform=key[0], handle=key[1], target_id=target_id))
         self.session.flush()
-        return self._to_target(row)
+
+    def remove_handles(self, target_id: str, handles: Sequence[tuple[str, str]]) -> None:
+        """Unregister those of `handles` that are the target's."""
+        for platform, handle in handles:
+            existing = self.session.get(TargetHandleRow, (platform.strip().lower(), normalise_handle(handle)))
+            if existing is not None and existing.target_id == target_id:
+                self.session.delete(existing)
+        self.session.flush()
+
+    def update(self, target_id: str, *, name: str, party: str | None, constituency: str | None) -> None:
+        row = self.session.get(TargetRow, target_id)
+        if row is None:
+            raise NotFound(f"target: no target with id {target_id!r}")
+        row.name, row.party, row.constituency = name, party, constituency
+        self.session.flush()
 
     def get(self, target_id: str) -> Target | None:
         row = self.session.get(TargetRow, target_id)
