@@ -16,7 +16,7 @@ from hustings.elections.model import CandidacyState, Candidate
 from hustings.elections.service import CandidacyRecord, HandleKey
 from hustings.errors import Conflict
 from hustings.events import InMemoryEventStore, Status
-from hustings.targets.model import Target, TargetRole
+from hustings.targets.model import Target
 
 
 class InMemoryElectionStore:
@@ -64,18 +64,10 @@ class InMemoryElectionStore:
     def target(self, target_id: str) -> Target | None:
         return self.targets.get(target_id)
 
-    def create_target(
-        self,
-        *,
-        target_id: str,
-        name: str,
-        party: str | None,
-        constituency: str | None,
-        handles: Sequence[HandleKey],
-        now: datetime,
-    ) -> None:
-        self.targets[target_id] = Target(target_id, name, TargetRole.CANDIDATE, party, constituency, ())
-        self.add_handles(target_id, handles)
+    def create_targets(self, targets: Sequence[Target], *, now: datetime) -> None:
+        for target in targets:
+            self.targets[target.id] = replace(target, handles=())
+            self.add_handles(target.id, target.handles)
 
     def update_target(
         self, target_id: str, *, name: str, party: str | None, constituency: str | None

@@ -60,7 +60,7 @@ from hustings.elections.model import (
 from hustings.elections.register import RegisterRow, RowProblem, parse_register
 from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status, apply
-from hustings.targets.model import Target, new_target_id
+from hustings.targets.model import Target, TargetRole, new_target_id
 
 HandleKey = tuple[str, str]
 Progress = Callable[[int, int], None]
@@ -102,17 +102,8 @@ class ElectionStore(Protocol):
 
     def target(self, target_id: str) -> Target | None: ...
 
-    def create_target(
-        self,
-        *,
-        target_id: str,
-        name: str,
-        party: str | None,
-        constituency: str | None,
-        handles: Sequence[HandleKey],
-        now: datetime,
-    ) -> None:
-        """A new target with the role ``candidate``."""
+    def create_targets(self, targets: Sequence[Target], *, now: datetime) -> None:
+        """New targets with their handles, none of which is another target's."""
         ...
 
     def update_target(
@@ -369,6 +360,7 @@ class _ImportBatch:
         self.created_targets: dict[str, tuple[str, str | None, str | None]] = {}
         """Targets this import made, with the (name, party, post) and handles they were made with."""
         self.created_handles: dict[str, set[HandleKey]] = {}
+        self.new_targets: list[Target] = []
         self.linked = 0
         self.withdrawn = 0
         self.held = ""
@@ -428,18 +420,18 @@ class _ImportBatch:
         if existing is not None:
             self.linked += 1
             return existing, False
-        target_id = new_target_id()
-        party = row.party_name or None
-        self.store.create_target(
-            target_id=target_id,
+        target = Target(
+            id=new_target_id(),
             name=row.name,
-            party=party,
+            role=TargetRole.CANDIDATE,
+            party=row.party_name or None,
             constituency=row.post_label,
-            handles=[(h.platform, h.handle) for h in row.handles],
-            now=self.now,
+            handles=tuple(sorted((h.platform, h.handle) for h in row.handles)),
         )
-        self.created_targets[target_id] = (row.name, party, row.post_label)
-        self.created_handles[target_id] = {(h.platform, h.handle) for h in row.handles}
+        self.new_targets.append(target)
+        self.created_targets[target.id] = (target.name, target.party, target.constituency)
+        self.created_handles[target.id] = set(target.handles)
+        target_id = target.id
         return target_id, True
 
     def _row(self, row: RegisterRow) -> None:
@@ -592,6 +584,8 @@ class _ImportBatch:
     # ------------------------------------------------------------------ writing
 
     def finish(self, summary: ImportSummary) -> ImportSummary:
+        if self.new_targets:
+            self.store.create_targets(self.new_targets, now=self.now)
         ordered = [e for e in self.events if e.subject_type == ELECTION] + [
             e for e in self.events if e.subject_type == CANDIDATE
         ]
@@ -622,18 +616,16 @@ class _ImportBatch:
         )
 
     def _follow(self, candidate: Candidate) -> None:
-        """Bring the candidate's target into line with the register: name, party, post, the register's handles."""
-        primary = candidate.primary()
-        party = (primary.party_name or None) if primary else None
-        post = primary.post_label if primary else None
-        wanted = (candidate.name, party, post)
-        if self.created_targets.get(candidate.target_id) != wanted:
+        """Bring the candidate's target into line with what the register changed: name, party,
+        post, the register's handles. What the register did not change is left as the target has it."""
+        before = self.before.get(candidate.person_id)
+        wanted = _details(candidate)
+        unchanged = before is not None and _details(candidate_from_status(before)) == wanted
+        if not unchanged and self.created_targets.get(candidate.target_id) != wanted:
             target = self.store.target(candidate.target_id)
             if target is not None and (target.name, target.party, target.constituency) != wanted:
-                self.store.update_target(
-                    candidate.target_id, name=candidate.name, party=party, constituency=post
-                )
-        before = self.before.get(candidate.person_id)
+                name, party, post = wanted
+                self.store.update_target(candidate.target_id, name=name, party=party, constituency=post)
         old = set(candidate_from_status(before).handles) if before else set()
         new = set(candidate.handles)
         added = sorted(new - old - self.created_handles.get(candidate.target_id, set()))
@@ -643,3 +635,11 @@ class _ImportBatch:
         removed = sorted(old - new)
         if removed:
             self.store.remove_handles(candidate.target_id, removed)
+
+
+def _details(candidate: Candidate) -> tuple[str, str | None, str | None]:
+    """The (name, party, post) a candidate's target shows: their primary candidacy's."""
+    primary = candidate.primary()
+    if primary is None:
+        return candidate.name, None, None
+    return candidate.name, primary.party_name or None, primary.post_label

@@ -23,7 +23,7 @@ from hustings.storage.events import status_from_row
 from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.tables import StatusRow
 from hustings.storage.targets import TargetStore
-from hustings.targets.model import Target, TargetRole
+from hustings.targets.model import Target
 
 
 class SqlElectionStore:
@@ -69,25 +69,8 @@ class SqlElectionStore:
     def target(self, target_id: str) -> Target | None:
         return self.targets.get(target_id)
 
-    def create_target(
-        self,
-        *,
-        target_id: str,
-        name: str,
-        party: str | None,
-        constituency: str | None,
-        handles: Sequence[HandleKey],
-        now: datetime,
-    ) -> None:
-        self.targets.create(
-            name=name,
-            role=TargetRole.CANDIDATE,
-            party=party,
-            constituency=constituency,
-            handles=handles,
-            now=now,
-            target_id=target_id,
-        )
+    def create_targets(self, targets: Sequence[Target], *, now: datetime) -> None:
+        self.targets.create_many(targets, now=now)
 
     def update_target(
         self, target_id: str, *, name: str, party: str | None, constituency: str | None
