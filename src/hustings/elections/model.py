@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from hustings.auth.model import Role
 from hustings.clock import as_utc
 from hustings.errors import InvalidInput
 
@@ -30,6 +31,11 @@ does not stop with the declaration, and the newly elected and the defeated both 
 MAX_PROTECTION_DAYS = 180
 MAX_COUNT_DELAY_DAYS = 7
 """The count is on the night of the poll or within days of it; a later date is a typing slip."""
+
+ELECTION_READERS = frozenset(
+    {Role.ADMIN, Role.MODERATOR, Role.TRIAGE, Role.ANALYST, Role.FLAGGER, Role.POLICE_LIAISON}
+)
+"""Who may see elections and their candidates: the staff who work the queue. Admins change them."""
 
 ELECTION_TYPES = frozenset(
     {"europarl", "gla", "local", "mayor", "naw", "nia", "parl", "pcc", "ref", "senedd", "sp"}

@@ -60,6 +60,8 @@ _DID = re.compile(r"did:(?:plc:[a-z2-7]{24}|web:[A-Za-z0-9.:%-]+)")
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", ""})
 MAX_SEATS = 100
+MAX_REGISTER_BYTES = 20_000_000
+"""The largest register taken by upload: a general election's is about 1.5 MB, with room for every column Democracy Club adds."""
 
 
 @dataclass(frozen=True, slots=True)

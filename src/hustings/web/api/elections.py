@@ -17,25 +17,22 @@ from starlette.concurrency import run_in_threadpool
 from hustings.auth.model import Principal, Role
 from hustings.elections.model import (
     DEFAULT_PROTECTION_DAYS,
+    ELECTION_READERS,
     MAX_PROTECTION_DAYS,
     Election,
     ElectionDates,
     parse_dc_id,
 )
-from hustings.elections.register import decode_register
+from hustings.elections.register import MAX_REGISTER_BYTES, decode_register
 from hustings.elections.service import ElectionEdit, ImportSummary, Nomination
 from hustings.errors import InvalidInput
 from hustings.events import user_actor
+from hustings.services import Services
 from hustings.web.deps import ServicesDep, allow
 
 router = APIRouter(prefix="/v1/elections", tags=["elections"])
-ELECTION_READERS = frozenset(
-    {Role.ADMIN, Role.MODERATOR, Role.TRIAGE, Role.ANALYST, Role.FLAGGER, Role.POLICE_LIAISON}
-)
 Registrar = Annotated[Principal, Depends(allow(Role.ADMIN))]
 Reader = Annotated[Principal, Depends(allow(*ELECTION_READERS))]
-MAX_REGISTER_BYTES = 20_000_000
-"""A general election's register is about 1.5 MB; this leaves room for every column Democracy Club adds."""
 
 ProtectionDays = Annotated[int, Field(ge=0, le=MAX_PROTECTION_DAYS)]
 
@@ -126,7 +123,7 @@ class ImportPublic(BaseModel):
     withdrawals_held: str
 
 
-def election_public(election: Election, services: ServicesDep) -> ElectionPublic:
+def election_public(election: Election, services: Services) -> ElectionPublic:
     dates = election.dates
     return ElectionPublic(
         id=election.id,

@@ -13,14 +13,19 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hustings.auth.model import Principal, Role
-from hustings.elections.model import DEFAULT_PROTECTION_DAYS, Election, ElectionDates, parse_dc_id
-from hustings.elections.register import decode_register
+from hustings.elections.model import (
+    DEFAULT_PROTECTION_DAYS,
+    ELECTION_READERS,
+    Election,
+    ElectionDates,
+    parse_dc_id,
+)
+from hustings.elections.register import MAX_REGISTER_BYTES, decode_register
 from hustings.elections.service import ImportSummary, Nomination
 from hustings.errors import HustingsError, InvalidInput
 from hustings.events import user_actor
 from hustings.services import Services
 from hustings.storage.database import savepoint
-from hustings.web.api.elections import ELECTION_READERS, MAX_REGISTER_BYTES
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.pages.inbox import flash, read_flash
 from hustings.web.templating import NavItem, render
