@@ -139,3 +139,17 @@ def test_an_id_is_parsed_into_its_parts() -> None:
         date(2028, 5, 4),
         "local.kelbridge.riverside.by",
     )
+
+
+def test_the_domain_imports_neither_the_orm_nor_the_web_framework() -> None:
+    import subprocess
+    import sys
+
+    modules = ["model", "events", "register", "service", "memory", "guidance"]
+    code = (
+        "import sys\n"
+        + "".join(f"import hustings.elections.{m}\n" for m in modules)
+        + "print(sorted(m for m in ('sqlalchemy', 'fastapi', 'starlette') if m in sys.modules))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
