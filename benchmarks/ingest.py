@@ -1,10 +1,12 @@
-"""Sustained ingest through POST /v1/messages, in batches of 500, with assessment switched off.
+"""Sustained ingest through POST /v1/messages, in batches of 500, with assessment off or on.
 
 Starts `hustings serve` in its own process on loopback (embedded SQLite in a temporary folder,
 then a throwaway PostgreSQL started from Debian's binaries), sends realistic messages from one
 client and prints messages per second. Usage:
 
-    .venv/bin/python benchmarks/ingest.py [--messages 20000] [--batch 500] [--only sqlite|postgresql]
+    .venv/bin/python benchmarks/ingest.py [--messages 20000] [--batch 500] [--only sqlite|postgresql] [--assess]
+
+With `--assess` the detector runs on every ingested message, as in the default install.
 """
 
 from __future__ import annotations
@@ -115,9 +117,17 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--assess", action="store_true", help="run the detector on ingest (the default install)")
     args = parser.parse_args()
-    base = {**os.environ, "HUSTINGS_ASSESS_ON_INGEST": "false", "HUSTINGS_LOG_LEVEL": "WARNING"}
-    print(f"ingest benchmark: {args.messages} messages, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    base = {
+        **os.environ,
+        "HUSTINGS_ASSESS_ON_INGEST": "true" if args.assess else "false",
+        "HUSTINGS_LOG_LEVEL": "WARNING",
+    }
+    print(
+        f"ingest benchmark: {args.messages} messages, assessment {'on' if args.assess else 'off'}, "
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         if args.only in (None, "sqlite"):
             run("sqlite", base | {"HUSTINGS_DATA_DIR": folder}, args.messages, args.batch)

@@ -44,9 +44,10 @@ from sqlalchemy.orm import Session
 from hustings.auth.model import Role
 from hustings.clock import FixedClock
 from hustings.moderation.queues import queue
+from hustings.protection.events import IncidentState, SubjectType
 from hustings.settings import Settings
 from hustings.storage.database import make_engine, make_sessionmaker, upgrade
-from hustings.storage.moderation import ModerationReads
+from hustings.storage.moderation import SqlModerationStore
 from hustings.storage.tables import AuthorRow, EventRow, MessageRow, StatusRow, TargetRow
 from hustings.storage.users import UserStore
 from hustings.web.app import create_app
@@ -90,9 +91,9 @@ def seed(session: Session, items: int, rng: random.Random) -> list[str]:
         insert(StatusRow),
         [
             {
-                "subject_type": "incident",
+                "subject_type": SubjectType.INCIDENT,
                 "subject_id": f"i_{n}",
-                "state": "open",
+                "state": IncidentState.OPEN,
                 "data": {},
                 "category": None,
                 "target_id": targets[n * 7],
@@ -281,7 +282,7 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token}"}
         spec = queue("unreviewed")
         with factory() as session:
-            reads = ModerationReads(session)
+            reads = SqlModerationStore(session)
             query_ms = timed(
                 args.runs, lambda: reads.queue_page(spec, now=NOW, reader_id=moderator.id, limit=50)
             )

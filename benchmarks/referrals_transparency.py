@@ -3,7 +3,8 @@
 - build_pack for 1, 20 and 100 messages (each with a thread and author history), and verify_pack
   on the result: the PDF dominates;
 - compute_report over a synthetic log of N reported messages (ingested, 1-3 reports, a decision,
-  some appeals), in memory, then the same through SQLite (`storage.transparency.compute_for`).
+  some appeals), in memory, then the same through SQLite (`Transparency.compute` over
+  `SqlTransparencyStore`).
 
 Usage:
 
@@ -126,7 +127,8 @@ def report_benchmark(messages: int, runs: int) -> None:
     from hustings.settings import Settings
     from hustings.storage.database import make_engine, make_sessionmaker, upgrade
     from hustings.storage.tables import EventRow, TargetRow
-    from hustings.storage.transparency import compute_for
+    from hustings.storage.transparency import SqlTransparencyStore
+    from hustings.transparency.service import Transparency
 
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(data_dir=Path(folder), assess_on_ingest=False)
@@ -153,7 +155,8 @@ def report_benchmark(messages: int, runs: int) -> None:
                 ],
             )
             session.commit()
-            seconds = timed(runs, lambda: compute_for(session, period))
+            transparency = Transparency(SqlTransparencyStore(session))
+            seconds = timed(runs, lambda: transparency.compute(period))
         engine.dispose()
     print(
         f"report over {len(events):,} events ({messages:,} messages), SQLite end to end: {seconds * 1000:8.1f} ms"

@@ -111,6 +111,20 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return found
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database with no schema, on SQLite and on PostgreSQL, for migration tests."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    with scratch_database(request.getfixturevalue("postgres_url"), "hustings_bare_migration") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     """A session whose commits are savepoints inside a transaction rolled back after the test."""

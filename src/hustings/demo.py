@@ -308,10 +308,8 @@ def _moderate(services: Services) -> int:
     """Human reports on some demo messages, and the moderator's decisions on most of them."""
     from hustings.errors import Conflict, DuplicateEvent
     from hustings.messages.model import message_id
-    from hustings.moderation.decisions import DecisionRequest, decide, suggested_action
+    from hustings.moderation.decisions import DecisionRequest
     from hustings.moderation.events import Action, ReporterKind
-    from hustings.moderation.reports import file_report
-    from hustings.moderation.work import load_item
 
     moderator = services.users.by_name("moderator")
     decided = 0
@@ -321,9 +319,7 @@ def _moderate(services: Services) -> int:
             continue
         target_message = message_id("x", f"demo-{index:04d}")
         with contextlib.suppress(DuplicateEvent):  # reported on an earlier run of the demo
-            file_report(
-                services.log,
-                services.clock,
+            services.moderation.file_report(
                 message_id=target_message,
                 reporter=reporter,
                 reporter_kind=ReporterKind(kind),
@@ -334,11 +330,9 @@ def _moderate(services: Services) -> int:
             )
         if action is None:
             continue
-        rule, _ = suggested_action(load_item(services.log, target_message))
+        rule, _ = services.moderation.suggested(services.moderation.item(target_message))
         try:
-            decide(
-                services.log,
-                services.clock,
+            services.moderation.decide(
                 moderator=moderator,
                 request=DecisionRequest(
                     message_id=target_message, action=Action(action), policy_rule=rule.id

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -21,13 +22,22 @@ from hustings.elections.service import Elections
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
+from hustings.messages.model import Origin
+from hustings.protection.service import Protection
 from hustings.settings import Settings
 from hustings.storage.elections import SqlElectionStore
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.protection import SqlProtectionStore
+from hustings.storage.sources import SqlOriginalRecords
 from hustings.storage.targets import TargetStore
+from hustings.storage.transparency import SqlTransparencyStore
 from hustings.storage.users import UserStore
+from hustings.transparency.service import ReportCache, Transparency
+
+if TYPE_CHECKING:
+    from hustings.moderation.service import Moderation
 
 DetectorProvider = Callable[[], Detector]
 
@@ -41,10 +51,7 @@ def configured_detector(settings: Settings) -> Detector:
 
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
-    from hustings.storage.moderation import moderation_intake
-    from hustings.storage.protection import protection_intake
-
-    return [moderation_intake(services), protection_intake(services)]
+    return [services.moderation.intake, services.protection.intake]
 
 
 @dataclass
@@ -54,6 +61,8 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     detector_provider: DetectorProvider | None = None
     """Who supplies the detector; by default the shipped model at the configured thresholds."""
+    report_cache: ReportCache | None = None
+    """Transparency reports kept across units of work (the web app shares one); None: none kept."""
 
     @cached_property
     def events(self) -> SqlEventStore:
@@ -66,6 +75,10 @@ class Services:
     @cached_property
     def messages(self) -> SqlMessageRepository:
         return SqlMessageRepository(self.session)
+
+    @cached_property
+    def originals(self) -> SqlOriginalRecords:
+        return SqlOriginalRecords(self.session)
 
     @cached_property
     def users(self) -> UserStore:
@@ -90,6 +103,30 @@ class Services:
         return Elections(SqlElectionStore(self.session), self.log, self.clock)
 
     @cached_property
+    def protection(self) -> Protection:
+        return Protection(
+            SqlProtectionStore(self.session),
+            self.log,
+            self.clock,
+            reports=self.moderation,
+            thresholds=self.thresholds(),
+        )
+
+    @cached_property
+    def transparency(self) -> Transparency:
+        return Transparency(SqlTransparencyStore(self.session), self.report_cache)
+
+    @cached_property
+    def moderation(self) -> Moderation:
+        # Imported here: the near-duplicate index pulls in numpy and datasketch, which commands
+        # that never moderate need not load.
+        from hustings.moderation.policy import load_policy
+        from hustings.moderation.service import Moderation
+        from hustings.storage.moderation import SqlModerationStore
+
+        return Moderation(SqlModerationStore(self.session), self.log, self.clock, load_policy())
+
+    @cached_property
     def login_backoff(self) -> LoginBackoff:
         return LoginBackoff(SqlBackoffStore(self.session), secret=self.settings.secret_key.get_secret_value())
 
@@ -110,7 +147,7 @@ class Services:
             **{Label(name): value for name, value in self.settings.detect_thresholds.items()},
         }
 
-    def ingest(self, raw: Sequence[object], *, actor: str) -> IngestResult:
+    def ingest(self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()) -> IngestResult:
         return ingest(
             raw,
             repository=self.messages,
@@ -119,4 +156,6 @@ class Services:
             actor=actor,
             detector=self.detector() if self.settings.assess_on_ingest else None,
             hooks=ingest_hooks(self),
+            origins=origins,
+            originals=self.originals,
         )

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 
@@ -14,23 +12,10 @@ from hustings.auth.model import hash_token
 from hustings.clock import FixedClock
 from hustings.services import Services
 from hustings.settings import Settings
-from hustings.storage.database import alembic_config, make_engine, make_sessionmaker, upgrade
-from tests.conftest import T0, scratch_database
+from hustings.storage.database import alembic_config, make_sessionmaker, upgrade
+from tests.conftest import T0
 
 OLD_TOKEN = "hus_issued-before-tokens-expired"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
-        yield engine
-        engine.dispose()
-        return
-    with scratch_database(request.getfixturevalue("postgres_url"), "hustings_accounts_migration") as url:
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
 
 
 def test_tokens_from_before_the_migration_get_an_id_and_keep_working(

@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from hustings.auth.model import Role
 from hustings.clock import FixedClock
 from hustings.services import Services
-from hustings.storage.moderation import sweep_clocks
 from hustings.targets.model import TargetRole
 from tests.conftest import MakeUser, bearer, sample_message
 
@@ -211,7 +210,7 @@ def test_status_rebuilt_from_the_log_matches(
     client.post(f"/v1/items/{ids[0]}/claim", headers=bearer(mod))
     client.post(f"/v1/items/{ids[1]}/escalate", json={"reason": "needs a senior"}, headers=bearer(triage))
     clock.advance(hours=25)  # both fell due an hour ago: the sweep raises their alerts
-    assert sweep_clocks(services) == 2
+    assert services.moderation.sweep_clocks() == 2
     services.session.commit()
     client.post(
         "/v1/decisions",
@@ -242,5 +241,5 @@ def test_reading_the_queues_writes_nothing_to_the_log(
     items = client.get("/v1/queues/breaching/items", headers=bearer(mod)).json()
     assert [item["message_id"] for item in items] == [message_id] and items[0]["breached"] is True
     assert [event.idempotency_key for event in services.events.iter_events()] == before
-    assert sweep_clocks(services) == 1
-    assert sweep_clocks(services) == 0
+    assert services.moderation.sweep_clocks() == 1
+    assert services.moderation.sweep_clocks() == 0

@@ -12,8 +12,8 @@ from hustings.auth.model import Role
 from hustings.clock import FixedClock
 from hustings.errors import Conflict, DuplicateEvent, InvalidInput, NotFound
 from hustings.events import EventLog
+from hustings.messages.similarity import normalise, signature, similarity
 from hustings.moderation import work
-from hustings.moderation.clusters import normalise, signature, similarity
 from hustings.moderation.context import highlight
 from hustings.moderation.events import ITEM_CLAIMED, Action, ReporterKind
 from hustings.moderation.policy import load_policy

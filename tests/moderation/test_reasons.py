@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
 
+from hustings.auth.model import Role
+from hustings.clock import FixedClock
+from hustings.detect.assessment import Label
 from hustings.errors import InvalidInput
-from hustings.moderation.events import Action
+from hustings.events import EventLog
+from hustings.moderation.appeals import decide_appeal, file_appeal
+from hustings.moderation.decisions import DecisionRequest, decide
+from hustings.moderation.events import Action, ReporterKind
 from hustings.moderation.policy import load_policy
 from hustings.moderation.reasons import build_statement, parse_statement
+from hustings.moderation.reports import file_automated_reports
+from hustings.moderation.work import load_item
+from tests.moderation.conftest import assessed_event, assessment, ingested_event, person
+
+M = "m_" + "e" * 32
+SAM = person("sam", Role.MODERATOR)
+JO = person("jo", Role.MODERATOR)
 
 
 def valid() -> dict[str, Any]:
@@ -103,3 +117,46 @@ def test_no_action_has_no_statement() -> None:
 
     with pytest.raises(InvalidInput, match="action"):
         effects_of(Action.NO_ACTION)
+
+
+def test_an_appeals_statement_agrees_with_the_decisions_on_automated_detection(
+    memory_log: EventLog, fixed_clock: FixedClock
+) -> None:
+    """The detector reported the message, then a newer model flagged nothing: the content was
+    still detected by automated means, and both statements say so."""
+    memory_log.append(ingested_event(M))
+    flagged = assessment(Label.THREAT)
+    memory_log.append(assessed_event(M, flagged))
+    assert file_automated_reports(memory_log, fixed_clock, {M: flagged})
+    quiet = replace(assessment(), model="test-detector@2")
+    memory_log.append(replace(assessed_event(M, quiet), idempotency_key=f"message.assessed:{M}:2"))
+    item = load_item(memory_log, M)
+    assert item.data["flagged"] == [] and ReporterKind.AUTOMATED in item.data["reporter_kinds"]
+
+    decided = decide(
+        memory_log,
+        fixed_clock,
+        moderator=SAM,
+        request=DecisionRequest(message_id=M, action=Action.REMOVE, policy_rule="T1"),
+    )
+    file_appeal(memory_log, fixed_clock, message_id=M, recorded_by=JO, reason="it was a joke")
+    after = decide_appeal(
+        memory_log,
+        fixed_clock,
+        moderator=JO,
+        message_id=M,
+        outcome="reversed",
+        reasons="A joke between friends, but it still needs a warning.",
+        new_action=Action.LABEL,
+    )
+    assert after.data["action_in_force"] == Action.LABEL
+    (appealed,) = [
+        event.payload["statement"]
+        for event in memory_log.store.iter_events()
+        if event.kind == "appeal.decided"
+    ]
+    assert decided.statement is not None
+    assert decided.statement["automated_detection"] == "Yes"
+    assert appealed["automated_detection"] == decided.statement["automated_detection"]
+    assert appealed["source_type"] == decided.statement["source_type"]
+    assert appealed["content_date"] == decided.statement["content_date"]

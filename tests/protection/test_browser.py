@@ -15,6 +15,7 @@ from hustings.auth.model import Role
 from hustings.events import SYSTEM_ACTOR
 from hustings.messages.model import message_id
 from hustings.moderation.events import REPORT_FILED
+from hustings.protection.events import BUNDLE
 from hustings.services import Services
 from hustings.targets.model import TargetRole
 from tests.conftest import LiveServer, login
@@ -98,7 +99,7 @@ def test_the_safe_inbox_blurs_hostile_messages_and_acts_on_one(page: Any, server
     services = server.services()
     try:
         kinds = [e.kind for e in services.events.events_for("message", message_id("x", "2"))]
-        bundle = services.events.status("bundle", "t_aisha")
+        bundle = services.events.status(BUNDLE, "t_aisha")
     finally:
         services.session.close()
     assert REPORT_FILED in kinds

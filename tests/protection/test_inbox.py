@@ -10,6 +10,7 @@ from hustings.detect.assessment import Label
 from hustings.events import Status
 from hustings.messages.model import Author, Message
 from hustings.protection.controls import Controls
+from hustings.protection.events import DELIVERY
 from hustings.protection.inbox import decide
 from hustings.protection.shield import recap
 from tests.conftest import T0
@@ -57,7 +58,7 @@ def test_only_accounts_i_know_holds_strangers_outside_the_shield() -> None:
 
 def _delivery(n: int, state: str, *, shielded: bool, at_hours: float, code: str) -> Status:
     return Status(
-        "delivery",
+        DELIVERY,
         f"t1:m_{n}",
         state,
         data={

@@ -12,7 +12,6 @@ from hustings.events.registry import default_reducers
 from hustings.protection import events as ev
 from hustings.protection.controls import account_ref
 from hustings.services import Services
-from hustings.storage.protection import SqlProtectionStore, protection_for
 from tests.conftest import T0
 from tests.protection.conftest import make_target, message, pile_on
 
@@ -41,13 +40,12 @@ def test_a_pile_on_opens_an_incident_and_suggests_the_shield(protected: Services
     protected.ingest(ordinary, actor=ALICE)
     protected.ingest(pile_on(T0, 30), actor=ALICE)
     protected.session.commit()
-    store = SqlProtectionStore(protected.session)
-    (incident,) = store.incidents([target.id])
+    (incident,) = protected.protection.incidents([target.id])
     assert incident.state == "open" and incident.target_id == target.id
     assert 0 < incident.priority <= 1
     assert len(incident.data["message_ids"]) == 30 and len(incident.data["author_keys"]) == 30
     assert [entry["kind"] for entry in incident.data["timeline"]][:1] == [ev.INCIDENT_OPENED]
-    shield = protection_for(protected).shield(target.id)
+    shield = protected.protection.shield(target.id)
     assert shield.state == "suggested" and shield.suggested_by == incident.subject_id
     assert delivery(protected, target.id, "p29") == "delivered"  # suggested, not on
 
@@ -56,11 +54,11 @@ def test_the_standing_choice_switches_the_shield_on_and_later_messages_are_held(
     protected: Services, clock: FixedClock
 ) -> None:
     target = make_target(protected)
-    protection = protection_for(protected)
+    protection = protected.protection
     protection.change_settings(target.id, actor=ALICE, auto_shield=True)
     protected.ingest(pile_on(T0, 40), actor=ALICE)
     protected.session.commit()
-    shield = protection_for(protected).shield(target.id)
+    shield = protected.protection.shield(target.id)
     assert shield.is_on(clock.now()) and shield.incident_id is not None
     assert shield.until == clock.now() + timedelta(days=7)
     assert delivery(protected, target.id, "p0") == "delivered"  # before the incident opened
@@ -79,7 +77,7 @@ def test_the_shield_holds_new_unknown_and_hostile_and_releases_on_review(
         ],
         actor=ALICE,
     )
-    protection = protection_for(protected)
+    protection = protected.protection
     protection.enable_shield(target.id, actor=ALICE)
     protected.ingest(
         [
@@ -92,7 +90,7 @@ def test_the_shield_holds_new_unknown_and_hostile_and_releases_on_review(
     )
     protected.session.commit()
     assert [delivery(protected, target.id, x) for x in "abcd"] == ["delivered", "held", "held", "held"]
-    held = SqlProtectionStore(protected.session).inbox(target.id, "held")
+    held = protected.protection.inbox(target.id, "held")
     assert {item.message.external_id for item in held} == {"b", "c", "d"}
     why = {item.message.external_id: {r["code"] for r in item.delivery.data["why"]} for item in held}
     assert why == {
@@ -101,7 +99,7 @@ def test_the_shield_holds_new_unknown_and_hostile_and_releases_on_review(
         "d": {"shield_new_account", "shield_unknown_account"},
     }
     protection.release(target.id, held[0].message.id, actor=ALICE)
-    inbox = SqlProtectionStore(protected.session).inbox(target.id, "inbox")
+    inbox = protected.protection.inbox(target.id, "inbox")
     assert held[0].message.id in {item.message.id for item in inbox}
     clock.advance(hours=1)
     shield = protection.disable_shield(target.id, actor=ALICE)
@@ -113,7 +111,7 @@ def test_the_shield_holds_new_unknown_and_hostile_and_releases_on_review(
 
 def test_block_and_mute_lists_and_hidden_words_hide_messages(protected: Services) -> None:
     target = make_target(protected)
-    protection = protection_for(protected)
+    protection = protected.protection
     protection.add_accounts(target.id, "blocked", [account_ref("x", "@Troll")], actor=ALICE)
     protection.add_accounts(target.id, "muted", [account_ref("x", "bore")], actor=ALICE)
     protection.add_hidden_word(target.id, "parasite", actor=ALICE)
@@ -128,13 +126,13 @@ def test_block_and_mute_lists_and_hidden_words_hide_messages(protected: Services
         actor=ALICE,
     )
     assert [delivery(protected, target.id, x) for x in "12345"] == ["hidden"] * 4 + ["delivered"]
-    counts = SqlProtectionStore(protected.session).folder_counts(target.id)
+    counts = protected.protection.folder_counts(target.id)
     assert counts["hidden"] == 4 and counts["delivered"] == 1
 
 
 def test_only_accounts_i_know_holds_strangers(protected: Services) -> None:
     target = make_target(protected)
-    protection_for(protected).change_settings(target.id, actor=ALICE, only_known=True)
+    protected.protection.change_settings(target.id, actor=ALICE, only_known=True)
     protected.ingest([message("old", "hi", at=T0 - timedelta(days=10), author="friend")], actor=ALICE)
     protected.ingest(
         [message("n1", "hi", at=T0, author="friend"), message("n2", "hi", at=T0, author="stranger")],
@@ -147,23 +145,23 @@ def test_the_sweep_closes_quiet_incidents_and_ends_shields_with_a_recap(
     protected: Services, clock: FixedClock
 ) -> None:
     target = make_target(protected)
-    protection = protection_for(protected)
+    protection = protected.protection
     protection.change_settings(target.id, actor=ALICE, auto_shield=True)
     protected.ingest(pile_on(T0, 40), actor=ALICE)
     clock.advance(hours=3)
-    assert protection_for(protected).sweep()["incidents_closed"] == 1
-    (incident,) = SqlProtectionStore(protected.session).incidents([target.id])
+    assert protected.protection.sweep()["incidents_closed"] == 1
+    (incident,) = protected.protection.incidents([target.id])
     assert incident.state == "closed" and incident.data["closed_at"] is not None
     clock.advance(days=7)
-    assert protection_for(protected).sweep() == {"incidents_closed": 0, "shields_expired": 1}
-    shield = protection_for(protected).shield(target.id)
+    assert protected.protection.sweep() == {"incidents_closed": 0, "shields_expired": 1}
+    shield = protected.protection.shield(target.id)
     assert shield.state == "off" and shield.last_recap is not None and shield.last_recap["held"] > 0
     assert shield.last_recap["incidents"] == [incident.subject_id]
 
 
 def test_protection_statuses_rebuild_from_the_log(protected: Services, clock: FixedClock) -> None:
     target = make_target(protected)
-    protection = protection_for(protected)
+    protection = protected.protection
     protection.change_settings(target.id, actor=ALICE, auto_shield=True)
     protection.add_hidden_word(target.id, "vermin", actor=ALICE)
     protected.ingest(pile_on(T0, 30), actor=ALICE)
@@ -190,7 +188,7 @@ def test_a_suggestion_nobody_took_up_is_withdrawn_when_the_incident_closes(
 ) -> None:
     target = make_target(protected)
     protected.ingest(pile_on(T0, 30), actor=ALICE)
-    assert protection_for(protected).shield(target.id).state == "suggested"
+    assert protected.protection.shield(target.id).state == "suggested"
     clock.advance(hours=3)
-    protection_for(protected).sweep()
-    assert protection_for(protected).shield(target.id).state == "off"
+    protected.protection.sweep()
+    assert protected.protection.shield(target.id).state == "off"

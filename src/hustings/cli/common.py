@@ -60,23 +60,32 @@ _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 def parse_json_line(line: str) -> object:
-    """One line of JSON Lines, read as `lines_with_progress` and `stdin_lines` give it.
+    """One line of JSON Lines (or one JSON document), read as `lines_with_progress` and
+    `stdin_lines` give it.
 
     Raises `ValueError` naming what is wrong: bytes that are not UTF-8, JSON that does not
     parse, nesting too deep to read, or an integer too long to convert.
     """
+    line = line.removesuffix("\n").removesuffix("\r")  # a line's end is no part of its JSON
     undecodable = _UNDECODABLE.search(line)
     if undecodable:
         byte = ord(undecodable.group()) - 0xDC00
-        raise ValueError(f"not UTF-8 text: byte 0x{byte:02x} at column {undecodable.start() + 1}")
+        row = line.count("\n", 0, undecodable.start()) + 1
+        column = undecodable.start() - (line.rfind("\n", 0, undecodable.start()) + 1) + 1
+        raise ValueError(f"not UTF-8 text: byte 0x{byte:02x} at {_place(row, column)}")
     try:
         return json.loads(line)
     except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON: {error.msg} at column {error.colno}") from None
+        raise ValueError(f"not valid JSON: {error.msg} at {_place(error.lineno, error.colno)}") from None
     except RecursionError:
         raise ValueError("not valid JSON here: nested too deeply to read") from None
     except ValueError as error:  # e.g. an integer of more digits than Python converts
         raise ValueError(f"not valid JSON here: {error}") from None
+
+
+def _place(row: int, column: int) -> str:
+    # A JSON Lines line is one row; a JSON document (`hustings ingest --format x-v2`) may be many.
+    return f"column {column}" if row == 1 else f"line {row}, column {column}"
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from hustings.auth.model import Role
 from hustings.cli.common import (
@@ -25,8 +26,10 @@ from hustings.cli.common import (
     stdin_lines,
     unit_of_work,
 )
+from hustings.cli.sources import IngestFormat, ingest_platform
 from hustings.events import SYSTEM_ACTOR
 from hustings.messages.model import Rejection
+from hustings.settings import Settings
 
 app = typer.Typer(
     name="hustings",
@@ -89,11 +92,22 @@ def demo(
 @app.command()
 @cli_errors
 def ingest(
-    file: Annotated[str, typer.Argument(help="A JSON Lines file of messages, or - for standard input.")],
+    file: Annotated[str, typer.Argument(help="A file of messages, or - for standard input.")],
+    format_: Annotated[
+        IngestFormat,
+        typer.Option(
+            "--format",
+            help="hustings: JSON Lines of Hustings messages; or a platform's own records "
+            "(see docs/sources.md), each kept as received beside the message it gave.",
+        ),
+    ] = IngestFormat.HUSTINGS,
 ) -> None:
-    """Ingest messages from JSON Lines; bad lines are reported by number and the rest are stored."""
+    """Ingest messages; bad lines or records are reported by number and the rest are stored."""
     settings = load_settings()
     engine = ready_engine(settings)
+    if format_ is not IngestFormat.HUSTINGS:
+        _ingest_platform(format_.value, file, settings, engine)
+        return
     totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
     rejections: list[Rejection] = []
 
@@ -138,6 +152,23 @@ def ingest(
         markup=False,
     )
     if rejections:
+        raise typer.Exit(1)
+
+
+def _ingest_platform(name: str, file: str, settings: Settings, engine: Engine) -> None:
+    tally = ingest_platform(name, file, settings, engine)
+    for where, error in tally.rejected:
+        err.print(f"{where}: {error}", markup=False)
+    skipped = sum(tally.skipped.values())
+    out.print(
+        f"accepted {tally.accepted}, duplicates {tally.duplicates}, rejected {len(tally.rejected)}, "
+        f"skipped {skipped}",
+        markup=False,
+    )
+    if skipped:
+        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(tally.skipped.items()))
+        out.print(f"skipped: {reasons}", markup=False, soft_wrap=True)
+    if tally.rejected:
         raise typer.Exit(1)
 
 

@@ -23,10 +23,8 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option(help="At most this many alerts per run.", min=1)] = 10_000,
     ) -> None:
         """Raise a clock.breached alert on every open item past its statutory due time."""
-        from hustings.storage.moderation import sweep_clocks
-
         with unit_of_work(load_settings()) as services:
-            raised = sweep_clocks(services, limit=limit)
+            raised = services.moderation.sweep_clocks(limit=limit)
         out.print(f"{raised} clock breach alert(s) raised.", markup=False, soft_wrap=True)
 
     @moderation.command("queue")
@@ -39,12 +37,10 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table.")] = False,
     ) -> None:
         """Print the first items of a queue, highest priority first."""
-        from hustings.storage.moderation import ModerationReads
-
         spec = queue(name)
         with unit_of_work(load_settings()) as services:
             now = services.clock.now()
-            page = ModerationReads(services.session).queue_page(spec, now=now, reader_id=None, limit=limit)
+            page = services.moderation.queue_page(spec, reader_id=None, limit=limit)
             for entry in page:
                 status = entry.status
                 left = describe_time_left(time_left(status, now))

@@ -22,7 +22,7 @@ from hustings.cli.common import cli_errors, fail, load_settings, out, unit_of_wo
 from hustings.errors import InvalidInput, NotFound
 from hustings.events import SYSTEM_ACTOR
 from hustings.protection.controls import account_ref, accounts_csv, parse_accounts_csv
-from hustings.storage.protection import SqlProtectionStore, protection_for
+from hustings.protection.events import IncidentState
 from hustings.targets.model import TargetRole
 
 targets_app = typer.Typer(help="Register and list protected people.", no_args_is_help=True)
@@ -68,7 +68,7 @@ def targets_add(
             now=services.clock.now(),
         )
         if auto_shield:
-            protection_for(services).change_settings(target.id, actor=SYSTEM_ACTOR, auto_shield=True)
+            services.protection.change_settings(target.id, actor=SYSTEM_ACTOR, auto_shield=True)
     out.print(f"registered {target.name} ({target.role.value}) as {target.id}", markup=False)
 
 
@@ -97,8 +97,8 @@ def shield(
         raise fail("give one of --on, --extend, --off")
     settings = load_settings()
     with unit_of_work(settings) as services:
-        protection = protection_for(services)
-        if not SqlProtectionStore(services.session).target_exists(target_id):
+        protection = services.protection
+        if services.targets.get(target_id) is None:
             raise NotFound(f"target: no target {target_id!r}")
         if on:
             result = protection.enable_shield(target_id, actor=ACTOR, days=days)
@@ -122,7 +122,7 @@ def import_list(
     accounts, problems = parse_accounts_csv(file.read_text(encoding="utf-8-sig"))
     settings = load_settings()
     with unit_of_work(settings) as services:
-        protection_for(services).add_accounts(target_id, list_name, accounts, actor=ACTOR)
+        services.protection.add_accounts(target_id, list_name, accounts, actor=ACTOR)
     for problem in problems:
         typer.echo(f"line {problem.line}: {problem.error}", err=True)
     out.print(f"added {len(accounts)}, left out {len(problems)}", markup=False)
@@ -141,9 +141,9 @@ def export_list(
         raise fail(f"list: no list {list_name!r}; expected blocked or muted")
     settings = load_settings()
     with unit_of_work(settings) as services:
-        if not SqlProtectionStore(services.session).target_exists(target_id):
+        if services.targets.get(target_id) is None:
             raise NotFound(f"target: no target {target_id!r}")
-        controls = protection_for(services).controls(target_id)
+        controls = services.protection.controls(target_id)
         entries = controls.blocked if list_name == "blocked" else controls.muted
         typer.echo(accounts_csv(entries.values()), nl=False)
 
@@ -154,7 +154,7 @@ def sweep() -> None:
     """Close incidents whose rates fell back and end shields whose time is up (run from cron)."""
     settings = load_settings()
     with unit_of_work(settings) as services:
-        counts = protection_for(services).sweep()
+        counts = services.protection.sweep()
     out.print(
         f"closed {counts['incidents_closed']} incidents, ended {counts['shields_expired']} shields",
         markup=False,
@@ -168,13 +168,12 @@ def incidents(
     state: Annotated[str | None, typer.Option(help="open or closed.")] = None,
 ) -> None:
     """List incidents, newest first: id, target, state, severity, messages, accounts."""
-    if state not in (None, "open", "closed"):
+    if state is not None and state not in tuple(IncidentState):
         raise fail(f"--state: expected open or closed, not {state!r}")
     settings = load_settings()
     with unit_of_work(settings) as services:
-        for status in SqlProtectionStore(services.session).incidents(
-            [target] if target else None, state=state
-        ):
+        chosen = None if state is None else IncidentState(state)
+        for status in services.protection.incidents([target] if target else None, state=chosen):
             typer.echo(
                 f"{status.subject_id}\t{status.target_id}\t{status.state}\t{status.priority:.2f}\t"
                 f"{len(status.data.get('message_ids', []))}\t{len(status.data.get('author_keys', []))}"

@@ -38,7 +38,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The transparency report for a period (default: the current calendar quarter)."""
         from hustings.errors import InvalidInput
-        from hustings.storage.transparency import compute_for
         from hustings.transparency.output import to_csv_text, to_json_text
         from hustings.transparency.period import parse_period, period_between
 
@@ -51,7 +50,7 @@ def register(app: typer.Typer) -> None:
                 if period
                 else period_between(start, last, today=services.clock.now().date())
             )
-            report = compute_for(services.session, chosen)
+            report = services.transparency.report(chosen)
         if kind == "json":
             text = to_json_text(report)
         elif kind == "csv":

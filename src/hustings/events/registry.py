@@ -9,8 +9,8 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.auth.events import SUBJECT as ACCOUNT
     from hustings.auth.events import reduce_account
     from hustings.elections.events import REDUCERS as ELECTIONS
-    from hustings.moderation.status import SUBJECT as MESSAGE
-    from hustings.moderation.status import reduce_message
+    from hustings.messages.events import SUBJECT as MESSAGE
+    from hustings.messages.events import reduce_message
     from hustings.protection.events import REDUCERS as PROTECTION
     from hustings.referrals.model import SUBJECT as REFERRAL
     from hustings.referrals.model import reduce_referral

@@ -2,7 +2,9 @@
 
 Idempotent on (source, external_id): a message already stored counts as a duplicate and is
 neither stored nor logged again. A bad message is rejected with the field at fault named, and
-the good ones beside it are stored all the same.
+the good ones beside it are stored all the same. A message read from a platform's own record
+(`hustings.sources`) comes with its `Origin`, stored beside it in the same transaction: the
+record once, however many messages it gave or however often it is ingested.
 """
 
 from __future__ import annotations
@@ -15,17 +17,20 @@ from typing import Any, Protocol
 from hustings.clock import Clock, iso
 from hustings.detect.assessment import Assessment, Detector
 from hustings.events import Event, EventLog, model_actor
+from hustings.messages.events import MESSAGE_ASSESSED, MESSAGE_INGESTED, SUBJECT
 from hustings.messages.model import (
     Author,
+    Capture,
     Message,
+    MessageDetails,
     MessageIn,
+    Origin,
     Rejection,
     author_key,
     message_id,
     normalise_handle,
     validate_batch,
 )
-from hustings.moderation.status import MESSAGE_ASSESSED, MESSAGE_INGESTED, SUBJECT
 
 
 class MessageRepository(Protocol):
@@ -38,6 +43,14 @@ class MessageRepository(Protocol):
         ...
 
     def add_many(self, messages: Sequence[Message]) -> None: ...
+
+
+class OriginalRecordStore(Protocol):
+    """Where the original records of messages are kept. Implementations never commit."""
+
+    def add(self, captures: Sequence[Capture]) -> None:
+        """Store each capture's record (once per SHA-256) and its link to the new message."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +98,7 @@ def _to_message(item: MessageIn, targets: dict[tuple[str, str], str], now: datet
         url=item.url,
         lang=item.lang,
         ingested_at=now,
+        details=MessageDetails.from_input(item.details),
     )
 
 
@@ -111,21 +125,38 @@ def ingest(
     actor: str,
     detector: Detector | None = None,
     hooks: Sequence[IngestHook] = (),
+    origins: Sequence[Origin | None] = (),
+    originals: OriginalRecordStore | None = None,
 ) -> IngestResult:
-    """Store and log a batch of raw messages; see the module docstring for the contract."""
+    """Store and log a batch of raw messages; see the module docstring for the contract.
+
+    `origins`, when given, holds the origin of each item of `raw` (None for one without), and
+    `originals` is where they are kept.
+    """
+    if origins and (len(origins) != len(raw) or originals is None):
+        raise ValueError("origins: one per raw message, with a store to keep them in")
     valid, rejected = validate_batch(raw)
     now = clock.now()
     refs = {(item.source, normalise_handle(ref)) for _, item in valid for ref in item.targets}
     targets = repository.resolve_targets(refs) if refs else {}
     ids: list[str] = []
     fresh: dict[str, Message] = {}
-    for _, item in valid:
+    origin_of: dict[str, Origin] = {}
+    for index, item in valid:
         message = _to_message(item, targets, now)
         ids.append(message.id)
-        fresh.setdefault(message.id, message)
+        if message.id in fresh:
+            continue
+        fresh[message.id] = message
+        origin = origins[index] if origins else None
+        if origin is not None:
+            origin_of[message.id] = origin
     already = repository.existing_ids(list(fresh))
     new_messages = [message for message_id_, message in fresh.items() if message_id_ not in already]
     repository.add_many(new_messages)
+    captures = [Capture(m.id, origin_of[m.id], now) for m in new_messages if m.id in origin_of]
+    if captures and originals is not None:
+        originals.add(captures)
     events = [
         Event(
             kind=MESSAGE_INGESTED,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -97,6 +98,37 @@ class AuthorIn(BaseModel):
     followers: int | None = Field(default=None, ge=0, le=MAX_FOLLOWERS)
 
 
+Visibility = Literal["public", "unlisted", "private", "direct"]
+"""Who the source showed the message to, in Mastodon's words: `private` is followers only, `direct`
+a direct message to the accounts it mentions."""
+ReferenceType = Literal["replied_to", "quoted", "retweeted"]
+"""How a message refers to another, in X's words (a Bluesky quote post is `quoted`)."""
+
+
+class ReferenceIn(BaseModel):
+    """Another message this one replies to, quotes or reposts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ReferenceType
+    external_id: ShortText = Field(description="`external_id` of the referenced message, on the same source.")
+
+
+class DetailsIn(BaseModel):
+    """What the source says about a message beyond its text, kept as it said it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    content_warning: (
+        Annotated[str, StringConstraints(max_length=2000), AfterValidator(_storable)] | None
+    ) = Field(default=None, description="The warning shown before the text (Mastodon `spoiler_text`).")
+    visibility: Visibility | None = None
+    sensitive: bool | None = Field(
+        default=None, description="The source marked it sensitive (Mastodon `sensitive`, X `possibly_sensitive`)."
+    )
+    references: list[ReferenceIn] = Field(default_factory=list, max_length=20)
+
+
 class MessageIn(BaseModel):
     """One message as a source sends it to `POST /v1/messages` or `hustings ingest`."""
 
@@ -120,6 +152,9 @@ class MessageIn(BaseModel):
         | None
     ) = None
     lang: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None = None
+    details: DetailsIn | None = Field(
+        default=None, description="Content warning, visibility, sensitive flag and references, where the source has them."
+    )
 
 
 def message_id(source: str, external_id: str) -> str:
@@ -147,6 +182,63 @@ class Author:
 
 
 @dataclass(frozen=True, slots=True)
+class Reference:
+    type: str
+    external_id: str
+
+    def message_id(self, source: str) -> str:
+        return message_id(source, self.external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDetails:
+    """What the source said about a message beyond its text (see `DetailsIn`); empty for most."""
+
+    content_warning: str | None = None
+    visibility: str | None = None
+    sensitive: bool | None = None
+    references: tuple[Reference, ...] = ()
+
+    @classmethod
+    def from_input(cls, given: DetailsIn | None) -> MessageDetails:
+        if given is None:
+            return cls()
+        return cls(
+            content_warning=given.content_warning,
+            visibility=given.visibility,
+            sensitive=given.sensitive,
+            references=tuple(Reference(item.type, item.external_id) for item in given.references),
+        )
+
+    @property
+    def empty(self) -> bool:
+        """The source said nothing beyond the text."""
+        return self == MessageDetails()
+
+    def to_json(self) -> dict[str, Any] | None:
+        """The stored form: None when the source said nothing more."""
+        if self.empty:
+            return None
+        return {
+            "content_warning": self.content_warning,
+            "visibility": self.visibility,
+            "sensitive": self.sensitive,
+            "references": [{"type": ref.type, "external_id": ref.external_id} for ref in self.references],
+        }
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, Any] | None) -> MessageDetails:
+        if not stored:
+            return cls()
+        return cls(
+            content_warning=stored.get("content_warning"),
+            visibility=stored.get("visibility"),
+            sensitive=stored.get("sensitive"),
+            references=tuple(Reference(ref["type"], ref["external_id"]) for ref in stored.get("references", [])),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """A stored message. Its text is never altered; moderation changes its status, not its content."""
 
@@ -162,6 +254,7 @@ class Message:
     url: str | None
     lang: str | None
     ingested_at: datetime
+    details: MessageDetails = MessageDetails()
 
     @property
     def target_refs(self) -> tuple[str, ...]:
@@ -170,6 +263,43 @@ class Message:
     @property
     def target_ids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(target_id for _, target_id in self.targets if target_id))
+
+
+@dataclass(frozen=True, slots=True)
+class OriginalRecord:
+    """A record exactly as its source delivered it (a JSON line, an API response, an e-mail), kept
+    byte for byte so that evidence can show what was received and prove it unaltered."""
+
+    payload: bytes
+    format: str
+    """How the payload is read, e.g. `mastodon` or `eml` (the `hustings ingest --format`)."""
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.payload).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where one message was read from: its record, the place in it, and what read it."""
+
+    record: OriginalRecord
+    pointer: str
+    """An RFC 6901 JSON pointer to the message within the record (``/data/2``); empty for the whole."""
+    converter: str
+    converter_version: str
+    source_time: datetime | None = None
+    """When the source says it emitted or received the record (Jetstream `time_us`, a mail's
+    first `Received:`), where it says so."""
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """An origin as stored: which message it gave, and when Hustings received it."""
+
+    message_id: str
+    origin: Origin
+    received_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

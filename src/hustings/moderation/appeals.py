@@ -12,13 +12,15 @@ import secrets
 from typing import Literal
 
 from hustings.auth.model import User
-from hustings.clock import Clock, parse_iso
+from hustings.clock import Clock
 from hustings.errors import Conflict, InvalidInput
 from hustings.events import Event, EventLog, Status, user_actor
+from hustings.messages.events import SUBJECT
+from hustings.moderation.decisions import item_statement
 from hustings.moderation.events import APPEAL_DECIDED, APPEAL_FILED, Action, AppealDecided, AppealFiled
 from hustings.moderation.policy import Policy, load_policy
-from hustings.moderation.reasons import build_statement, statement_required
-from hustings.moderation.status import APPEALED, CLAIMED, DECIDED, SUBJECT
+from hustings.moderation.reasons import statement_required
+from hustings.moderation.status import ItemState
 from hustings.moderation.work import load_item
 
 MAX_REASON = 5000
@@ -36,7 +38,7 @@ def file_appeal(
     item = load_item(log, message_id)
     if item.data.get("appeal"):
         raise Conflict(f"message_id: item {message_id} has already been appealed; an item is appealed once")
-    if item.state != DECIDED:
+    if item.state != ItemState.DECIDED:
         raise Conflict(f"message_id: item {message_id} is {item.state}; only a decided item can be appealed")
     action = str(item.data.get("action_in_force", ""))
     if action == Action.NO_ACTION:
@@ -85,10 +87,12 @@ def decide_appeal(
     if outcome not in {"upheld", "reversed"}:
         raise InvalidInput("outcome: must be upheld or reversed")
     item = load_item(log, message_id)
-    appealed = item.state == APPEALED or (item.state == CLAIMED and item.data.get("return_state") == APPEALED)
+    appealed = item.state == ItemState.APPEALED or (
+        item.state == ItemState.CLAIMED and item.data.get("return_state") == ItemState.APPEALED
+    )
     if not appealed:
         raise Conflict(f"message_id: item {message_id} has no appeal waiting")
-    if item.state == CLAIMED and item.assignee != moderator.id:
+    if item.state == ItemState.CLAIMED and item.assignee != moderator.id:
         raise Conflict(f"message_id: the appeal on {message_id} is claimed by another moderator")
     if item.data.get("decided_by") == moderator.id:
         raise Conflict(
@@ -109,23 +113,15 @@ def decide_appeal(
         rule = policy.rule(str(decision.get("policy_rule")))
         if rule.ground == "none":
             raise InvalidInput(f"new_action: rule {rule.id} finds no breach, so only no_action can follow")
-        statement = build_statement(
+        statement = item_statement(
+            item,
             puid=f"{(item.data.get('appeal') or {}).get('appeal_id')}:{message_id}",
             action=action,
-            ground=rule.ground,
-            legal_ground=rule.legal_ground,
-            explanation=rule.explanation,
-            category=rule.dsa_category,
-            keywords=rule.dsa_keywords,
-            decision_facts=reasons,
-            content_date=(parse_iso(item.data.get("created_at")) or clock.now()).date(),
-            application_date=clock.now().date(),
-            territorial_scope=policy.defaults.territorial_scope,
-            content_type=policy.defaults.content_type,
-            reporter_kinds=set(item.data.get("reporter_kinds", [])),
-            automated_detection=bool(item.data.get("flagged")),
-            reference_url=policy.reference_url,
-        ).to_dsa_json()
+            rule=rule,
+            policy=policy,
+            facts=reasons,
+            now=clock.now(),
+        )
     appeal = item.data.get("appeal") or {}
     payload: AppealDecided = {
         "appeal_id": str(appeal.get("appeal_id", "")),

@@ -1,11 +1,10 @@
 """Clusters of exact and near-duplicate messages: pile-ons repeat the same words.
 
-Each message's text is normalised (case, accents, links, mentions, punctuation and spacing),
-then hashed whole (exact duplicates) and summarised as a MinHash signature over character
-5-grams (`datasketch`). Locality-sensitive hashing splits the signature into bands; two messages
-that share any band are candidates, and a candidate whose estimated Jaccard similarity reaches
-`THRESHOLD` is a near-duplicate. Band keys and text hashes are stored in indexed columns, so
-finding a message's cluster is a few index lookups, not a scan.
+Each message's text is normalised, hashed whole (exact duplicates) and summarised as a MinHash
+signature with its LSH band keys (`hustings.messages.similarity`). Two messages that share any
+band are candidates, and a candidate whose estimated Jaccard similarity reaches `THRESHOLD` is a
+near-duplicate. Band keys and text hashes are stored in indexed columns, so finding a message's
+cluster is a few index lookups, not a scan.
 
 A message joins the cluster of the member it resembles most (an exact duplicate first); a
 cluster is made when a message first matches one that has none. Joining is a `cluster.joined`
@@ -15,102 +14,26 @@ else. Clusters are not merged when a message resembles two of them.
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
-from datasketch import MinHash
-
 from hustings.clock import Clock
 from hustings.events import SYSTEM_ACTOR, Event
+from hustings.messages.events import SUBJECT
+from hustings.messages.similarity import band_keys, closest, from_bytes, normalise, signatures, text_hash
 from hustings.moderation.events import CLUSTER_JOINED, ClusterJoined
-from hustings.moderation.status import SUBJECT
 
-NUM_PERM = 128
-BANDS = 16
-ROWS = NUM_PERM // BANDS
 THRESHOLD = 0.7
-"""Estimated Jaccard similarity of 5-gram sets at or above which two texts are near-duplicates.
-With 16 bands of 8 rows, pairs at 0.7 share a band with probability ~0.6 and pairs at 0.85 ~0.99."""
-SHINGLE = 5
+"""Estimated Jaccard similarity of 5-gram sets at or above which two texts are near-duplicates:
+high, because one decision may be applied to a whole cluster."""
 MIN_LENGTH = 12
 """Normalised texts shorter than this ("ok", "lol") would cluster everything; they join no cluster."""
 MAX_CANDIDATES = 200
 """At most this many candidates are compared per message (a very common phrase shares bands with many)."""
-SEED = 20260507  # fixed: signatures must compare across processes and releases
-
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_MENTION = re.compile(r"@\w+")
-_NON_WORD = re.compile(r"[^\w\s]")
-_SPACE = re.compile(r"\s+")
-
-
-def normalise(text: str) -> str:
-    """The text a cluster compares: lower case, no accents, links or mentions, single spaces."""
-    folded = text.casefold()
-    if not folded.isascii():  # most messages are plain ASCII and need no decomposition
-        folded = unicodedata.normalize("NFKD", folded)
-        folded = "".join(char for char in folded if not unicodedata.combining(char))
-    folded = _URL.sub(" ", folded)
-    folded = _MENTION.sub(" ", folded)
-    folded = _NON_WORD.sub(" ", folded)
-    return _SPACE.sub(" ", folded).strip()
-
-
-def text_hash(normalised: str) -> str:
-    return hashlib.sha256(normalised.encode()).hexdigest()
-
-
-def _grams(normalised: str) -> list[bytes]:
-    padded = f" {normalised} "
-    return [
-        gram.encode() for gram in {padded[i : i + SHINGLE] for i in range(max(1, len(padded) - SHINGLE + 1))}
-    ]
-
-
-def signatures(normalised: Sequence[str]) -> list[np.ndarray]:
-    """MinHash signatures (`NUM_PERM` unsigned 32-bit values each) of normalised texts.
-
-    The scheme and the base hash are named, not left to the library's defaults, so signatures
-    stored today still compare with those computed after an upgrade. The base hash is CRC-32
-    (much cheaper than the default SHA-1 per 5-gram; the random affine permutations on top do the
-    mixing); `MinHash.bulk` sets the permutations up once.
-    """
-    if not normalised:
-        return []
-    found = MinHash.bulk(
-        [_grams(text) for text in normalised],
-        num_perm=NUM_PERM,
-        seed=SEED,
-        scheme="affine32",
-        hashfunc=zlib.crc32,
-    )
-    return [np.asarray(minhash.hashvalues, dtype=np.uint32) for minhash in found]
-
-
-def signature(normalised: str) -> np.ndarray:
-    """The MinHash signature of one normalised text."""
-    return signatures([normalised])[0]
-
-
-def band_keys(values: np.ndarray) -> list[str]:
-    """One key per LSH band: the band's number and a hash of its rows."""
-    return [
-        f"{band:02d}{hashlib.blake2b(values[band * ROWS : (band + 1) * ROWS].tobytes(), digest_size=8).hexdigest()}"
-        for band in range(BANDS)
-    ]
-
-
-def similarity(left: bytes, right: bytes) -> float:
-    """Estimated Jaccard similarity of two stored signatures."""
-    a = np.frombuffer(left, dtype=np.uint32)
-    b = np.frombuffer(right, dtype=np.uint32)
-    return float(np.count_nonzero(a == b)) / NUM_PERM
+MAX_PER_BAND = 50
+"""An index returns at most this many members per band key: a band shared by very many messages
+adds little, so the first few (by message id) are kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +55,14 @@ class Indexed:
 
 
 class ClusterIndex(Protocol):
-    """Where signatures and band keys are kept (SQL in `hustings.storage.moderation`). Never commits."""
+    """Where signatures and band keys are kept (SQL in `hustings.storage.moderation`, in memory in
+    `hustings.moderation.memory`). Never commits."""
 
     def lookup(
         self, digests: Sequence[str], keys: Sequence[str]
     ) -> tuple[dict[str, Member], dict[str, list[Member]]]:
-        """For a batch: the earliest member with each text hash, and the members sharing each band key."""
+        """For a batch: one member with each text hash (one in a cluster first, then by message
+        id), and the first `MAX_PER_BAND` members by message id sharing each band key."""
         ...
 
     def save(self, entries: Sequence[Indexed], clusters: dict[str, str]) -> None:
@@ -201,14 +126,9 @@ def assign_clusters(index: ClusterIndex, messages: Sequence[tuple[str, str]], cl
             candidates = list(dict.fromkeys(mid for key in keys for mid in key_members.get(key, [])))[
                 :MAX_CANDIDATES
             ]
-            if candidates:
-                stacked = np.frombuffer(
-                    b"".join(members[mid].signature for mid in candidates), dtype=np.uint32
-                )
-                agreement = (stacked.reshape(len(candidates), NUM_PERM) == values).mean(axis=1)
-                best = int(np.argmax(agreement))
-                if agreement[best] >= THRESHOLD:
-                    match_id, score = candidates[best], float(agreement[best])
+            best, agreement = closest([from_bytes(members[mid].signature) for mid in candidates], values)
+            if best >= 0 and agreement >= THRESHOLD:
+                match_id, score = candidates[best], agreement
         cluster_id: str | None = None
         if match_id is not None:
             match = members[match_id]

@@ -1,6 +1,6 @@
 """What a moderator sees about one item: the message and its thread, the author's history with
 this target, the reports, the cluster and its prior decisions, and the detector's evidence
-marked in the text. Plain data; `hustings.storage.moderation.load_item_context` fills it."""
+marked in the text. Plain data; `hustings.moderation.service.Moderation.item_context` fills it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from hustings.events import Event, Status
 from hustings.messages.model import Message
-from hustings.moderation.events import Action
+from hustings.moderation.events import Action, FiledReport
 from hustings.moderation.policy import Rule
 
 
@@ -88,8 +88,7 @@ class ItemContext:
     segments: list[Segment]
     labels: dict[str, float]
     model: str | None
-    reports: list[dict[str, Any]]
-    """Each report as moderators see it: kind, category, claim of illegality, note, time, repeat."""
+    reports: list[FiledReport]
     timeline: list[Event]
     thread: list[Related]
     author_history: list[Related]

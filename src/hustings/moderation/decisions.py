@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from hustings.auth.model import User
@@ -21,7 +22,7 @@ from hustings.events import Event, EventLog, Status, user_actor
 from hustings.moderation.events import DECISION_MADE, Action, DecisionMade, ReporterKind
 from hustings.moderation.policy import Policy, Rule, load_policy
 from hustings.moderation.reasons import build_statement, statement_required
-from hustings.moderation.status import CLAIMED, DECIDABLE_STATES
+from hustings.moderation.status import DECIDABLE_STATES, ItemState
 from hustings.moderation.work import load_item
 
 MAX_FACTS = 5000
@@ -76,15 +77,54 @@ def default_facts(item: Status, rule: Rule) -> str:
     return " ".join(parts)
 
 
+def detected_automatically(item: Status) -> bool:
+    """The DSA's `automated_detection`: whether automated means detected the content, i.e. the
+    detector flagged it or an automated report is among the item's reports (which stays so when a
+    later assessment flags nothing)."""
+    reporter_kinds = item.data.get("reporter_kinds", [])
+    return bool(item.data.get("flagged")) or ReporterKind.AUTOMATED.value in reporter_kinds
+
+
+def item_statement(
+    item: Status, *, puid: str, action: Action, rule: Rule, policy: Policy, facts: str, now: datetime
+) -> dict[str, Any]:
+    """The DSA statement of reasons for `action` on `item` under `rule`, as the event records it.
+
+    The one place a statement is filled from an item, so a decision's statement and the one an
+    appeal's reversal writes agree on the item's facts (source, automated detection, dates).
+    """
+    ground = rule.ground
+    if ground == "none":
+        raise InvalidInput(f"policy_rule: rule {rule.id} finds no breach, so it has no statement of reasons")
+    data = item.data
+    return build_statement(
+        puid=puid,
+        action=action,
+        ground=ground,
+        legal_ground=rule.legal_ground,
+        explanation=rule.explanation,
+        category=rule.dsa_category,
+        keywords=rule.dsa_keywords,
+        decision_facts=facts,
+        content_date=(parse_iso(data.get("created_at")) or now).date(),
+        application_date=now.date(),
+        territorial_scope=policy.defaults.territorial_scope,
+        content_type=policy.defaults.content_type,
+        reporter_kinds=set(data.get("reporter_kinds", [])),
+        automated_detection=detected_automatically(item),
+        reference_url=policy.reference_url,
+    ).to_dsa_json()
+
+
 def _check(item: Status, moderator: User) -> str | None:
     """Why this item cannot be decided by `moderator` now, or None if it can."""
     if item.state not in DECIDABLE_STATES:
-        if item.state in {"decided", "appeal_decided"}:
+        if item.state in {ItemState.DECIDED, ItemState.APPEAL_DECIDED}:
             return "already decided"
         return f"it is {item.state}"
-    if item.state == CLAIMED and item.assignee != moderator.id:
+    if item.state == ItemState.CLAIMED and item.assignee != moderator.id:
         return "claimed by another moderator"
-    if item.state == CLAIMED and item.data.get("return_state") == "appealed":
+    if item.state == ItemState.CLAIMED and item.data.get("return_state") == ItemState.APPEALED:
         return "it is an appeal: decide the appeal instead"
     return None
 
@@ -114,25 +154,15 @@ def _decision_event(
             raise InvalidInput(
                 f"policy_rule: rule {rule.id} finds no breach, so the only action under it is no_action"
             )
-        content_date = parse_iso(data.get("created_at")) or now
-        reporter_kinds = set(data.get("reporter_kinds", []))
-        statement = build_statement(
+        statement = item_statement(
+            item,
             puid=f"{decision_id}:{item.subject_id}",
             action=request.action,
-            ground=rule.ground,
-            legal_ground=rule.legal_ground,
-            explanation=rule.explanation,
-            category=rule.dsa_category,
-            keywords=rule.dsa_keywords,
-            decision_facts=facts,
-            content_date=content_date.date(),
-            application_date=now.date(),
-            territorial_scope=policy.defaults.territorial_scope,
-            content_type=policy.defaults.content_type,
-            reporter_kinds=reporter_kinds,
-            automated_detection=bool(data.get("flagged")) or ReporterKind.AUTOMATED.value in reporter_kinds,
-            reference_url=policy.reference_url,
-        ).to_dsa_json()
+            rule=rule,
+            policy=policy,
+            facts=facts,
+            now=now,
+        )
     first_notice = data.get("first_notice_at")
     waited = _seconds_between(first_notice, clock)
     due = item.due_at

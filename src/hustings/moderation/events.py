@@ -7,8 +7,12 @@ JSON objects with the keys listed; times are ISO 8601 strings in UTC.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal, NotRequired, TypedDict
+
+from hustings.events.model import Event
 
 REPORT_FILED = "report.filed"
 ITEM_CLAIMED = "item.claimed"
@@ -55,6 +59,46 @@ class ReportFiled(TypedDict):
     note: str
     # Added by moderation (additive): whether this account had already reported this message.
     repeat: NotRequired[bool]
+
+
+OTHER = "other"
+"""The report category for what no detector label covers."""
+
+
+@dataclass(frozen=True, slots=True)
+class FiledReport:
+    """One `report.filed` event, read: the one reader of its payload that every consumer uses
+    (the item page, the reporter's view, evidence packs, the transparency report)."""
+
+    report_id: str
+    message_id: str
+    reporter_kind: str
+    """A `ReporterKind` value, kept as logged so an unknown kind is still counted."""
+    reporter_id: str
+    category: str
+    claims_illegal: bool
+    manifestly_illegal: bool
+    note: str
+    repeat: bool
+    filed_at: datetime
+
+    @classmethod
+    def from_event(cls, event: Event) -> FiledReport:
+        if event.kind != REPORT_FILED:
+            raise ValueError(f"a {event.kind!r} event is not a report")
+        payload = event.payload
+        return cls(
+            report_id=str(payload.get("report_id", "")),
+            message_id=event.subject_id,
+            reporter_kind=str(payload.get("reporter_kind", "")),
+            reporter_id=str(payload.get("reporter_id", "")),
+            category=str(payload.get("category") or OTHER),
+            claims_illegal=bool(payload.get("claims_illegal", False)),
+            manifestly_illegal=bool(payload.get("manifestly_illegal", False)),
+            note=str(payload.get("note", "")),
+            repeat=bool(payload.get("repeat", False)),
+            filed_at=event.occurred_at,
+        )
 
 
 class DecisionMade(TypedDict):

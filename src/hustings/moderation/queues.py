@@ -17,6 +17,7 @@ Clock breaches are swept into `clock.breached` events (`breach_events`), which r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +25,7 @@ from hustings.errors import NotFound
 from hustings.events import SYSTEM_ACTOR, Event, Status
 from hustings.moderation.events import CLOCK_BREACHED, ClockBreached
 from hustings.moderation.reports import CATEGORIES
-from hustings.moderation.status import APPEALED, CLAIMED, ESCALATED, REPORTED
+from hustings.moderation.status import ItemState
 
 OPEN_INCIDENT_WEIGHT = 0.4
 CANDIDATE_WEIGHT = 0.2
@@ -39,7 +40,7 @@ MAX_BOOST = OPEN_INCIDENT_WEIGHT + CANDIDATE_WEIGHT + max(weight for _, weight i
 """The most that exposure and urgency can add to an item's base priority."""
 BREACH_WINDOW = timedelta(hours=6)
 """The breaching-clock queue holds open items due within this window, and those already overdue."""
-CLOCKED_STATES = (REPORTED, CLAIMED, ESCALATED)
+CLOCKED_STATES = (ItemState.REPORTED, ItemState.CLAIMED, ItemState.ESCALATED)
 """States in which the statutory clock runs (an appeal is not a notice)."""
 
 
@@ -56,17 +57,36 @@ class QueueSpec:
 
 
 FIXED_QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("unreviewed", "Unreviewed", (REPORTED,)),
+    QueueSpec("unreviewed", "Unreviewed", (ItemState.REPORTED,)),
     QueueSpec("breaching", "Breaching the clock", CLOCKED_STATES, due_soon=True),
-    QueueSpec("escalated", "Escalated", (ESCALATED,)),
-    QueueSpec("appealed", "Appealed", (APPEALED,)),
-    QueueSpec("mine", "Claimed by me", (CLAIMED,), mine=True),
+    QueueSpec("escalated", "Escalated", (ItemState.ESCALATED,)),
+    QueueSpec("appealed", "Appealed", (ItemState.APPEALED,)),
+    QueueSpec("mine", "Claimed by me", (ItemState.CLAIMED,), mine=True),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    status: Status
+    priority: float
+    """The effective priority: the queue's sort key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """The targets whose items rank higher when a queue is read."""
+
+    incident_targets: frozenset[str]
+    """Targets with an open incident: a pile-on under way."""
+    candidate_targets: frozenset[str]
 
 
 def category_queue(category: str) -> QueueSpec:
     return QueueSpec(
-        category, f"Category: {category.replace('_', ' ')}", (REPORTED, ESCALATED), category=category
+        category,
+        f"Category: {category.replace('_', ' ')}",
+        (ItemState.REPORTED, ItemState.ESCALATED),
+        category=category,
     )
 
 
@@ -92,7 +112,9 @@ def urgency(due_at: datetime | None, now: datetime) -> float:
     return 0.0
 
 
-def exposure(target_id: str | None, open_incident_targets: set[str], candidate_targets: set[str]) -> float:
+def exposure(
+    target_id: str | None, open_incident_targets: AbstractSet[str], candidate_targets: AbstractSet[str]
+) -> float:
     if target_id is None:
         return 0.0
     return (OPEN_INCIDENT_WEIGHT if target_id in open_incident_targets else 0.0) + (
@@ -101,7 +123,10 @@ def exposure(target_id: str | None, open_incident_targets: set[str], candidate_t
 
 
 def effective_priority(
-    status: Status, now: datetime, open_incident_targets: set[str], candidate_targets: set[str]
+    status: Status,
+    now: datetime,
+    open_incident_targets: AbstractSet[str],
+    candidate_targets: AbstractSet[str],
 ) -> float:
     """Base priority + exposure + urgency: the queue's sort key."""
     return round(

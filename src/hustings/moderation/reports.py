@@ -23,11 +23,11 @@ from hustings.clock import Clock, iso
 from hustings.detect.assessment import LABELS, Assessment
 from hustings.errors import InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status, model_actor, user_actor
-from hustings.moderation.events import REPORT_FILED, ReporterKind, ReportFiled
+from hustings.messages.events import SUBJECT
+from hustings.moderation.events import OTHER, REPORT_FILED, FiledReport, ReporterKind, ReportFiled
 from hustings.moderation.policy import Policy, load_policy
-from hustings.moderation.status import SUBJECT
+from hustings.moderation.status import ItemState
 
-OTHER = "other"
 CATEGORIES: tuple[str, ...] = (*(label.value for label in LABELS), OTHER)
 """What a report can be about: the detector's labels, plus `other`."""
 MAX_NOTE = 2000
@@ -236,9 +236,9 @@ _ACTION_WORDS = {
 def outcome_in_words(status: Status) -> tuple[str, str]:
     """(stage, sentence) telling a reporter what happened to their report, never who decided."""
     state = status.state
-    if state in {"reported", "ingested", "assessed"}:
+    if state in {ItemState.REPORTED, ItemState.INGESTED, ItemState.ASSESSED}:
         return "received", "We have your report and it is waiting for a moderator."
-    if state in {"claimed", "escalated"}:
+    if state in {ItemState.CLAIMED, ItemState.ESCALATED}:
         return "under_review", "A moderator is reviewing the message."
     decision = status.data.get("decision") or {}
     action = str(status.data.get("action_in_force") or decision.get("action") or "")
@@ -246,27 +246,27 @@ def outcome_in_words(status: Status) -> tuple[str, str]:
     rule = decision.get("policy_rule")
     if rule and action != "no_action":
         words += f" The decision applied rule {rule} of our policy."
-    if state == "appealed":
+    if state == ItemState.APPEALED:
         return "appealed", words + " The sender has appealed and a different moderator is reviewing it."
-    if state == "appeal_decided":
+    if state == ItemState.APPEAL_DECIDED:
         outcome = (status.data.get("appeal_outcome") or {}).get("outcome")
         change = "was upheld" if outcome == "upheld" else "was reversed"
         return "appeal_decided", f"The sender appealed and the decision {change}. " + words
     return "decided", words
 
 
-def report_view(event: Event, status: Status) -> dict[str, Any]:
+def report_view(report: FiledReport, status: Status) -> dict[str, Any]:
     """A report as its reporter may see it: no moderator identity, no other reporters."""
     stage, words = outcome_in_words(status)
     decided_at = (status.data.get("decision") or {}).get("decided_at")
     return {
-        "report_id": event.payload.get("report_id"),
-        "message_id": event.subject_id,
-        "filed_at": iso(event.occurred_at),
-        "category": event.payload.get("category"),
-        "claims_illegal": bool(event.payload.get("claims_illegal")),
-        "note": event.payload.get("note", ""),
-        "repeat": bool(event.payload.get("repeat", False)),
+        "report_id": report.report_id,
+        "message_id": report.message_id,
+        "filed_at": iso(report.filed_at),
+        "category": report.category,
+        "claims_illegal": report.claims_illegal,
+        "note": report.note,
+        "repeat": report.repeat,
         "stage": stage,
         "outcome": words,
         "decided_at": decided_at if stage not in {"received", "under_review"} else None,

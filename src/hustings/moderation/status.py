@@ -1,7 +1,5 @@
-"""The reducer for message subjects: a message's life as an item of moderation work.
-
-Pure: no storage, no clock, no policy file (everything time- or policy-dependent travels in the
-event payload), so rebuilding status from the log always gives the same answer.
+"""A message as an item of moderation work: its states, and the part of its priority its own
+events decide. The reducer that moves an item between states is `hustings.messages.events`.
 
 States, in the order an item usually moves through them::
 
@@ -15,43 +13,31 @@ arrive after a decision join the item without reopening it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
-from hustings.clock import iso, parse_iso
-from hustings.events.model import Event, Status, initial_status
-from hustings.moderation.events import (
-    APPEAL_DECIDED,
-    APPEAL_FILED,
-    CLOCK_BREACHED,
-    CLUSTER_JOINED,
-    DECISION_MADE,
-    ITEM_CLAIMED,
-    ITEM_ESCALATED,
-    ITEM_RELEASED,
-    ITEM_SKIPPED,
-    REPORT_FILED,
-    ReporterKind,
-)
+from hustings.moderation.events import ReporterKind
 
-SUBJECT = "message"
 
-MESSAGE_INGESTED = "message.ingested"
-MESSAGE_ASSESSED = "message.assessed"
+class ItemState(StrEnum):
+    """The `state` of a message subject's status."""
 
-INGESTED = "ingested"
-ASSESSED = "assessed"
-REPORTED = "reported"
-CLAIMED = "claimed"
-ESCALATED = "escalated"
-DECIDED = "decided"
-APPEALED = "appealed"
-APPEAL_DECIDED_STATE = "appeal_decided"
+    INGESTED = "ingested"
+    ASSESSED = "assessed"
+    REPORTED = "reported"
+    CLAIMED = "claimed"
+    ESCALATED = "escalated"
+    DECIDED = "decided"
+    APPEALED = "appealed"
+    APPEAL_DECIDED = "appeal_decided"
 
-OPEN_STATES = frozenset({REPORTED, CLAIMED, ESCALATED, APPEALED})
+
+OPEN_STATES = frozenset({ItemState.REPORTED, ItemState.CLAIMED, ItemState.ESCALATED, ItemState.APPEALED})
 """States in which an item waits for a person."""
-CLAIMABLE_STATES = frozenset({REPORTED, ESCALATED, APPEALED})
-DECIDABLE_STATES = frozenset({INGESTED, ASSESSED, REPORTED, CLAIMED, ESCALATED})
+CLAIMABLE_STATES = frozenset({ItemState.REPORTED, ItemState.ESCALATED, ItemState.APPEALED})
+DECIDABLE_STATES = frozenset(
+    {ItemState.INGESTED, ItemState.ASSESSED, ItemState.REPORTED, ItemState.CLAIMED, ItemState.ESCALATED}
+)
 """A decision may also be taken on a message nobody reported (own initiative, or a cluster member)."""
 
 # The statutory clocks, used when a report's payload does not say (it always does when filed here).
@@ -76,142 +62,3 @@ def base_priority(data: dict[str, Any]) -> float:
         priority += CLAIMS_ILLEGAL_WEIGHT
     priority += REPORTERS_WEIGHT * min(int(data.get("distinct_reporters") or 0), 5) / 5
     return round(priority, 6)
-
-
-def _reported(current: Status, event: Event, data: dict[str, Any]) -> Status:
-    payload = event.payload
-    reporter = str(payload.get("reporter_id", event.actor))
-    reporters: list[str] = list(data.get("reporters", []))
-    repeat = reporter in reporters
-    if not repeat:
-        reporters.append(reporter)
-    kinds: list[str] = list(data.get("reporter_kinds", []))
-    kind = str(payload.get("reporter_kind", ReporterKind.USER.value))
-    if kind not in kinds:
-        kinds.append(kind)
-    manifest = bool(payload.get("manifestly_illegal", False))
-    first_notice = parse_iso(data.get("first_notice_at")) or event.occurred_at
-    hours = int(
-        payload.get("clock_hours", CLOCK_HOURS_MANIFESTLY_ILLEGAL if manifest else CLOCK_HOURS_OTHERWISE)
-    )
-    due = first_notice + timedelta(hours=hours)
-    # A later notice can shorten the clock (it is counted from the first notice) but never lengthen it.
-    if current.due_at is not None and current.due_at < due:
-        due = current.due_at
-    data.update(
-        reporters=reporters,
-        reporter_kinds=kinds,
-        report_ids=[*data.get("report_ids", []), str(payload.get("report_id", ""))],
-        report_count=int(data.get("report_count", 0)) + 1,
-        distinct_reporters=len(reporters),
-        repeat_reports=int(data.get("repeat_reports", 0)) + (1 if repeat else 0),
-        first_notice_at=iso(first_notice),
-        manifestly_illegal=bool(data.get("manifestly_illegal")) or manifest,
-        claims_illegal=bool(data.get("claims_illegal")) or bool(payload.get("claims_illegal")),
-    )
-    opens = current.state in {INGESTED, ASSESSED}
-    category = current.category if current.state not in {INGESTED, ASSESSED} else None
-    return current.evolve(
-        state=REPORTED if opens else current.state,
-        data=data,
-        category=category or str(payload.get("category", "other")),
-        due_at=due,
-        priority=base_priority(data),
-    )
-
-
-def reduce_message(status: Status | None, event: Event) -> Status:
-    """Fold one event into a message subject's status."""
-    current = status or initial_status(event, state=INGESTED)
-    data: dict[str, Any] = dict(current.data)
-    payload = event.payload
-    kind = event.kind
-    if kind == MESSAGE_INGESTED:
-        data.update(
-            source=payload.get("source"),
-            author_id=payload.get("author_id"),
-            target_ids=list(payload.get("target_ids", [])),
-            created_at=payload.get("created_at"),
-        )
-        targets = data["target_ids"]
-        return current.evolve(
-            state=current.state if status else INGESTED,
-            data=data,
-            target_id=targets[0] if targets else current.target_id,
-        )
-    if kind == MESSAGE_ASSESSED:
-        flagged = list(payload.get("flagged", []))
-        data.update(flagged=flagged, severity=float(payload.get("severity", 0.0)), model=event.model)
-        return current.evolve(
-            state=ASSESSED if current.state == INGESTED else current.state,
-            data=data,
-            category=current.category or (flagged[0] if flagged else None),
-            priority=max(current.priority, base_priority(data)),
-        )
-    if kind == REPORT_FILED:
-        return _reported(current, event, data)
-    if kind == ITEM_CLAIMED:
-        data.update(return_state=current.state, claimed_at=iso(event.occurred_at))
-        return current.evolve(state=CLAIMED, data=data, assignee=str(payload["moderator_id"]))
-    if kind in {ITEM_RELEASED, ITEM_SKIPPED}:
-        # Skipping an unclaimed item only marks it as skipped by this moderator.
-        back = str(data.pop("return_state", REPORTED)) if current.state == CLAIMED else current.state
-        data.pop("claimed_at", None)
-        if kind == ITEM_SKIPPED:
-            moderator = str(payload.get("moderator_id", current.assignee or ""))
-            data["skipped_by"] = sorted({*data.get("skipped_by", []), moderator})
-        return current.evolve(state=back, data=data, assignee=None)
-    if kind == ITEM_ESCALATED:
-        data.pop("return_state", None)
-        data.pop("claimed_at", None)
-        data.update(
-            escalated_by=str(payload.get("escalated_by", "")),
-            escalation_reason=str(payload.get("reason", event.reason)),
-            escalated_at=iso(event.occurred_at),
-        )
-        return current.evolve(state=ESCALATED, data=data, assignee=None)
-    if kind == DECISION_MADE:
-        data.pop("return_state", None)
-        data.pop("claimed_at", None)
-        data["decision"] = {
-            "decision_id": payload.get("decision_id"),
-            "action": payload.get("action"),
-            "policy_rule": payload.get("policy_rule"),
-            "policy_version": payload.get("policy_version"),
-            "cluster_id": payload.get("cluster_id"),
-            "decided_at": iso(event.occurred_at),
-            "time_to_decision_seconds": payload.get("time_to_decision_seconds"),
-            "within_clock": payload.get("within_clock"),
-            "model": event.model,
-        }
-        data["decided_by"] = str(payload.get("moderator_id", ""))
-        data["action_in_force"] = payload.get("action")
-        return current.evolve(state=DECIDED, data=data, assignee=None)
-    if kind == APPEAL_FILED:
-        data["appeal"] = {
-            "appeal_id": payload.get("appeal_id"),
-            "appellant_id": payload.get("appellant_id"),
-            "reason": payload.get("reason"),
-            "filed_at": iso(event.occurred_at),
-        }
-        return current.evolve(state=APPEALED, data=data, assignee=None)
-    if kind == APPEAL_DECIDED:
-        data.pop("return_state", None)
-        data.pop("claimed_at", None)
-        data["appeal_outcome"] = {
-            "appeal_id": payload.get("appeal_id"),
-            "outcome": payload.get("outcome"),
-            "new_action": payload.get("new_action"),
-            "reasons": payload.get("reasons"),
-            "decided_at": iso(event.occurred_at),
-        }
-        data["appeal_decided_by"] = str(payload.get("moderator_id", ""))
-        data["action_in_force"] = payload.get("new_action")
-        return current.evolve(state=APPEAL_DECIDED_STATE, data=data, assignee=None)
-    if kind == CLOCK_BREACHED:
-        data.update(breached=True, breached_at=iso(event.occurred_at))
-        return current.evolve(data=data)
-    if kind == CLUSTER_JOINED:
-        data["cluster_similarity"] = payload.get("similarity")
-        return current.evolve(data=data, cluster_id=str(payload["cluster_id"]))
-    raise ValueError(f"message subjects do not take events of kind {kind!r}")

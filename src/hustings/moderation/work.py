@@ -14,15 +14,9 @@ from hustings.auth.model import User
 from hustings.clock import Clock
 from hustings.errors import Conflict, DuplicateEvent, InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status, user_actor
+from hustings.messages.events import SUBJECT
 from hustings.moderation.events import ITEM_CLAIMED, ITEM_ESCALATED, ITEM_RELEASED, ITEM_SKIPPED
-from hustings.moderation.status import (
-    APPEALED,
-    CLAIMABLE_STATES,
-    CLAIMED,
-    ESCALATED,
-    REPORTED,
-    SUBJECT,
-)
+from hustings.moderation.status import CLAIMABLE_STATES, ItemState
 
 MAX_REASON = 2000
 
@@ -64,15 +58,15 @@ def _event(kind: str, item: Status, moderator: User, clock: Clock, why: str, **p
 def claim(log: EventLog, clock: Clock, *, moderator: User, message_id: str) -> Status:
     """Take an item so no one else works on it. Claiming your own claim again changes nothing."""
     item = load_item(log, message_id)
-    if item.state == CLAIMED:
+    if item.state == ItemState.CLAIMED:
         if item.assignee == moderator.id:
             return item
         raise Conflict(f"message_id: item {message_id} is claimed by another moderator")
     if item.state not in CLAIMABLE_STATES:
         raise Conflict(f"message_id: item {message_id} is {item.state}, not waiting in a queue")
-    if item.state == ESCALATED and item.data.get("escalated_by") == moderator.id:
+    if item.state == ItemState.ESCALATED and item.data.get("escalated_by") == moderator.id:
         raise Conflict(f"message_id: you escalated item {message_id}; a different moderator takes it")
-    if item.state == APPEALED and item.data.get("decided_by") == moderator.id:
+    if item.state == ItemState.APPEALED and item.data.get("decided_by") == moderator.id:
         raise Conflict(
             f"message_id: you made the decision under appeal on {message_id}; a different moderator decides the appeal"
         )
@@ -80,7 +74,7 @@ def claim(log: EventLog, clock: Clock, *, moderator: User, message_id: str) -> S
 
 
 def _held_by(item: Status, moderator: User) -> None:
-    if item.state != CLAIMED or item.assignee != moderator.id:
+    if item.state != ItemState.CLAIMED or item.assignee != moderator.id:
         raise Conflict(f"message_id: item {item.subject_id} is not claimed by you")
 
 
@@ -94,7 +88,7 @@ def release(log: EventLog, clock: Clock, *, moderator: User, message_id: str) ->
 def skip(log: EventLog, clock: Clock, *, moderator: User, message_id: str) -> Status:
     """Pass on an item: release it if held, and keep it out of this moderator's "next"."""
     item = load_item(log, message_id)
-    if item.state == CLAIMED:
+    if item.state == ItemState.CLAIMED:
         _held_by(item, moderator)
     elif item.state not in CLAIMABLE_STATES:
         raise Conflict(f"message_id: item {message_id} is {item.state}, not waiting in a queue")
@@ -109,13 +103,13 @@ def escalate(log: EventLog, clock: Clock, *, moderator: User, message_id: str, r
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"reason: at most {MAX_REASON} characters")
     item = load_item(log, message_id)
-    if item.state == CLAIMED:
+    if item.state == ItemState.CLAIMED:
         _held_by(item, moderator)
-        if item.data.get("return_state") == APPEALED:
+        if item.data.get("return_state") == ItemState.APPEALED:
             raise Conflict(
                 f"message_id: item {message_id} is an appeal; decide it or release it to the appealed queue"
             )
-    elif item.state != REPORTED:
+    elif item.state != ItemState.REPORTED:
         raise Conflict(
             f"message_id: item {message_id} is {item.state}; only items in a queue can be escalated"
         )

@@ -12,14 +12,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
 
 from hustings.detect.assessment import Label
+from hustings.events.model import Status
 from hustings.messages.model import Message
 from hustings.protection.accounts import has_low_followers, is_new_account
 from hustings.protection.controls import Controls, author_key_of, find_hidden_words
+from hustings.protection.events import DeliveryState
 
-DeliveryState = Literal["delivered", "held", "hidden"]
+INBOX_FOLDERS: dict[str, tuple[DeliveryState, ...]] = {
+    "inbox": (DeliveryState.DELIVERED, DeliveryState.RELEASED),
+    "held": (DeliveryState.HELD,),
+    "hidden": (DeliveryState.HIDDEN,),
+}
+"""The safe inbox's folders, and the delivery states each shows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +69,7 @@ def decide(
     for match in find_hidden_words(message.text, controls.hidden_words):
         hidden.append(Reason("hidden_word", f"contains the hidden word {match.word!r}"))
     if hidden:
-        return Verdict("hidden", tuple(hidden), labels, shielded=False)
+        return Verdict(DeliveryState.HIDDEN, tuple(hidden), labels, shielded=False)
     if shield_on:
         held: list[Reason] = []
         if labels:
@@ -77,34 +83,44 @@ def decide(
                 Reason("shield_unknown_account", "from an account that has not written to you before")
             )
         if held:
-            return Verdict("held", tuple(held), labels, shielded=True)
+            return Verdict(DeliveryState.HELD, tuple(held), labels, shielded=True)
     if controls.only_known and not known:
         return Verdict(
-            "held", (Reason("unknown_account", "only accounts you know reach your inbox"),), labels, False
+            DeliveryState.HELD,
+            (Reason("unknown_account", "only accounts you know reach your inbox"),),
+            labels,
+            False,
         )
     why = (Reason("hostile", "may be hostile: " + ", ".join(labels)),) if labels else ()
-    return Verdict("delivered", why, labels, shielded=False)
+    return Verdict(DeliveryState.DELIVERED, why, labels, shielded=False)
 
 
-def verdict_payload(
-    verdict: Verdict,
-    *,
-    target_id: str,
-    message: Message,
-    severity: float,
-    incident_id: str | None,
-    decided_at: datetime,
-) -> dict[str, Any]:
-    """The payload of the `delivery.*` event that records a verdict."""
-    return {
-        "target_id": target_id,
-        "message_id": message.id,
-        "at": message.created_at.isoformat(),
-        "decided_at": decided_at.isoformat(),
-        "author_key": message.author.key,
-        "why": [reason.to_json() for reason in verdict.why],
-        "hostile": [label.value for label in verdict.hostile],
-        "severity": round(severity, 6),
-        "shielded": verdict.shielded,
-        "incident_id": incident_id,
-    }
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """One message in a folder of a target's safe inbox, with what the inbox did with it."""
+
+    message: Message
+    delivery: Status
+
+    @property
+    def state(self) -> str:
+        return self.delivery.state
+
+    @property
+    def hostile(self) -> list[str]:
+        """The labels over the target's sensitivity."""
+        return list(self.delivery.data.get("hostile", []))
+
+    @property
+    def why(self) -> list[dict[str, str]]:
+        return list(self.delivery.data.get("why", []))
+
+    @property
+    def incident_id(self) -> str | None:
+        found = self.delivery.data.get("incident_id")
+        return None if found is None else str(found)
+
+    @property
+    def blurred(self) -> bool:
+        """Hostile, held or hidden: shown blurred until the reader chooses to see it."""
+        return bool(self.hostile) or self.state in (DeliveryState.HELD, DeliveryState.HIDDEN)

@@ -22,22 +22,18 @@ never teaches the detector that pile-ons are normal.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 import uuid
-import zlib
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
-from datasketch import MinHash
 
 from hustings.clock import as_utc, iso, parse_iso
+from hustings.messages import similarity as text_similarity
 
 _ID_NAMESPACE = uuid.UUID("2a3c4a7e-9a51-4d5e-bb0e-5b0c7e1f9d42")
-_SEED = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +67,9 @@ class DetectorConfig:
     close_ratio: float = 1.5
     close_floor: int = 2
     similarity: float = 0.6
-    """Estimated Jaccard similarity of character 5-gram sets at which two texts are near-duplicates."""
-    num_perm: int = 64
+    """Estimated Jaccard similarity of character 5-gram sets (`hustings.messages.similarity`) at
+    which two texts count as copy-paste: lower than moderation's cluster threshold, because a
+    pile-on's template varies a word or two per sender and this only counts a sign."""
     max_window: int = 3000
 
 
@@ -120,7 +117,7 @@ class _Entry:
     severity: float
     reply_to: str | None
     cluster: str | None = None
-    signature: np.ndarray[Any, np.dtype[np.uint32]] | None = None
+    signature: text_similarity.Signature | None = None
 
 
 @dataclass(slots=True)
@@ -240,20 +237,6 @@ def incident_id_for(target_id: str, message_id: str) -> str:
     return "i_" + uuid.uuid5(_ID_NAMESPACE, f"{target_id}\x1f{message_id}").hex[:20]
 
 
-_HANDLES_AND_LINKS = re.compile(r"@\w+|https?://\S+|www\.\S+")
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-def _shingles(text: str) -> list[bytes]:
-    # A light fold, not `hustings.detect.normalise`: copy-paste differs by handles, links, case and
-    # punctuation, and this runs on every hostile message of a pile-on.
-    folded = unicodedata.normalize("NFKC", _HANDLES_AND_LINKS.sub(" ", text)).casefold()
-    cleaned = " ".join(_NOT_WORD.sub(" ", folded).split())
-    if len(cleaned) <= 5:
-        return [cleaned.encode()]
-    return [cleaned[i : i + 5].encode() for i in range(len(cleaned) - 4)]
-
-
 class PileOnDetector:
     """Streaming pile-on detection for many targets; pure apart from the states it holds."""
 
@@ -262,7 +245,6 @@ class PileOnDetector:
         self.states: dict[str, TargetState] = {}
         self._hours = self.config.window.total_seconds() / 3600
         self._tau_hours = self.config.baseline_tau.total_seconds() / 3600
-        self._permutations = MinHash(num_perm=self.config.num_perm, seed=_SEED).permutations
 
     # ------------------------------------------------------------------ state
 
@@ -280,17 +262,6 @@ class PileOnDetector:
 
     def load(self, state: TargetState) -> None:
         self.states[state.target_id] = state
-
-    def signature(self, text: str) -> np.ndarray[Any, np.dtype[np.uint32]]:
-        minhash = MinHash(
-            num_perm=self.config.num_perm,
-            permutations=self._permutations,
-            scheme="affine32",
-            hashfunc=zlib.crc32,  # stable across processes (signatures are stored) and fast
-        )
-        minhash.update_batch(_shingles(text))
-        values: np.ndarray[Any, np.dtype[np.uint32]] = np.asarray(minhash.hashvalues, dtype=np.uint32)
-        return values
 
     # ------------------------------------------------------------------ streaming
 
@@ -378,15 +349,14 @@ class PileOnDetector:
             state.hostile_rate += 1 / self._tau_hours
 
     def _assign_cluster(self, state: TargetState, entry: _Entry, text: str) -> None:
-        entry.signature = self.signature(text)
+        entry.signature = text_similarity.signature(text_similarity.normalise(text))
         earlier = [e for e in state.window if e.signature is not None]
         entry.cluster = entry.message_id
-        if earlier:
-            stack = np.stack([e.signature for e in earlier if e.signature is not None])
-            similarity = (stack == entry.signature).mean(axis=1)
-            best = int(np.argmax(similarity))
-            if similarity[best] >= self.config.similarity:
-                entry.cluster = earlier[best].cluster
+        best, agreement = text_similarity.closest(
+            [e.signature for e in earlier if e.signature is not None], entry.signature
+        )
+        if best >= 0 and agreement >= self.config.similarity:
+            entry.cluster = earlier[best].cluster
 
     def _prune(self, state: TargetState, now: datetime) -> None:
         horizon = now - self.config.window

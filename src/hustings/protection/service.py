@@ -1,27 +1,32 @@
-"""Protection as a unit of work: the ingest hook, the shield, controls, bundles, incident actions.
+"""Protection as a service: the ingest hook, the shield, controls, bundles, incident actions.
 
 `Protection` turns decisions of the pure parts (`incidents`, `inbox`, `shield`, `controls`)
 into events on the log; it reads statuses through a `ProtectionStore` and never commits (the
-caller does). `Protection.on_ingest` is the ingest hook registered in `hustings.services`: for
-each new message addressed to a registered target it feeds the pile-on detector, opens, grows or
-closes incidents (switching the shield on where the target chose that, or suggesting it), and
-decides what the safe inbox does with the message.
+caller does). `hustings.services.Services.protection` is the one place it is built, over the
+SQL store; `hustings.protection.memory` holds the in-memory twin its domain tests run on.
+`Protection.intake` is the ingest hook registered in `hustings.services`: for each new message
+addressed to a registered target it feeds the pile-on detector, opens, grows or closes incidents
+(switching the shield on where the target chose that, or suggesting it), and decides what the
+safe inbox does with the message.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from hustings.clock import Clock, iso
+from hustings.auth.model import User
+from hustings.clock import Clock
 from hustings.detect.assessment import Assessment, Label
-from hustings.errors import Conflict, InvalidInput, NotFound
-from hustings.events import SYSTEM_ACTOR, Event, EventLog, Status, model_actor
+from hustings.errors import Conflict, DuplicateEvent, InvalidInput, NotFound
+from hustings.events import SYSTEM_ACTOR, Event, EventLog, Status, user_actor
 from hustings.messages.ingest import IngestResult
 from hustings.messages.model import Message, normalise_handle
+from hustings.moderation.events import ReporterKind
+from hustings.moderation.reports import ReportOutcome, reporter_kind_for
 from hustings.protection import events as ev
 from hustings.protection.accounts import has_low_followers, is_new_account
 from hustings.protection.controls import (
@@ -31,7 +36,8 @@ from hustings.protection.controls import (
     clean_hidden_word,
     hostile_labels,
 )
-from hustings.protection.inbox import decide, verdict_payload
+from hustings.protection.events import DeliveryState, IncidentAction, IncidentState, ShieldState
+from hustings.protection.inbox import INBOX_FOLDERS, InboxItem, decide
 from hustings.protection.incidents import (
     DetectorConfig,
     IncidentChange,
@@ -40,10 +46,27 @@ from hustings.protection.incidents import (
     TargetState,
 )
 from hustings.protection.shield import Shield, recap, shield_length
+from hustings.targets.model import may_see
 
 DETECTOR_MODEL = "pileon@1"
 KNOWN_AFTER = timedelta(days=7)
 """An account is "known" to a target once it wrote to them at least this long before."""
+
+
+class ReportDesk(Protocol):
+    """Where protection files reports: moderation owns them (`Moderation.file_report`)."""
+
+    def file_report(
+        self,
+        *,
+        message_id: str,
+        reporter: User,
+        category: str,
+        claims_illegal: bool = False,
+        note: str = "",
+        reporter_kind: ReporterKind | None = None,
+        idempotency_key: str | None = None,
+    ) -> ReportOutcome: ...
 
 
 class ProtectionStore(Protocol):
@@ -51,7 +74,9 @@ class ProtectionStore(Protocol):
 
     def status(self, subject_type: str, subject_id: str) -> Status | None: ...
 
-    def detector_state(self, target_id: str) -> dict[str, Any] | None: ...
+    def detector_state(self, target_id: str) -> dict[str, Any] | None:
+        """The detector's saved state for a target, held (locked) for this transaction."""
+        ...
 
     def save_detector_state(self, target_id: str, state: dict[str, Any], now: datetime) -> None: ...
 
@@ -71,6 +96,20 @@ class ProtectionStore(Protocol):
 
     def target_exists(self, target_id: str) -> bool: ...
 
+    def incidents(
+        self, target_ids: Sequence[str] | None, state: str | None = None, limit: int = 200
+    ) -> list[Status]:
+        """Incidents, most recently changed first; `target_ids=None` means every target."""
+        ...
+
+    def folder_counts(self, target_id: str) -> dict[str, int]:
+        """Messages per delivery state, plus `hostile`: delivered messages shown blurred."""
+        ...
+
+    def inbox(self, target_id: str, folder: str, *, limit: int = 100, offset: int = 0) -> list[InboxItem]:
+        """The messages in one folder (a key of `INBOX_FOLDERS`), newest first."""
+        ...
+
 
 @dataclass
 class _Batch:
@@ -83,16 +122,18 @@ class _Batch:
 class Protection:
     def __init__(
         self,
-        *,
         store: ProtectionStore,
         log: EventLog,
         clock: Clock,
+        *,
+        reports: ReportDesk,
         config: DetectorConfig | None = None,
         thresholds: Mapping[Label, float] | None = None,
     ) -> None:
         self.store = store
         self.log = log
         self.clock = clock
+        self.reports = reports
         self.detector = PileOnDetector(config)
         self.thresholds = dict(thresholds) if thresholds is not None else None
         """The detector's per-label thresholds, from which a target's sensitivity is derived."""
@@ -105,6 +146,57 @@ class Protection:
     def shield(self, target_id: str) -> Shield:
         return Shield.from_status(target_id, self.store.status(ev.SHIELD, target_id))
 
+    def incidents(
+        self, target_ids: Sequence[str] | None, *, state: IncidentState | None = None, limit: int = 200
+    ) -> list[Status]:
+        """Incidents of these targets (None: of every target), most recently changed first."""
+        return self.store.incidents(target_ids, state=state, limit=limit)
+
+    def open_incidents_of(self, target_id: str) -> list[Status]:
+        return self.incidents([target_id], state=IncidentState.OPEN)
+
+    def incident(self, incident_id: str) -> Status:
+        status = self.store.status(ev.INCIDENT, incident_id)
+        if status is None:
+            raise NotFound(f"incident_id: no incident {incident_id!r}, or not yours")
+        return status
+
+    def visible_incident(self, user: User, incident_id: str) -> Status:
+        """The incident, if it exists and `user` may see its target; `NotFound` otherwise, so that
+        an incident outside the caller's scope is not leaked."""
+        status = self.store.status(ev.INCIDENT, incident_id)
+        if status is None or status.target_id is None or not may_see(user, status.target_id):
+            raise NotFound(f"incident_id: no incident {incident_id!r}, or not yours")
+        return status
+
+    def folder_counts(self, target_id: str) -> dict[str, int]:
+        return self.store.folder_counts(target_id)
+
+    def inbox(self, target_id: str, folder: str, *, limit: int = 100, offset: int = 0) -> list[InboxItem]:
+        """One folder of a target's safe inbox (`inbox`, `held` or `hidden`), newest first."""
+        if folder not in INBOX_FOLDERS:
+            raise NotFound(f"folder: no folder {folder!r}; expected inbox, held or hidden")
+        return self.store.inbox(target_id, folder, limit=limit, offset=offset)
+
+    def digest(self, target_id: str) -> dict[str, Any]:
+        """What was held or hidden and why, the shield's state and recap, and open incidents."""
+        reasons: Counter[str] = Counter()
+        for status in self.store.deliveries(target_id):
+            if status.state in (DeliveryState.HELD, DeliveryState.HIDDEN):
+                for reason in status.data.get("why", []):
+                    reasons[str(reason.get("code"))] += 1
+        return {
+            "target_id": target_id,
+            "counts": self.store.folder_counts(target_id),
+            "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "shield": self.shield(target_id).to_json(self.clock.now()),
+            "recap": self.shield_recap(target_id),
+            "open_incidents": [
+                {"id": s.subject_id, "severity": s.priority, "messages": len(s.data.get("message_ids", []))}
+                for s in self.open_incidents_of(target_id)
+            ],
+        }
+
     def _state(self, target_id: str) -> TargetState:
         if target_id not in self.detector.states:
             saved = self.store.detector_state(target_id)
@@ -112,10 +204,17 @@ class Protection:
                 self.detector.load(TargetState.from_json(saved))
         return self.detector.state(target_id)
 
+    def _forget_detector_states(self) -> None:
+        # Each run of the detector reads (and locks) the saved states afresh: the service can
+        # outlive a transaction, and another writer may have moved a state on since.
+        self.detector.states.clear()
+
     # ------------------------------------------------------------------ ingest hook
 
-    def on_ingest(self, result: IngestResult) -> None:
-        """Detect incidents and decide deliveries for a freshly ingested batch (same transaction)."""
+    def intake(self, result: IngestResult) -> None:
+        """The ingest hook: detect incidents and decide deliveries for a freshly ingested batch,
+        in the same transaction."""
+        self._forget_detector_states()
         now = self.clock.now()
         by_target: dict[str, list[Message]] = defaultdict(list)
         for message in result.stored:
@@ -179,28 +278,19 @@ class Protection:
                 shield_on=shield_on,
                 known=message.author.key in known,
             )
-            kind = {
-                "delivered": ev.DELIVERY_DELIVERED,
-                "held": ev.DELIVERY_HELD,
-                "hidden": ev.DELIVERY_HIDDEN,
-            }[verdict.state]
             batch.events.append(
-                Event(
-                    kind=kind,
-                    subject_type=ev.DELIVERY,
-                    subject_id=ev.delivery_id(target_id, message.id),
-                    actor=SYSTEM_ACTOR,
-                    occurred_at=now,
-                    idempotency_key=f"{kind}:{target_id}:{message.id}",
-                    reason="; ".join(reason.detail for reason in verdict.why) or "delivered",
-                    payload=verdict_payload(
-                        verdict,
-                        target_id=target_id,
-                        message=message,
-                        severity=severity,
-                        incident_id=incident.id if incident is not None and in_incident else None,
-                        decided_at=now,
-                    ),
+                ev.delivery_decided(
+                    target_id,
+                    message.id,
+                    verdict.state,
+                    sent_at=message.created_at,
+                    author_key=message.author.key,
+                    why=[reason.to_json() for reason in verdict.why],
+                    hostile=verdict.hostile,
+                    severity=severity,
+                    shielded=verdict.shielded,
+                    incident_id=incident.id if incident is not None and in_incident else None,
+                    at=now,
                 )
             )
         self.store.save_detector_state(target_id, state.to_json(), now)
@@ -210,106 +300,71 @@ class Protection:
     ) -> bool:
         """Log the opening; switch the shield on if the target chose that. True if it is now on."""
         batch.events.append(
-            Event(
-                kind=ev.INCIDENT_OPENED,
-                subject_type=ev.INCIDENT,
-                subject_id=change.incident_id,
-                actor=model_actor(DETECTOR_MODEL),
-                occurred_at=now,
-                idempotency_key=f"{ev.INCIDENT_OPENED}:{change.incident_id}",
+            ev.incident_opened(
+                change.incident_id,
+                ev.incident_growth(
+                    target_id=change.target_id,
+                    detected_at=change.at,
+                    message_ids=change.message_ids,
+                    author_keys=change.author_keys,
+                    severity=change.severity,
+                    stats=change.stats,
+                ),
                 reason=change.reason,
                 model=DETECTOR_MODEL,
-                payload={
-                    "target_id": change.target_id,
-                    "at": iso(change.at),
-                    "message_ids": list(change.message_ids),
-                    "author_keys": list(change.author_keys),
-                    "severity": change.severity,
-                    "stats": change.stats,
-                },
+                at=now,
             )
         )
         if shield_on:
             return False
         if controls.auto_shield:
             batch.events.append(
-                self._shield_enabled_event(
+                ev.shield_enabled(
                     change.target_id,
                     actor=SYSTEM_ACTOR,
-                    now=now,
-                    days=None,
+                    since=now,
+                    until=now + shield_length(None),
                     reason=f"switched on by your standing choice when incident {change.incident_id} opened",
                     incident_id=change.incident_id,
                 )
             )
             return True
-        batch.events.append(
-            Event(
-                kind=ev.SHIELD_SUGGESTED,
-                subject_type=ev.SHIELD,
-                subject_id=change.target_id,
-                actor=SYSTEM_ACTOR,
-                occurred_at=now,
-                idempotency_key=f"{ev.SHIELD_SUGGESTED}:{change.target_id}:{change.incident_id}",
-                reason=f"incident {change.incident_id} opened: the shield is suggested",
-                payload={"incident_id": change.incident_id},
-            )
-        )
+        batch.events.append(ev.shield_suggested(change.target_id, change.incident_id, at=now))
         return False
 
     def _on_closed(self, change: IncidentChange, batch: _Batch, now: datetime) -> None:
         """Log the closing; a shield suggested for this incident and never switched on is withdrawn."""
         shield = self.shield(change.target_id)
-        if shield.state == "suggested" and shield.suggested_by == change.incident_id:
-            batch.events.append(
-                Event(
-                    kind=ev.SHIELD_SUGGESTION_WITHDRAWN,
-                    subject_type=ev.SHIELD,
-                    subject_id=change.target_id,
-                    actor=SYSTEM_ACTOR,
-                    occurred_at=now,
-                    idempotency_key=f"{ev.SHIELD_SUGGESTION_WITHDRAWN}:{change.target_id}:{change.incident_id}",
-                    reason=f"incident {change.incident_id} closed",
-                    payload={"incident_id": change.incident_id},
-                )
-            )
+        if shield.state == ShieldState.SUGGESTED and shield.suggested_by == change.incident_id:
+            batch.events.append(ev.shield_suggestion_withdrawn(change.target_id, change.incident_id, at=now))
         batch.events.append(
-            Event(
-                kind=ev.INCIDENT_CLOSED,
-                subject_type=ev.INCIDENT,
-                subject_id=change.incident_id,
-                actor=model_actor(DETECTOR_MODEL),
-                occurred_at=now,
-                idempotency_key=f"{ev.INCIDENT_CLOSED}:{change.incident_id}",
+            ev.incident_closed(
+                change.incident_id,
+                target_id=change.target_id,
+                detected_at=change.at,
+                stats=change.stats,
                 reason=change.reason,
                 model=DETECTOR_MODEL,
-                payload={"target_id": change.target_id, "at": iso(change.at), "stats": change.stats},
+                at=now,
             )
         )
 
     def _flush(self, batch: _Batch, now: datetime) -> None:
         for incident_id, grown in batch.grew.items():
-            ids = [mid for change in grown for mid in change.message_ids]
-            authors = list(dict.fromkeys(a for change in grown for a in change.author_keys))
             last = grown[-1]
             batch.events.append(
-                Event(
-                    kind=ev.INCIDENT_MESSAGE_ADDED,
-                    subject_type=ev.INCIDENT,
-                    subject_id=incident_id,
-                    actor=model_actor(DETECTOR_MODEL),
-                    occurred_at=now,
-                    idempotency_key=f"{ev.INCIDENT_MESSAGE_ADDED}:{incident_id}:{ids[0]}",
-                    reason=f"{len(ids)} more hostile messages",
+                ev.incident_messages_added(
+                    incident_id,
+                    ev.incident_growth(
+                        target_id=last.target_id,
+                        detected_at=last.at,
+                        message_ids=[mid for change in grown for mid in change.message_ids],
+                        author_keys=list(dict.fromkeys(a for change in grown for a in change.author_keys)),
+                        severity=last.severity,
+                        stats=last.stats,
+                    ),
                     model=DETECTOR_MODEL,
-                    payload={
-                        "target_id": last.target_id,
-                        "at": iso(last.at),
-                        "message_ids": ids,
-                        "author_keys": authors,
-                        "severity": last.severity,
-                        "stats": last.stats,
-                    },
+                    at=now,
                 )
             )
         # Closing events must follow the growth they close over, so order by kind where it matters.
@@ -322,6 +377,7 @@ class Protection:
 
     def sweep(self) -> dict[str, int]:
         """Close incidents whose rates fell back and end shields whose time is up (with a recap)."""
+        self._forget_detector_states()
         now = self.clock.now()
         batch = _Batch()
         counts = self._sweep(now, skip=set(), batch=batch)
@@ -345,43 +401,12 @@ class Protection:
             assert shield.until is not None
             summary = recap(self.store.deliveries(status.subject_id), shield.since, shield.until)
             batch.events.append(
-                Event(
-                    kind=ev.SHIELD_EXPIRED,
-                    subject_type=ev.SHIELD,
-                    subject_id=status.subject_id,
-                    actor=SYSTEM_ACTOR,
-                    occurred_at=now,
-                    idempotency_key=f"{ev.SHIELD_EXPIRED}:{status.subject_id}:{iso(shield.until)}",
-                    reason=f"the shield's time was up at {iso(shield.until)}; {summary['held']} messages were held",
-                    payload={"ended_at": iso(shield.until), "recap": summary},
-                )
+                ev.shield_expired(status.subject_id, until=shield.until, recap=summary, at=now)
             )
             expired += 1
         return {"incidents_closed": closed, "shields_expired": expired}
 
     # ------------------------------------------------------------------ shield
-
-    def _shield_enabled_event(
-        self,
-        target_id: str,
-        *,
-        actor: str,
-        now: datetime,
-        days: float | None,
-        reason: str,
-        incident_id: str | None = None,
-    ) -> Event:
-        until = now + shield_length(days)
-        return Event(
-            kind=ev.SHIELD_ENABLED,
-            subject_type=ev.SHIELD,
-            subject_id=target_id,
-            actor=actor,
-            occurred_at=now,
-            idempotency_key=f"{ev.SHIELD_ENABLED}:{target_id}:{iso(now)}",
-            reason=reason,
-            payload={"since": iso(now), "until": iso(until), "incident_id": incident_id},
-        )
 
     def enable_shield(self, target_id: str, *, actor: str, days: float | None = None) -> Shield:
         now = self.clock.now()
@@ -389,7 +414,9 @@ class Protection:
         if self.shield(target_id).is_on(now):
             raise Conflict("shield: already on; extend it instead")
         self.log.append(
-            self._shield_enabled_event(target_id, actor=actor, now=now, days=days, reason="switched on")
+            ev.shield_enabled(
+                target_id, actor=actor, since=now, until=now + shield_length(days), reason="switched on"
+            )
         )
         return self.shield(target_id)
 
@@ -399,45 +426,23 @@ class Protection:
         if not shield.is_on(now) or shield.until is None:
             raise Conflict("shield: not on; switch it on first")
         until = shield.until + shield_length(days)
-        self.log.append(
-            Event(
-                kind=ev.SHIELD_EXTENDED,
-                subject_type=ev.SHIELD,
-                subject_id=target_id,
-                actor=actor,
-                occurred_at=now,
-                idempotency_key=f"{ev.SHIELD_EXTENDED}:{target_id}:{iso(until)}",
-                reason=f"extended to {iso(until)}",
-                payload={"until": iso(until)},
-            )
-        )
+        self.log.append(ev.shield_extended(target_id, actor=actor, until=until, at=now))
         return self.shield(target_id)
 
     def disable_shield(self, target_id: str, *, actor: str) -> Shield:
         now = self.clock.now()
         shield = self.shield(target_id)
-        if shield.state != "on":
+        if shield.state != ShieldState.ON:
             raise Conflict("shield: not on")
         summary = recap(self.store.deliveries(target_id), shield.since, now)
-        self.log.append(
-            Event(
-                kind=ev.SHIELD_DISABLED,
-                subject_type=ev.SHIELD,
-                subject_id=target_id,
-                actor=actor,
-                occurred_at=now,
-                idempotency_key=f"{ev.SHIELD_DISABLED}:{target_id}:{iso(now)}",
-                reason=f"switched off; {summary['held']} messages were held",
-                payload={"ended_at": iso(now), "recap": summary},
-            )
-        )
+        self.log.append(ev.shield_disabled(target_id, actor=actor, recap=summary, at=now))
         return self.shield(target_id)
 
     def shield_recap(self, target_id: str) -> dict[str, Any]:
         """The recap of the shield period running now, or else of the last one."""
         now = self.clock.now()
         shield = self.shield(target_id)
-        if shield.state == "on" and shield.since is not None:
+        if shield.state == ShieldState.ON and shield.since is not None:
             return recap(self.store.deliveries(target_id), shield.since, min(now, shield.until or now))
         if shield.last_recap:
             return dict(shield.last_recap)
@@ -449,63 +454,50 @@ class Protection:
         if not self.store.target_exists(target_id):
             raise NotFound(f"target: no target {target_id!r}, or not yours")
 
-    def _control(
-        self, target_id: str, kind: str, payload: dict[str, Any], actor: str, reason: str
-    ) -> Controls:
-        now = self.clock.now()
+    def _control(self, target_id: str, event: Event) -> Controls:
         self._require_target(target_id)
-        self.log.append(
-            Event(
-                kind=kind,
-                subject_type=ev.CONTROLS,
-                subject_id=target_id,
-                actor=actor,
-                occurred_at=now,
-                idempotency_key=f"{kind}:{target_id}:{iso(now)}:{_digest(payload)}",
-                reason=reason,
-                payload=payload,
-            )
-        )
+        self.log.append(event)
         return self.controls(target_id)
+
+    def _accounts(
+        self, target_id: str, list_name: str, accounts: Sequence[AccountRef], *, adding: bool, actor: str
+    ) -> Controls:
+        kind = _list_kind(list_name, adding=adding)
+        reason = f"{len(accounts)} accounts {'added to' if adding else 'removed from'} the {list_name} list"
+        event = ev.control_accounts(
+            kind,
+            target_id,
+            [account.to_json() for account in accounts],
+            actor=actor,
+            reason=reason,
+            at=self.clock.now(),
+        )
+        return self._control(target_id, event)
 
     def add_accounts(
         self, target_id: str, list_name: str, accounts: Sequence[AccountRef], *, actor: str
     ) -> Controls:
-        kind = _list_kind(list_name, adding=True)
+        _list_kind(list_name, adding=True)
         if not accounts:
             return self.controls(target_id)
-        return self._control(
-            target_id,
-            kind,
-            {"accounts": [a.to_json() for a in accounts]},
-            actor,
-            f"{len(accounts)} accounts added to the {list_name} list",
-        )
+        return self._accounts(target_id, list_name, accounts, adding=True, actor=actor)
 
     def remove_accounts(
         self, target_id: str, list_name: str, accounts: Sequence[AccountRef], *, actor: str
     ) -> Controls:
-        kind = _list_kind(list_name, adding=False)
-        return self._control(
-            target_id,
-            kind,
-            {"accounts": [a.to_json() for a in accounts]},
-            actor,
-            f"{len(accounts)} accounts removed from the {list_name} list",
-        )
+        return self._accounts(target_id, list_name, accounts, adding=False, actor=actor)
 
     def add_hidden_word(self, target_id: str, word: str, *, actor: str) -> Controls:
-        cleaned = clean_hidden_word(word)
-        return self._control(
-            target_id, ev.CONTROL_HIDDEN_WORD_ADDED, {"word": cleaned}, actor, "hidden word added"
+        event = ev.control_hidden_word(
+            target_id, clean_hidden_word(word), adding=True, actor=actor, at=self.clock.now()
         )
+        return self._control(target_id, event)
 
     def remove_hidden_word(self, target_id: str, word: str, *, actor: str) -> Controls:
         if word not in self.controls(target_id).hidden_words:
             raise NotFound(f"word: {word!r} is not one of the hidden words")
-        return self._control(
-            target_id, ev.CONTROL_HIDDEN_WORD_REMOVED, {"word": word}, actor, "hidden word removed"
-        )
+        event = ev.control_hidden_word(target_id, word, adding=False, actor=actor, at=self.clock.now())
+        return self._control(target_id, event)
 
     def change_settings(
         self,
@@ -516,38 +508,32 @@ class Protection:
         only_known: bool | None = None,
         auto_shield: bool | None = None,
     ) -> Controls:
-        payload: dict[str, Any] = {}
+        settings: ev.ControlSettings = {}
         if sensitivity is not None:
-            payload["sensitivity"] = sensitivity.value
+            settings["sensitivity"] = sensitivity.value
         if only_known is not None:
-            payload["only_known"] = only_known
+            settings["only_known"] = only_known
         if auto_shield is not None:
-            payload["auto_shield"] = auto_shield
-        if not payload:
+            settings["auto_shield"] = auto_shield
+        if not settings:
             raise InvalidInput("settings: give at least one of sensitivity, only_known, auto_shield")
-        described = ", ".join(f"{key} = {value}" for key, value in payload.items())
-        return self._control(target_id, ev.CONTROL_SETTINGS_CHANGED, payload, actor, described)
+        described = ", ".join(f"{key} = {value}" for key, value in settings.items())
+        event = ev.control_settings_changed(
+            target_id, settings, actor=actor, reason=described, at=self.clock.now()
+        )
+        return self._control(target_id, event)
 
     # ------------------------------------------------------------------ inbox actions
 
     def release(self, target_id: str, message_id: str, *, actor: str) -> Status:
-        subject = ev.delivery_id(target_id, message_id)
-        status = self.store.status(ev.DELIVERY, subject)
+        status = self.store.status(ev.DELIVERY, ev.delivery_id(target_id, message_id))
         if status is None:
             raise NotFound(f"message_id: no message {message_id!r} for this target")
-        if status.state not in ("held", "hidden"):
+        if status.state not in (DeliveryState.HELD, DeliveryState.HIDDEN):
             raise Conflict(f"message_id: the message is {status.state}, not held or hidden")
-        now = self.clock.now()
         return self.log.append(
-            Event(
-                kind=ev.DELIVERY_RELEASED,
-                subject_type=ev.DELIVERY,
-                subject_id=subject,
-                actor=actor,
-                occurred_at=now,
-                idempotency_key=f"{ev.DELIVERY_RELEASED}:{subject}:{iso(now)}",
-                reason=f"released from {status.state} into the inbox",
-                payload={"target_id": target_id, "message_id": message_id},
+            ev.delivery_released(
+                target_id, message_id, released_from=status.state, actor=actor, at=self.clock.now()
             )
         )
 
@@ -566,17 +552,9 @@ class Protection:
         for message_id in message_ids:
             if self.store.status(ev.DELIVERY, ev.delivery_id(target_id, message_id)) is None:
                 raise NotFound(f"message_id: no message {message_id!r} for this target")
-        now = self.clock.now()
         return self.log.append(
-            Event(
-                kind=ev.BUNDLE_ADDED,
-                subject_type=ev.BUNDLE,
-                subject_id=target_id,
-                actor=actor,
-                occurred_at=now,
-                idempotency_key=f"{ev.BUNDLE_ADDED}:{target_id}:{iso(now)}:{_digest(list(message_ids))}",
-                reason=note.strip()[:500] or "added to the evidence bundle",
-                payload={"message_ids": list(message_ids), "incident_id": incident_id},
+            ev.bundle_added(
+                target_id, message_ids, actor=actor, note=note, incident_id=incident_id, at=self.clock.now()
             )
         )
 
@@ -584,11 +562,80 @@ class Protection:
         status = self.store.status(ev.BUNDLE, target_id)
         return [] if status is None else [dict(item) for item in status.data.get("items", [])]
 
-    def incident(self, incident_id: str) -> Status:
-        status = self.store.status(ev.INCIDENT, incident_id)
-        if status is None:
-            raise NotFound(f"incident_id: no incident {incident_id!r}, or not yours")
-        return status
+    def report_message(
+        self,
+        target_id: str,
+        message_id: str,
+        *,
+        reporter: User,
+        category: str | None = None,
+        claims_illegal: bool = False,
+        note: str = "",
+    ) -> ReportOutcome:
+        """Report a message of the target's inbox to moderation, on the target's behalf; the
+        category is the message's first hostile label unless given (`other` if it has none)."""
+        delivery = self.store.status(ev.DELIVERY, ev.delivery_id(target_id, message_id))
+        message = self.store.message(message_id)
+        if delivery is None or message is None:
+            raise NotFound(f"message_id: no message {message_id!r} for this target")
+        hostile = list(delivery.data.get("hostile", []))
+        return self._file_report(
+            message,
+            reporter,
+            category=category or (hostile[0] if hostile else "other"),
+            claims_illegal=claims_illegal,
+            note=note or "reported from the safe inbox",
+        )
+
+    def _file_report(
+        self,
+        message: Message,
+        reporter: User,
+        *,
+        category: str,
+        claims_illegal: bool = False,
+        note: str,
+        idempotency_key: str | None = None,
+    ) -> ReportOutcome:
+        # Reporting belongs to moderation; this is protection's one way in.
+        return self.reports.file_report(
+            message_id=message.id,
+            reporter=reporter,
+            reporter_kind=reporter_kind_for(reporter, message.target_ids),
+            category=category,
+            claims_illegal=claims_illegal,
+            note=note,
+            idempotency_key=idempotency_key,
+        )
+
+    # ------------------------------------------------------------------ incident actions
+
+    def report_incident(self, incident_id: str, *, reporter: User, category: str, note: str = "") -> int:
+        """Report every message of an incident on the reporter's behalf; return how many were filed.
+
+        A message this reporter already reported as part of this incident is not filed again.
+        """
+        status = self.incident(incident_id)
+        filed = 0
+        for message_id in status.data.get("message_ids", []):
+            message = self.store.message(message_id)
+            if message is None:
+                continue
+            try:
+                self._file_report(
+                    message,
+                    reporter,
+                    category=category,
+                    note=note or f"part of pile-on incident {incident_id}",
+                    idempotency_key=f"protection.report_all:{incident_id}:{message_id}:{reporter.id}",
+                )
+                filed += 1
+            except DuplicateEvent:
+                continue
+        self.record_incident_action(
+            incident_id, IncidentAction.REPORT_ALL, actor=user_actor(reporter.id), count=filed
+        )
+        return filed
 
     def block_all_senders(self, incident_id: str, *, actor: str) -> int:
         """Put every account in an incident on the target's block list; return how many were added."""
@@ -605,25 +652,29 @@ class Protection:
                 accounts[ref.key] = ref
         if accounts:
             self.add_accounts(target_id, "blocked", list(accounts.values()), actor=actor)
-        self.record_incident_action(incident_id, "block_all", actor=actor, count=len(accounts))
+        self.record_incident_action(incident_id, IncidentAction.BLOCK_ALL, actor=actor, count=len(accounts))
         return len(accounts)
 
-    def record_incident_action(self, incident_id: str, action: str, *, actor: str, count: int) -> None:
+    def bundle_incident(self, incident_id: str, *, actor: str) -> int:
+        """Add every message of an incident to the target's evidence bundle; return how many."""
+        status = self.incident(incident_id)
+        ids = list(status.data.get("message_ids", []))
+        self.add_to_bundle(
+            str(status.target_id),
+            ids,
+            actor=actor,
+            note=f"pile-on incident {incident_id}",
+            incident_id=incident_id,
+        )
+        self.record_incident_action(incident_id, IncidentAction.BUNDLE_ALL, actor=actor, count=len(ids))
+        return len(ids)
+
+    def record_incident_action(
+        self, incident_id: str, action: IncidentAction, *, actor: str, count: int
+    ) -> None:
         """Note on the incident's timeline that someone acted on all of it (a repeat is ignored)."""
-        now = self.clock.now()
         self.log.append_many(
-            [
-                Event(
-                    kind=ev.INCIDENT_ACTED,
-                    subject_type=ev.INCIDENT,
-                    subject_id=incident_id,
-                    actor=actor,
-                    occurred_at=now,
-                    idempotency_key=f"{ev.INCIDENT_ACTED}:{incident_id}:{action}:{actor}:{iso(now)}",
-                    reason=f"{action.replace('_', ' ')}: {count}",
-                    payload={"action": action, "count": count, "at": iso(now), "by": actor},
-                )
-            ]
+            [ev.incident_acted(incident_id, action, actor=actor, count=count, at=self.clock.now())]
         )
 
 
@@ -638,10 +689,3 @@ def _list_kind(list_name: str, *, adding: bool) -> str:
         return kinds[(list_name, adding)]
     except KeyError:
         raise NotFound(f"list: no list {list_name!r}; expected blocked or muted") from None
-
-
-def _digest(value: Any) -> str:
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]

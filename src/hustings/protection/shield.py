@@ -17,6 +17,7 @@ from typing import Any
 from hustings.clock import as_utc, iso, parse_iso
 from hustings.errors import InvalidInput
 from hustings.events.model import Status
+from hustings.protection.events import DeliveryState, ShieldState
 
 DEFAULT_SHIELD_DAYS = 7
 MAX_SHIELD_DAYS = 28
@@ -46,7 +47,7 @@ class Shield:
     @classmethod
     def from_status(cls, target_id: str, status: Status | None) -> Shield:
         if status is None:
-            return cls(target_id=target_id, state="off")
+            return cls(target_id=target_id, state=ShieldState.OFF)
         data = status.data
         return cls(
             target_id=target_id,
@@ -61,13 +62,19 @@ class Shield:
 
     def is_on(self, now: datetime) -> bool:
         """On, and its time is not yet up (an expired shield holds nothing even before the sweep)."""
-        return self.state == "on" and self.until is not None and as_utc(now) < self.until
+        return self.state == ShieldState.ON and self.until is not None and as_utc(now) < self.until
+
+    def _shown_state(self, now: datetime) -> ShieldState:
+        """On only while its time is not up; a shield past its end shows as off before the sweep."""
+        if self.is_on(now):
+            return ShieldState.ON
+        return ShieldState.SUGGESTED if self.state == ShieldState.SUGGESTED else ShieldState.OFF
 
     def to_json(self, now: datetime) -> dict[str, Any]:
         return {
             "target_id": self.target_id,
             "on": self.is_on(now),
-            "state": "on" if self.is_on(now) else ("suggested" if self.state == "suggested" else "off"),
+            "state": self._shown_state(now).value,
             "since": iso(self.since),
             "until": iso(self.until),
             "extended": self.extended,
@@ -100,7 +107,7 @@ def recap(deliveries: Iterable[Status], since: datetime | None, until: datetime)
         if at is None or (start is not None and at < start) or at > end:
             continue
         held += 1
-        if status.state == "released":
+        if status.state == DeliveryState.RELEASED:
             released += 1
         for reason in data.get("why", []):
             reasons[str(reason.get("code"))] += 1

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from hustings.detect.assessment import Assessment
 from hustings.messages.model import Message
+from hustings.moderation.events import FiledReport
 from hustings.referrals.model import CustodyEntry
 from hustings.targets.model import Target
 
@@ -24,13 +25,13 @@ class ReportSummary:
     note: str
 
     @classmethod
-    def from_payload(cls, at: datetime, payload: Mapping[str, Any]) -> ReportSummary:
+    def of(cls, report: FiledReport) -> ReportSummary:
         return cls(
-            at=at,
-            reporter_kind=str(payload.get("reporter_kind", "")),
-            category=str(payload.get("category", "")),
-            claims_illegal=bool(payload.get("claims_illegal", False)),
-            note=str(payload.get("note", "")),
+            at=report.filed_at,
+            reporter_kind=report.reporter_kind,
+            category=report.category,
+            claims_illegal=report.claims_illegal,
+            note=report.note,
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from hustings.messages.model import Author, Message
+from hustings.messages.model import Author, Message, MessageDetails
 from hustings.storage.bulk import among, chunks, insert_rows
 from hustings.storage.tables import AuthorRow, MessageRow, MessageTargetRow, TargetHandleRow, TargetRow
 
@@ -34,6 +34,7 @@ def message_from_rows(row: MessageRow, author: AuthorRow, targets: Sequence[Mess
         url=row.url,
         lang=row.lang,
         ingested_at=row.ingested_at,
+        details=MessageDetails.from_json(row.details),
     )
 
 
@@ -98,6 +99,7 @@ class SqlMessageRepository:
                 "url": m.url,
                 "lang": m.lang,
                 "ingested_at": m.ingested_at,
+                "details": m.details.to_json(),
             }
             for m in messages
         ]
@@ -118,3 +120,53 @@ class SqlMessageRepository:
             self.session.scalars(select(MessageTargetRow).where(MessageTargetRow.message_id == message_id))
         )
         return message_from_rows(row, author, targets)
+
+    # ------------------------------------------------------------ a message in context
+
+    def thread(self, message: Message, depth: int) -> list[Message]:
+        """The messages `message` replies to, up the chain to at most `depth` of them, oldest first.
+
+        The chain stops at a message that was never ingested, and at a loop.
+        """
+        parents: list[Message] = []
+        seen = {message.id}
+        parent_id = message.in_reply_to_id
+        while parent_id and parent_id not in seen and len(parents) < depth:
+            parent = self.get(parent_id)
+            if parent is None:
+                break
+            seen.add(parent.id)
+            parents.append(parent)
+            parent_id = parent.in_reply_to_id
+        return parents[::-1]
+
+    def replies(self, message_id: str, limit: int) -> list[Message]:
+        """The first `limit` replies to a message, oldest first."""
+        ids = self.session.scalars(
+            select(MessageRow.id)
+            .where(MessageRow.in_reply_to_id == message_id)
+            .order_by(MessageRow.created_at, MessageRow.id)
+            .limit(limit)
+        )
+        return self._all(list(ids))
+
+    def author_history(self, message: Message, limit: int) -> list[Message]:
+        """Other messages from the message's author to any of its targets, the newest `limit`, newest first."""
+        if not message.target_ids:
+            return []
+        ids = self.session.scalars(
+            select(MessageRow.id)
+            .join(MessageTargetRow, MessageTargetRow.message_id == MessageRow.id)
+            .where(
+                MessageRow.author_key == message.author.key,
+                MessageTargetRow.target_id.in_(list(message.target_ids)),
+                MessageRow.id != message.id,
+            )
+            .group_by(MessageRow.id, MessageRow.created_at)
+            .order_by(MessageRow.created_at.desc(), MessageRow.id)
+            .limit(limit)
+        )
+        return self._all(list(ids))
+
+    def _all(self, ids: Sequence[str]) -> list[Message]:
+        return [message for message in map(self.get, ids) if message is not None]

@@ -1,4 +1,5 @@
-"""Moderation in SQL: the cluster index, queue reads over `subject_status`, and the ingest hook.
+"""Moderation in SQL: the near-duplicate index, queue reads over `subject_status`, and what the
+item page reads around a message. The `ModerationStore` that `Services.moderation` works over.
 
 Never commits: the caller (route or command) owns the transaction.
 """
@@ -6,21 +7,16 @@ Never commits: the caller (route or command) owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from hustings.errors import NotFound
 from hustings.events import Event, Status, user_actor
-from hustings.messages.ingest import IngestHook, IngestResult
-from hustings.moderation.clusters import Indexed, Member, assign_clusters
-from hustings.moderation.context import ItemContext, Related, highlight, prior_decisions
-from hustings.moderation.decisions import suggested_action
+from hustings.messages.events import SUBJECT
+from hustings.messages.model import Message
+from hustings.moderation.clusters import MAX_PER_BAND, Indexed, Member
 from hustings.moderation.events import REPORT_FILED
-from hustings.moderation.policy import Policy, load_policy
 from hustings.moderation.queues import (
     BREACH_WINDOW,
     CANDIDATE_WEIGHT,
@@ -28,34 +24,57 @@ from hustings.moderation.queues import (
     MAX_BOOST,
     OPEN_INCIDENT_WEIGHT,
     URGENCY_STEPS,
+    Exposure,
+    QueueEntry,
     QueueSpec,
     all_queues,
-    breach_events,
-    effective_priority,
-    time_left,
 )
-from hustings.moderation.reports import file_automated_reports
-from hustings.moderation.status import CLAIMED, ESCALATED, MESSAGE_ASSESSED, OPEN_STATES, REPORTED, SUBJECT
+from hustings.moderation.status import OPEN_STATES, ItemState
+from hustings.protection.events import INCIDENT
 from hustings.storage.bulk import among, chunks, insert_rows
-from hustings.storage.events import event_from_row, status_from_row
+from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
+from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.moderation_tables import ClusterBandRow, ClusterMemberRow
-from hustings.storage.tables import EventRow, MessageRow, MessageTargetRow, StatusRow, TargetRow
-from hustings.targets.model import TargetRole
+from hustings.storage.tables import EventRow, MessageRow, StatusRow, TargetRow
+from hustings.storage.targets import TargetStore
+from hustings.targets.model import Target, TargetRole
 
-INCIDENT = "incident"
-OPEN = "open"
-
-if TYPE_CHECKING:
-    from hustings.services import Services
+INCIDENT_OPEN = "open"  # an open incident's state (`hustings.protection.events.reduce_incident`)
 
 
-class SqlClusterIndex:
-    """`ClusterIndex` over the session: two reads and one write per ingested batch."""
+def _urgency_sql(now: datetime) -> ColumnElement[float]:
+    whens = [(StatusRow.due_at <= now + limit, weight) for limit, weight in URGENCY_STEPS]
+    return case(*whens, else_=0.0)
 
-    PER_KEY = 50  # a band shared by very many messages adds little; keep the first few
+
+def _exposure_sql() -> ColumnElement[float]:
+    incident_status = aliased(StatusRow)
+    incidents = (
+        select(incident_status.target_id)
+        .where(
+            incident_status.subject_type == INCIDENT,
+            incident_status.state == INCIDENT_OPEN,
+            incident_status.target_id.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    candidates = select(TargetRow.id).where(TargetRow.role == TargetRole.CANDIDATE.value).scalar_subquery()
+    return case((StatusRow.target_id.in_(incidents), OPEN_INCIDENT_WEIGHT), else_=0.0) + case(
+        (StatusRow.target_id.in_(candidates), CANDIDATE_WEIGHT), else_=0.0
+    )
+
+
+class SqlModerationStore:
+    """`ModerationStore` over one session: two reads and one write per ingested batch for the
+    cluster index, queues ranked in SQL, and an item's context."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._events = SqlEventStore(session)
+        self._messages = SqlMessageRepository(session)
+        self._targets = TargetStore(session)
+
+    # ------------------------------------------------------------ the near-duplicate index
 
     def _members(self, ids: Sequence[str]) -> dict[str, Member]:
         found: dict[str, Member] = {}
@@ -95,7 +114,7 @@ class SqlClusterIndex:
             )
             for key, message_id in pairs:
                 group = key_ids.setdefault(key, [])
-                if len(group) < self.PER_KEY:
+                if len(group) < MAX_PER_BAND:
                     group.append(message_id)
         members = self._members(sorted({mid for group in key_ids.values() for mid in group}))
         by_key = {key: [members[mid] for mid in group if mid in members] for key, group in key_ids.items()}
@@ -134,61 +153,43 @@ class SqlClusterIndex:
                 .values(cluster_id=cluster_id)
             )
 
+    # ------------------------------------------------------------ an item and its context
 
-def moderation_intake(services: Services) -> IngestHook:
-    """The ingest hook: cluster every new message, and file an `automated` report for each
-    message whose assessment flagged something."""
+    def message(self, message_id: str) -> Message | None:
+        return self._messages.get(message_id)
 
-    def hook(result: IngestResult) -> None:
-        if not result.stored:
-            return
-        clustered = assign_clusters(
-            SqlClusterIndex(services.session),
-            [(message.id, message.text) for message in result.stored],
-            services.clock,
+    def events_for(self, message_id: str) -> list[Event]:
+        return self._events.events_for(SUBJECT, message_id)
+
+    def thread(self, message: Message, depth: int) -> list[Message]:
+        return self._messages.thread(message, depth)
+
+    def replies(self, message_id: str, limit: int) -> list[Message]:
+        return self._messages.replies(message_id, limit)
+
+    def author_history(self, message: Message, limit: int) -> list[Message]:
+        return self._messages.author_history(message, limit)
+
+    def target(self, target_id: str) -> Target | None:
+        return self._targets.get(target_id)
+
+    def exposure(self) -> Exposure:
+        incidents = self.session.scalars(
+            select(StatusRow.target_id).where(
+                StatusRow.subject_type == INCIDENT,
+                StatusRow.state == INCIDENT_OPEN,
+                StatusRow.target_id.is_not(None),
+            )
         )
-        if clustered:
-            services.log.append_many(clustered)
-        if result.assessments:
-            file_automated_reports(services.log, services.clock, result.assessments)
-
-    return hook
-
-
-def _urgency_sql(now: datetime) -> ColumnElement[float]:
-    whens = [(StatusRow.due_at <= now + limit, weight) for limit, weight in URGENCY_STEPS]
-    return case(*whens, else_=0.0)
-
-
-def _exposure_sql() -> ColumnElement[float]:
-    incident_status = aliased(StatusRow)
-    incidents = (
-        select(incident_status.target_id)
-        .where(
-            incident_status.subject_type == INCIDENT,
-            incident_status.state == OPEN,
-            incident_status.target_id.is_not(None),
+        candidates = self.session.scalars(
+            select(TargetRow.id).where(TargetRow.role == TargetRole.CANDIDATE.value)
         )
-        .scalar_subquery()
-    )
-    candidates = select(TargetRow.id).where(TargetRow.role == TargetRole.CANDIDATE.value).scalar_subquery()
-    return case((StatusRow.target_id.in_(incidents), OPEN_INCIDENT_WEIGHT), else_=0.0) + case(
-        (StatusRow.target_id.in_(candidates), CANDIDATE_WEIGHT), else_=0.0
-    )
+        return Exposure(
+            incident_targets=frozenset(str(t) for t in incidents if t),
+            candidate_targets=frozenset(candidates),
+        )
 
-
-@dataclass(frozen=True, slots=True)
-class QueueEntry:
-    status: Status
-    priority: float
-    """The effective priority: the queue's sort key."""
-
-
-class ModerationReads:
-    """Queue pages, counts, clusters and an item's context, read from status and the log."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    # ------------------------------------------------------------ queues
 
     def queue_query(
         self,
@@ -235,7 +236,7 @@ class ModerationReads:
         """
         if spec.due_soon:
             return None
-        incidents, _ = exposure_sets(self.session)
+        incidents = self.exposure().incident_targets
         slices: list[ColumnElement[bool] | None] = [None]
         slices += [StatusRow.due_at <= now + limit for limit, _ in URGENCY_STEPS]
         if incidents:
@@ -268,17 +269,6 @@ class ModerationReads:
             if subject_id in rows
         ]
 
-    def next_item(self, spec: QueueSpec, *, now: datetime, reader_id: str) -> QueueEntry | None:
-        """The first item of a queue this reader has not skipped."""
-        for offset in range(0, 1000, 100):
-            page = self.queue_page(spec, now=now, reader_id=reader_id, limit=100, offset=offset)
-            for entry in page:
-                if reader_id not in entry.status.data.get("skipped_by", []):
-                    return entry
-            if len(page) < 100:
-                return None
-        return None
-
     def queue_counts(self, *, now: datetime, reader_id: str | None) -> dict[str, int]:
         counts: dict[str, int] = {}
         by_state = dict(
@@ -291,7 +281,10 @@ class ModerationReads:
         by_category = dict(
             self.session.execute(
                 select(StatusRow.category, func.count())
-                .where(StatusRow.subject_type == SUBJECT, StatusRow.state.in_([REPORTED, ESCALATED]))
+                .where(
+                    StatusRow.subject_type == SUBJECT,
+                    StatusRow.state.in_([ItemState.REPORTED, ItemState.ESCALATED]),
+                )
                 .group_by(StatusRow.category)
             ).all()
         )
@@ -305,7 +298,7 @@ class ModerationReads:
         mine = self.session.scalar(
             select(func.count()).where(
                 StatusRow.subject_type == SUBJECT,
-                StatusRow.state == CLAIMED,
+                StatusRow.state == ItemState.CLAIMED,
                 StatusRow.assignee == (reader_id or ""),
             )
         )
@@ -364,131 +357,3 @@ class ModerationReads:
             select(MessageRow.id, MessageRow.text).where(MessageRow.id.in_(list(message_ids)))
         )
         return {str(message_id): str(text_) for message_id, text_ in rows}
-
-    def replies_to(self, message_id: str, limit: int = 20) -> list[str]:
-        return list(
-            self.session.scalars(
-                select(MessageRow.id)
-                .where(MessageRow.in_reply_to_id == message_id)
-                .order_by(MessageRow.created_at)
-                .limit(limit)
-            )
-        )
-
-    def author_history(
-        self, author_key: str, target_ids: Sequence[str], exclude: str, limit: int = 20
-    ) -> list[str]:
-        """Other messages from this author to any of these targets, newest first."""
-        if not target_ids:
-            return []
-        return list(
-            self.session.scalars(
-                select(MessageRow.id)
-                .join(MessageTargetRow, MessageTargetRow.message_id == MessageRow.id)
-                .where(
-                    MessageRow.author_key == author_key,
-                    MessageTargetRow.target_id.in_(list(target_ids)),
-                    MessageRow.id != exclude,
-                )
-                .group_by(MessageRow.id, MessageRow.created_at)
-                .order_by(MessageRow.created_at.desc())
-                .limit(limit)
-            )
-        )
-
-
-def exposure_sets(session: Session) -> tuple[set[str], set[str]]:
-    """(targets with an open incident, targets who are candidates)."""
-    incidents = set(
-        session.scalars(
-            select(StatusRow.target_id).where(
-                StatusRow.subject_type == INCIDENT, StatusRow.state == OPEN, StatusRow.target_id.is_not(None)
-            )
-        )
-    )
-    candidates = set(
-        session.scalars(select(TargetRow.id).where(TargetRow.role == TargetRole.CANDIDATE.value))
-    )
-    return {str(t) for t in incidents if t}, candidates
-
-
-def sweep_clocks(services: Services, limit: int = 1000) -> int:
-    """Raise a `clock.breached` alert on each open item past its due time; return how many.
-
-    Runs on its own schedule (`hustings moderation sweep`, and every
-    `HUSTINGS_CLOCK_SWEEP_SECONDS` in `hustings serve`), never on a read.
-    """
-    now = services.clock.now()
-    events = breach_events(ModerationReads(services.session).overdue_unflagged(now, limit), now)
-    return len(services.log.append_many(events).appended) if events else 0
-
-
-def _related(services: Services, ids: Sequence[str], statuses: dict[str, Status]) -> list[Related]:
-    found: list[Related] = []
-    for message_id in ids:
-        message = services.messages.get(message_id)
-        if message is not None:
-            found.append(Related(message, statuses.get(message_id)))
-    return found
-
-
-def load_item_context(services: Services, message_id: str, policy: Policy | None = None) -> ItemContext:
-    """Everything the item page shows; `NotFound` for an unknown message."""
-    policy = policy or load_policy()
-    message = services.messages.get(message_id)
-    status = services.events.status(SUBJECT, message_id)
-    if message is None or status is None:
-        raise NotFound(f"message_id: no item {message_id!r}")
-    reads = ModerationReads(services.session)
-    events = services.events.events_for(SUBJECT, message_id)
-    assessed = [event for event in events if event.kind == MESSAGE_ASSESSED]
-    latest = assessed[-1].payload if assessed else {}
-    reports = [
-        {
-            "report_id": event.payload.get("report_id"),
-            "reporter_kind": event.payload.get("reporter_kind"),
-            "category": event.payload.get("category"),
-            "claims_illegal": bool(event.payload.get("claims_illegal")),
-            "note": event.payload.get("note", ""),
-            "repeat": bool(event.payload.get("repeat", False)),
-            "filed_at": event.occurred_at,
-        }
-        for event in events
-        if event.kind == REPORT_FILED
-    ]
-    thread_ids: list[str] = []
-    parent = message.in_reply_to_id
-    while parent and len(thread_ids) < 10 and parent not in thread_ids:
-        thread_ids.insert(0, parent)
-        found = services.messages.get(parent)
-        parent = found.in_reply_to_id if found else None
-    replies = reads.replies_to(message_id)
-    history = reads.author_history(message.author.key, message.target_ids, exclude=message_id)
-    cluster = reads.cluster_members(status.cluster_id, limit=500) if status.cluster_id else []
-    related_statuses = reads.statuses([*thread_ids, *replies, *history])
-    rule, action = suggested_action(status, policy)
-    now = services.clock.now()
-    incidents, candidates = exposure_sets(services.session)
-    names = {}
-    for target_id in message.target_ids:
-        target = services.targets.get(target_id)
-        if target is not None:
-            names[target_id] = f"{target.name} ({target.role.value})"
-    return ItemContext(
-        status=status,
-        message=message,
-        segments=highlight(message.text, latest.get("evidence", [])),
-        labels={str(k): float(v) for k, v in (latest.get("labels") or {}).items()},
-        model=assessed[-1].model if assessed else None,
-        reports=reports,
-        timeline=events,
-        thread=_related(services, [*thread_ids, *replies], related_statuses),
-        author_history=_related(services, history, related_statuses),
-        cluster=[member for member in cluster if member.subject_id != message_id],
-        prior=prior_decisions(cluster),
-        suggested_rule=rule,
-        suggested_action=action,
-        time_left=time_left(status, now),
-        priority=effective_priority(status, now, incidents, candidates),
-        target_names=names,
-    )

@@ -1,4 +1,4 @@
-"""Protection's reads in SQL: the `ProtectionStore` the domain uses, and the safe inbox's views.
+"""Protection's storage in SQL: the `ProtectionStore` the domain uses, with the safe inbox's views.
 
 Never commits: the caller owns the transaction.
 """
@@ -6,39 +6,23 @@ Never commits: the caller owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hustings.events.model import Status
-from hustings.messages.ingest import IngestHook
 from hustings.messages.model import Message
 from hustings.protection import events as ev
-from hustings.protection.service import Protection
+from hustings.protection.events import DeliveryState, IncidentState, ShieldState
+from hustings.protection.inbox import INBOX_FOLDERS, InboxItem
 from hustings.storage.bulk import chunks
 from hustings.storage.events import status_from_row
-from hustings.storage.messages import message_from_rows
+from hustings.storage.messages import SqlMessageRepository, message_from_rows
 from hustings.storage.protection_tables import DetectorStateRow
 from hustings.storage.tables import AuthorRow, MessageRow, MessageTargetRow, StatusRow, TargetRow
-
-if TYPE_CHECKING:
-    from hustings.services import Services
-
-INBOX_FOLDERS: dict[str, tuple[str, ...]] = {
-    "inbox": ("delivered", "released"),
-    "held": ("held",),
-    "hidden": ("hidden",),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class InboxItem:
-    message: Message
-    delivery: Status
 
 
 class SqlProtectionStore:
@@ -109,25 +93,18 @@ class SqlProtectionStore:
         return [status_from_row(row) for row in self.session.scalars(query)]
 
     def open_incidents(self) -> list[Status]:
-        return self._statuses(StatusRow.subject_type == ev.INCIDENT, StatusRow.state == "open")
+        return self._statuses(StatusRow.subject_type == ev.INCIDENT, StatusRow.state == IncidentState.OPEN)
 
     def shields_due(self, now: datetime) -> list[Status]:
         return self._statuses(
-            StatusRow.subject_type == ev.SHIELD, StatusRow.state == "on", StatusRow.due_at <= now
+            StatusRow.subject_type == ev.SHIELD, StatusRow.state == ShieldState.ON, StatusRow.due_at <= now
         )
 
     def deliveries(self, target_id: str) -> list[Status]:
         return self._statuses(StatusRow.subject_type == ev.DELIVERY, StatusRow.target_id == target_id)
 
     def message(self, message_id: str) -> Message | None:
-        row = self.session.get(MessageRow, message_id)
-        if row is None:
-            return None
-        author = self.session.get_one(AuthorRow, row.author_key)
-        links = list(
-            self.session.scalars(select(MessageTargetRow).where(MessageTargetRow.message_id == row.id))
-        )
-        return message_from_rows(row, author, links)
+        return SqlMessageRepository(self.session).get(message_id)
 
     def target_exists(self, target_id: str) -> bool:
         return self.session.get(TargetRow, target_id) is not None
@@ -152,10 +129,10 @@ class SqlProtectionStore:
             .where(StatusRow.subject_type == ev.DELIVERY, StatusRow.target_id == target_id)
             .group_by(StatusRow.state, StatusRow.category)
         )
-        counts = {"delivered": 0, "released": 0, "held": 0, "hidden": 0, "hostile": 0}
+        counts = {state.value: 0 for state in DeliveryState} | {"hostile": 0}
         for state, category, count in rows:
             counts[state] = counts.get(state, 0) + int(count)
-            if state in ("delivered", "released") and category == "hostile":
+            if state in INBOX_FOLDERS["inbox"] and category == "hostile":
                 counts["hostile"] += int(count)
         return counts
 
@@ -186,18 +163,3 @@ class SqlProtectionStore:
             InboxItem(message_from_rows(message, author, links.get(message.id, [])), status_from_row(status))
             for message, author, status in rows
         ]
-
-
-def protection_for(services: Services) -> Protection:
-    """Protection over one unit of work's session, log and clock."""
-    return Protection(
-        store=SqlProtectionStore(services.session),
-        log=services.log,
-        clock=services.clock,
-        thresholds=services.thresholds(),
-    )
-
-
-def protection_intake(services: Services) -> IngestHook:
-    """The ingest hook: incident detection, shield holds and inbox deliveries for each batch."""
-    return protection_for(services).on_ingest

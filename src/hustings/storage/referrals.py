@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 from hustings.detect.assessment import Assessment
 from hustings.errors import NotFound
 from hustings.events import Event, EventLog, Status
+from hustings.messages.events import MESSAGE_ASSESSED
+from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.messages.model import Message
-from hustings.moderation.events import REPORT_FILED
-from hustings.moderation.status import MESSAGE_ASSESSED
-from hustings.moderation.status import SUBJECT as MESSAGE
+from hustings.moderation.events import REPORT_FILED, FiledReport
+from hustings.protection.events import BUNDLE, INCIDENT
 from hustings.referrals.content import PackMessage, ReportSummary
 from hustings.referrals.model import REFERRAL_PACK_BUILT
 from hustings.referrals.model import SUBJECT as REFERRAL
@@ -27,15 +28,13 @@ from hustings.referrals.workflow import Referrals
 from hustings.settings import Settings
 from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
 from hustings.storage.messages import SqlMessageRepository
-from hustings.storage.tables import EventRow, MessageRow, MessageTargetRow, StatusRow
+from hustings.storage.tables import EventRow, StatusRow
 from hustings.storage.targets import TargetStore
 from hustings.targets.model import Target
 
 THREAD_DEPTH = 25
 THREAD_REPLIES = 50
 HISTORY_LIMIT = 100
-INCIDENT = "incident"  # protection's subject types (hustings.protection.events)
-BUNDLE = "bundle"
 
 
 class SqlEvidenceSource:
@@ -54,44 +53,17 @@ class SqlEvidenceSource:
         return message
 
     def _thread(self, message: Message) -> list[Message]:
-        found: dict[str, Message] = {}
-        parent_id = message.in_reply_to_id
-        while parent_id and parent_id not in found and len(found) < THREAD_DEPTH:
-            parent = self.messages.get(parent_id)
-            if parent is None:
-                break
-            found[parent.id] = parent
-            parent_id = parent.in_reply_to_id
-        replies = self.session.scalars(
-            select(MessageRow.id)
-            .where(MessageRow.in_reply_to_id == message.id)
-            .order_by(MessageRow.created_at)
-            .limit(THREAD_REPLIES)
-        )
-        for reply_id in replies:
-            reply = self.messages.get(reply_id)
-            if reply is not None:
-                found[reply.id] = reply
-        found.pop(message.id, None)
+        around = [
+            *self.messages.thread(message, THREAD_DEPTH),
+            *self.messages.replies(message.id, THREAD_REPLIES),
+        ]
+        found = {other.id: other for other in around if other.id != message.id}
         return sorted(found.values(), key=lambda m: (m.created_at, m.id))
 
     def _history(self, message: Message) -> list[Message]:
-        if not message.target_ids:
-            return []
-        ids = self.session.scalars(
-            select(MessageRow.id)
-            .join(MessageTargetRow, MessageTargetRow.message_id == MessageRow.id)
-            .where(
-                MessageRow.author_key == message.author.key,
-                MessageTargetRow.target_id.in_(message.target_ids),
-                MessageRow.id != message.id,
-            )
-            .distinct()
-            .order_by(MessageRow.id)
-            .limit(HISTORY_LIMIT)
+        return sorted(
+            self.messages.author_history(message, HISTORY_LIMIT), key=lambda m: (m.created_at, m.id)
         )
-        history = [m for m in (self.messages.get(i) for i in ids) if m is not None]
-        return sorted(history, key=lambda m: (m.created_at, m.id))
 
     def _assessment_and_reports(self, message_id: str) -> tuple[Assessment | None, list[ReportSummary]]:
         assessment: Assessment | None = None
@@ -100,7 +72,7 @@ class SqlEvidenceSource:
             if event.kind == MESSAGE_ASSESSED:
                 assessment = Assessment.from_json(event.payload)  # the latest assessment wins
             elif event.kind == REPORT_FILED:
-                reports.append(ReportSummary.from_payload(event.occurred_at, event.payload))
+                reports.append(ReportSummary.of(FiledReport.from_event(event)))
         return assessment, reports
 
     def pack_messages(self, message_ids: Sequence[str]) -> list[PackMessage]:

@@ -107,6 +107,8 @@ class MessageRow(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     lang: Mapped[str | None] = mapped_column(String(20))
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """Content warning, visibility, sensitive flag and references (`MessageDetails`); NULL when none."""
 
     __table_args__ = (UniqueConstraint("source", "external_id", name="uq_messages_source_external_id"),)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from hustings.auth.model import Role, User
 from hustings.errors import NotFound
@@ -55,3 +56,19 @@ def check_scope(user: User, target_id: str) -> None:
     """Raise `NotFound` (not `Forbidden`: a target outside your scope is not yours to know of)."""
     if not may_see(user, target_id):
         raise NotFound(f"target: no target {target_id!r}, or not yours")
+
+
+class TargetDirectory(Protocol):
+    """Where registered targets are looked up (`hustings.storage.targets.TargetStore`)."""
+
+    def get(self, target_id: str) -> Target | None: ...
+
+
+def visible_target(targets: TargetDirectory, user: User, target_id: str) -> Target:
+    """The target, if it exists and `user` may see it; `NotFound` otherwise (the same answer for
+    both, so a target outside your scope is not leaked)."""
+    check_scope(user, target_id)
+    target = targets.get(target_id)
+    if target is None:
+        raise NotFound(f"target: no target {target_id!r}, or not yours")
+    return target

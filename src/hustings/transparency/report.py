@@ -23,16 +23,17 @@ from typing import Any
 
 from hustings.clock import parse_iso
 from hustings.events import Event
+from hustings.messages.events import MESSAGE_INGESTED
+from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.moderation.events import (
     APPEAL_DECIDED,
     APPEAL_FILED,
     DECISION_MADE,
     REPORT_FILED,
     TAKEDOWN_ACTIONS,
+    FiledReport,
     ReporterKind,
 )
-from hustings.moderation.status import MESSAGE_INGESTED
-from hustings.moderation.status import SUBJECT as MESSAGE
 from hustings.referrals.model import REFERRAL_CREATED, REFERRAL_SENT
 from hustings.referrals.model import SUBJECT as REFERRAL
 from hustings.transparency.period import Period
@@ -263,12 +264,13 @@ def compute_report(
             if event.kind == MESSAGE_INGESTED:
                 item.target_ids = [str(t) for t in event.payload.get("target_ids", [])]
             elif event.kind == REPORT_FILED:
-                category = str(event.payload.get("category") or "other")
+                report = FiledReport.from_event(event)
+                category = report.category
                 if item.first_report_at is None:
                     item.first_report_at = event.occurred_at
                     item.category = category
                 if inside:
-                    kind = str(event.payload.get("reporter_kind", ""))
+                    kind = report.reporter_kind
                     by_source[source_of(kind)] += 1
                     by_kind[kind] += 1
                     reports_by_category[category] += 1

@@ -28,6 +28,7 @@ from hustings.messages.model import MessageIn
 from hustings.services import DetectorProvider, configured_detector
 from hustings.settings import Settings
 from hustings.storage.database import engine_from_settings, make_sessionmaker
+from hustings.transparency.service import ReportCache
 from hustings.web.access import AccessLogWriter
 from hustings.web.deps import SESSION_COOKIE
 from hustings.web.middleware import InputGuard, RequestObserver
@@ -141,6 +142,7 @@ def create_app(
     app.state.detector_provider = detector_provider or partial(configured_detector, settings)
     app.state.metrics = Metrics()
     app.state.access_log = AccessLogWriter(app.state.sessionmaker, app.state.metrics.access_log_failures)
+    app.state.transparency_reports = ReportCache()  # the page and the API share it
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     for router in concept_routers():
         app.include_router(router)

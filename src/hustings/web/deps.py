@@ -90,6 +90,7 @@ async def get_services(request: Request, session: SessionDep) -> Services:
         settings=request.app.state.settings,
         clock=request.app.state.clock,
         detector_provider=request.app.state.detector_provider,
+        report_cache=request.app.state.transparency_reports,
     )
 
 

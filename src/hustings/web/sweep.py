@@ -16,7 +16,6 @@ from hustings.clock import Clock
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import transaction
-from hustings.storage.moderation import sweep_clocks
 
 log = logging.getLogger("hustings.sweep")
 
@@ -24,7 +23,7 @@ log = logging.getLogger("hustings.sweep")
 def sweep_once(factory: sessionmaker[Session], settings: Settings, clock: Clock) -> int:
     """One sweep in its own transaction; the number of clock alerts raised."""
     with transaction(factory, writes=True) as session:
-        return sweep_clocks(Services(session=session, settings=settings, clock=clock))
+        return Services(session=session, settings=settings, clock=clock).moderation.sweep_clocks()
 
 
 async def sweep_every(

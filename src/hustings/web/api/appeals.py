@@ -9,9 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from hustings.auth.model import Principal, Role
-from hustings.moderation.appeals import decide_appeal, file_appeal
 from hustings.moderation.events import Action
-from hustings.moderation.work import refused_on_race
 from hustings.web.deps import ServicesDep, allow
 
 router = APIRouter(prefix="/v1/appeals", tags=["appeals"])
@@ -52,29 +50,21 @@ class AppealDecidedPublic(BaseModel):
 
 @router.post("", response_model=AppealFiledPublic, status_code=201)
 def create_appeal(body: AppealCreate, principal: AppealRecorder, services: ServicesDep) -> Any:
-    with refused_on_race():
-        appeal_id, status = file_appeal(
-            services.log,
-            services.clock,
-            message_id=body.message_id,
-            recorded_by=principal.user,
-            reason=body.reason,
-        )
+    appeal_id, status = services.moderation.file_appeal(
+        message_id=body.message_id, recorded_by=principal.user, reason=body.reason
+    )
     return AppealFiledPublic(appeal_id=appeal_id, message_id=body.message_id, state=status.state)
 
 
 @router.post("/{message_id}/decision", response_model=AppealDecidedPublic)
 def decide(message_id: str, body: AppealDecisionCreate, principal: Moderator, services: ServicesDep) -> Any:
-    with refused_on_race():
-        status = decide_appeal(
-            services.log,
-            services.clock,
-            moderator=principal.user,
-            message_id=message_id,
-            outcome=body.outcome,
-            reasons=body.reasons,
-            new_action=body.new_action,
-        )
+    status = services.moderation.decide_appeal(
+        moderator=principal.user,
+        message_id=message_id,
+        outcome=body.outcome,
+        reasons=body.reasons,
+        new_action=body.new_action,
+    )
     return AppealDecidedPublic(
         message_id=message_id,
         outcome=body.outcome,

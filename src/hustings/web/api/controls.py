@@ -17,8 +17,7 @@ from hustings.auth.model import Principal, Role
 from hustings.errors import InvalidInput, NotFound
 from hustings.events import user_actor
 from hustings.protection.controls import Sensitivity, account_ref, accounts_csv, parse_accounts_csv
-from hustings.storage.protection import protection_for
-from hustings.web.api.targets import visible_target
+from hustings.targets.model import visible_target
 from hustings.web.deps import AccessLogDep, ServicesDep, allow
 
 router = APIRouter(prefix="/v1/targets/{target_id}/controls", tags=["controls"])
@@ -78,15 +77,15 @@ def _list(name: str) -> str:
 
 @router.get("", response_model=ControlsPublic)
 def read_controls(target_id: str, principal: Guardian, services: ServicesDep) -> Any:
-    visible_target(services, principal, target_id)
-    return protection_for(services).controls(target_id).to_json()
+    visible_target(services.targets, principal.user, target_id)
+    return services.protection.controls(target_id).to_json()
 
 
 @router.patch("", response_model=ControlsPublic)
 def change_settings(target_id: str, body: SettingsChange, principal: Guardian, services: ServicesDep) -> Any:
     """Change sensitivity, "only accounts I know" or the standing choice to switch the shield on."""
-    visible_target(services, principal, target_id)
-    controls = protection_for(services).change_settings(
+    visible_target(services.targets, principal.user, target_id)
+    controls = services.protection.change_settings(
         target_id,
         actor=user_actor(principal.user.id),
         sensitivity=body.sensitivity,
@@ -99,19 +98,15 @@ def change_settings(target_id: str, body: SettingsChange, principal: Guardian, s
 @router.post("/hidden-words", response_model=ControlsPublic, status_code=201)
 def add_hidden_word(target_id: str, body: HiddenWordIn, principal: Guardian, services: ServicesDep) -> Any:
     """Hide messages containing a word or phrase, however it is disguised."""
-    visible_target(services, principal, target_id)
-    controls = protection_for(services).add_hidden_word(
-        target_id, body.word, actor=user_actor(principal.user.id)
-    )
+    visible_target(services.targets, principal.user, target_id)
+    controls = services.protection.add_hidden_word(target_id, body.word, actor=user_actor(principal.user.id))
     return controls.to_json()
 
 
 @router.delete("/hidden-words/{word}", response_model=ControlsPublic)
 def remove_hidden_word(target_id: str, word: str, principal: Guardian, services: ServicesDep) -> Any:
-    visible_target(services, principal, target_id)
-    controls = protection_for(services).remove_hidden_word(
-        target_id, word, actor=user_actor(principal.user.id)
-    )
+    visible_target(services.targets, principal.user, target_id)
+    controls = services.protection.remove_hidden_word(target_id, word, actor=user_actor(principal.user.id))
     return controls.to_json()
 
 
@@ -120,9 +115,9 @@ def export_list(
     target_id: str, list_name: str, principal: Guardian, services: ServicesDep, access: AccessLogDep
 ) -> Response:
     """The block or mute list as CSV (platform, handle, note, added_at)."""
-    visible_target(services, principal, target_id)
+    visible_target(services.targets, principal.user, target_id)
     name = _list(list_name)
-    controls = protection_for(services).controls(target_id)
+    controls = services.protection.controls(target_id)
     entries = controls.blocked if name == "blocked" else controls.muted
     access.export(principal, f"/v1/targets/{target_id}/controls/{name}.csv")
     return Response(
@@ -144,14 +139,14 @@ async def import_list(
         raise InvalidInput(f"file: at most {MAX_CSV_BYTES} bytes")
 
     def work() -> ImportPublic:
-        visible_target(services, principal, target_id)
+        visible_target(services.targets, principal.user, target_id)
         name = _list(list_name)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidInput("file: not UTF-8 text") from None
         accounts, problems = parse_accounts_csv(text)
-        protection_for(services).add_accounts(target_id, name, accounts, actor=user_actor(principal.user.id))
+        services.protection.add_accounts(target_id, name, accounts, actor=user_actor(principal.user.id))
         return ImportPublic(added=len(accounts), problems=[p.to_json() for p in problems])
 
     return await run_in_threadpool(work)
@@ -161,8 +156,8 @@ async def import_list(
 def read_list(
     target_id: str, list_name: str, principal: Guardian, services: ServicesDep
 ) -> list[dict[str, Any]]:
-    visible_target(services, principal, target_id)
-    controls = protection_for(services).controls(target_id)
+    visible_target(services.targets, principal.user, target_id)
+    controls = services.protection.controls(target_id)
     entries = controls.blocked if _list(list_name) == "blocked" else controls.muted
     return [dict(entry) for _, entry in sorted(entries.items())]
 
@@ -171,7 +166,7 @@ def read_list(
 def add_accounts(
     target_id: str, list_name: str, body: AccountsIn, principal: Guardian, services: ServicesDep
 ) -> Any:
-    visible_target(services, principal, target_id)
+    visible_target(services.targets, principal.user, target_id)
     name = _list(list_name)
     refs = []
     for index, item in enumerate(body.accounts):
@@ -179,9 +174,7 @@ def add_accounts(
             refs.append(account_ref(item.platform, item.handle, item.note))
         except InvalidInput as error:
             raise InvalidInput(f"accounts.{index}.{error}") from None
-    controls = protection_for(services).add_accounts(
-        target_id, name, refs, actor=user_actor(principal.user.id)
-    )
+    controls = services.protection.add_accounts(target_id, name, refs, actor=user_actor(principal.user.id))
     return controls.to_json()
 
 
@@ -189,10 +182,10 @@ def add_accounts(
 def remove_account(
     target_id: str, list_name: str, platform: str, handle: str, principal: Guardian, services: ServicesDep
 ) -> Any:
-    visible_target(services, principal, target_id)
+    visible_target(services.targets, principal.user, target_id)
     name = _list(list_name)
     ref = account_ref(platform, handle)
-    protection = protection_for(services)
+    protection = services.protection
     current = protection.controls(target_id)
     if ref.key not in (current.blocked if name == "blocked" else current.muted):
         raise NotFound(f"handle: {ref.key} is not on the {name} list")

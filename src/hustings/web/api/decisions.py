@@ -8,11 +8,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from hustings.auth.model import Principal, Role
-from hustings.moderation.decisions import DecisionRequest, decide
+from hustings.moderation.decisions import DecisionRequest
 from hustings.moderation.events import Action
 from hustings.moderation.policy import load_policy
-from hustings.moderation.work import load_item, refused_on_race
-from hustings.storage.moderation import ModerationReads
 from hustings.web.deps import ServicesDep, allow
 
 router = APIRouter(prefix="/v1", tags=["decisions"])
@@ -47,25 +45,16 @@ class DecisionPublic(BaseModel):
 @router.post("/decisions", response_model=DecisionPublic, status_code=201)
 def create_decision(body: DecisionCreate, principal: Moderator, services: ServicesDep) -> Any:
     """Decide an item under a policy rule; its statement of reasons is filled from the policy."""
-    members = []
-    if body.apply_to_cluster:
-        item = load_item(services.log, body.message_id)
-        if item.cluster_id:
-            members = ModerationReads(services.session).cluster_members(item.cluster_id)
-    with refused_on_race():
-        outcome = decide(
-            services.log,
-            services.clock,
-            moderator=principal.user,
-            request=DecisionRequest(
-                message_id=body.message_id,
-                action=body.action,
-                policy_rule=body.policy_rule,
-                decision_facts=body.decision_facts,
-                apply_to_cluster=body.apply_to_cluster,
-            ),
-            cluster_members=members,
-        )
+    outcome = services.moderation.decide(
+        moderator=principal.user,
+        request=DecisionRequest(
+            message_id=body.message_id,
+            action=body.action,
+            policy_rule=body.policy_rule,
+            decision_facts=body.decision_facts,
+            apply_to_cluster=body.apply_to_cluster,
+        ),
+    )
     return DecisionPublic(
         decision_id=outcome.decision_id,
         action=outcome.action.value,

@@ -8,20 +8,15 @@ message can be released, reported to moderation, or added to the evidence bundle
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from hustings.auth.model import Principal, Role
-from hustings.errors import NotFound
 from hustings.events import user_actor
-from hustings.moderation.reports import file_report, reporter_kind_for
-from hustings.protection import events as ev
-from hustings.services import Services
-from hustings.storage.protection import InboxItem, SqlProtectionStore, protection_for
-from hustings.web.api.targets import visible_target
+from hustings.protection.inbox import InboxItem
+from hustings.targets.model import visible_target
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.params import Offset
 
@@ -69,8 +64,6 @@ class BundleIn(BaseModel):
 
 
 def inbox_message(item: InboxItem) -> InboxMessage:
-    data = item.delivery.data
-    hostile = list(data.get("hostile", []))
     return InboxMessage(
         message_id=item.message.id,
         source=item.message.source,
@@ -79,55 +72,12 @@ def inbox_message(item: InboxItem) -> InboxMessage:
         author_handle=item.message.author.handle,
         author_key=item.message.author.key,
         url=item.message.url,
-        state=item.delivery.state,
-        blurred=bool(hostile) or item.delivery.state in ("held", "hidden"),
-        hostile=hostile,
-        why=list(data.get("why", [])),
-        incident_id=data.get("incident_id"),
+        state=item.state,
+        blurred=item.blurred,
+        hostile=item.hostile,
+        why=item.why,
+        incident_id=item.incident_id,
     )
-
-
-def report_message(
-    services: Services, principal: Principal, target_id: str, message_id: str, body: ReportIn
-) -> dict[str, Any]:
-    delivery = services.events.status(ev.DELIVERY, ev.delivery_id(target_id, message_id))
-    message = services.messages.get(message_id)
-    if delivery is None or message is None:
-        raise NotFound(f"message_id: no message {message_id!r} for this target")
-    hostile = list(delivery.data.get("hostile", []))
-    outcome = file_report(
-        services.log,
-        services.clock,
-        message_id=message_id,
-        reporter=principal.user,
-        reporter_kind=reporter_kind_for(principal.user, message.target_ids),
-        category=body.category or (hostile[0] if hostile else "other"),
-        claims_illegal=body.claims_illegal,
-        note=body.note or "reported from the safe inbox",
-    )
-    return {"report_id": outcome.report_id, "message_id": message_id, "repeat": outcome.repeat}
-
-
-def digest(services: Services, target_id: str) -> dict[str, Any]:
-    """What was held or hidden and why, the shield's state and recap, and open incidents."""
-    store = SqlProtectionStore(services.session)
-    reasons: Counter[str] = Counter()
-    for status in store.deliveries(target_id):
-        if status.state in ("held", "hidden"):
-            for reason in status.data.get("why", []):
-                reasons[str(reason.get("code"))] += 1
-    protection = protection_for(services)
-    return {
-        "target_id": target_id,
-        "counts": store.folder_counts(target_id),
-        "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "shield": protection.shield(target_id).to_json(services.clock.now()),
-        "recap": protection.shield_recap(target_id),
-        "open_incidents": [
-            {"id": s.subject_id, "severity": s.priority, "messages": len(s.data.get("message_ids", []))}
-            for s in store.incidents([target_id], state="open")
-        ],
-    }
 
 
 @router.get("/inbox", response_model=InboxPublic)
@@ -139,27 +89,29 @@ def read_inbox(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> Any:
-    visible_target(services, principal, target_id)
-    store = SqlProtectionStore(services.session)
+    visible_target(services.targets, principal.user, target_id)
+    protection = services.protection
     return InboxPublic(
         target_id=target_id,
         folder=folder,
-        counts=store.folder_counts(target_id),
-        messages=[inbox_message(item) for item in store.inbox(target_id, folder, limit=limit, offset=offset)],
+        counts=protection.folder_counts(target_id),
+        messages=[
+            inbox_message(item) for item in protection.inbox(target_id, folder, limit=limit, offset=offset)
+        ],
     )
 
 
 @router.get("/digest")
 def read_digest(target_id: str, principal: Guardian, services: ServicesDep) -> dict[str, Any]:
-    visible_target(services, principal, target_id)
-    return digest(services, target_id)
+    visible_target(services.targets, principal.user, target_id)
+    return services.protection.digest(target_id)
 
 
 @router.post("/inbox/{message_id}/release")
 def release(target_id: str, message_id: str, principal: Guardian, services: ServicesDep) -> dict[str, Any]:
     """Let a held or hidden message into the inbox."""
-    visible_target(services, principal, target_id)
-    status = protection_for(services).release(target_id, message_id, actor=user_actor(principal.user.id))
+    visible_target(services.targets, principal.user, target_id)
+    status = services.protection.release(target_id, message_id, actor=user_actor(principal.user.id))
     return {"message_id": message_id, "state": status.state}
 
 
@@ -168,23 +120,30 @@ def report(
     target_id: str, message_id: str, body: ReportIn, principal: Guardian, services: ServicesDep
 ) -> dict[str, Any]:
     """Report the message to moderation on the target's behalf."""
-    visible_target(services, principal, target_id)
-    result = report_message(services, principal, target_id, message_id, body)
-    return result
+    visible_target(services.targets, principal.user, target_id)
+    outcome = services.protection.report_message(
+        target_id,
+        message_id,
+        reporter=principal.user,
+        category=body.category,
+        claims_illegal=body.claims_illegal,
+        note=body.note,
+    )
+    return {"report_id": outcome.report_id, "message_id": message_id, "repeat": outcome.repeat}
 
 
 @router.get("/bundle")
 def read_bundle(target_id: str, principal: Guardian, services: ServicesDep) -> dict[str, Any]:
     """The evidence bundle: message ids with who added each, when and why."""
-    visible_target(services, principal, target_id)
-    return {"target_id": target_id, "items": protection_for(services).bundle(target_id)}
+    visible_target(services.targets, principal.user, target_id)
+    return {"target_id": target_id, "items": services.protection.bundle(target_id)}
 
 
 @router.post("/bundle", status_code=201)
 def add_to_bundle(
     target_id: str, body: BundleIn, principal: Guardian, services: ServicesDep
 ) -> dict[str, Any]:
-    visible_target(services, principal, target_id)
-    protection = protection_for(services)
+    visible_target(services.targets, principal.user, target_id)
+    protection = services.protection
     protection.add_to_bundle(target_id, body.message_ids, actor=user_actor(principal.user.id), note=body.note)
     return {"target_id": target_id, "items": protection.bundle(target_id)}

@@ -13,12 +13,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from hustings.auth.model import Principal, Role
-from hustings.errors import DuplicateEvent, NotFound
 from hustings.events import Status, user_actor
-from hustings.moderation.reports import file_report, reporter_kind_for
-from hustings.services import Services
-from hustings.storage.protection import SqlProtectionStore, protection_for
-from hustings.targets.model import check_scope, may_see, target_scope
+from hustings.protection.events import IncidentAction, IncidentState
+from hustings.targets.model import check_scope, target_scope
 from hustings.web.deps import ServicesDep, allow
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
@@ -74,13 +71,6 @@ def incident_public(status: Status) -> IncidentPublic:
     )
 
 
-def visible_incident(services: Services, principal: Principal, incident_id: str) -> Status:
-    status = SqlProtectionStore(services.session).status("incident", incident_id)
-    if status is None or status.target_id is None or not may_see(principal.user, status.target_id):
-        raise NotFound(f"incident_id: no incident {incident_id!r}, or not yours")
-    return status
-
-
 @router.get("", response_model=list[IncidentPublic])
 def list_incidents(
     principal: Viewer,
@@ -95,74 +85,39 @@ def list_incidents(
     else:
         scope = target_scope(principal.user)
         targets = None if scope is None else sorted(scope)
-    store = SqlProtectionStore(services.session)
-    return [incident_public(status) for status in store.incidents(targets, state=state)]
+    chosen = None if state is None else IncidentState(state)
+    return [incident_public(status) for status in services.protection.incidents(targets, state=chosen)]
 
 
 @router.get("/{incident_id}", response_model=IncidentPublic)
 def read_incident(incident_id: str, principal: Viewer, services: ServicesDep) -> Any:
-    return incident_public(visible_incident(services, principal, incident_id))
-
-
-def report_incident(
-    services: Services, principal: Principal, status: Status, category: str, note: str
-) -> int:
-    """Report every message of an incident on the caller's behalf; a message reported before counts once."""
-    filed = 0
-    for message_id in status.data.get("message_ids", []):
-        message = services.messages.get(message_id)
-        if message is None:
-            continue
-        try:
-            file_report(
-                services.log,
-                services.clock,
-                message_id=message_id,
-                reporter=principal.user,
-                reporter_kind=reporter_kind_for(principal.user, message.target_ids),
-                category=category,
-                note=note or f"part of pile-on incident {status.subject_id}",
-                idempotency_key=f"protection.report_all:{status.subject_id}:{message_id}:{principal.user.id}",
-            )
-            filed += 1
-        except DuplicateEvent:
-            continue
-    protection_for(services).record_incident_action(
-        status.subject_id, "report_all", actor=user_actor(principal.user.id), count=filed
-    )
-    return filed
+    return incident_public(services.protection.visible_incident(principal.user, incident_id))
 
 
 @router.post("/{incident_id}/report-all", response_model=ActionPublic)
 def report_all(incident_id: str, body: ReportAll, principal: Guardian, services: ServicesDep) -> Any:
     """Report every message in the incident to moderation (one report each, repeats skipped)."""
-    status = visible_incident(services, principal, incident_id)
-    count = report_incident(services, principal, status, body.category, body.note)
-    return ActionPublic(incident_id=incident_id, action="report_all", count=count)
+    protection = services.protection
+    protection.visible_incident(principal.user, incident_id)
+    count = protection.report_incident(
+        incident_id, reporter=principal.user, category=body.category, note=body.note
+    )
+    return ActionPublic(incident_id=incident_id, action=IncidentAction.REPORT_ALL, count=count)
 
 
 @router.post("/{incident_id}/block-all", response_model=ActionPublic)
 def block_all(incident_id: str, principal: Guardian, services: ServicesDep) -> Any:
     """Put every account in the incident on the target's block list."""
-    visible_incident(services, principal, incident_id)
-    count = protection_for(services).block_all_senders(incident_id, actor=user_actor(principal.user.id))
-    return ActionPublic(incident_id=incident_id, action="block_all", count=count)
+    protection = services.protection
+    protection.visible_incident(principal.user, incident_id)
+    count = protection.block_all_senders(incident_id, actor=user_actor(principal.user.id))
+    return ActionPublic(incident_id=incident_id, action=IncidentAction.BLOCK_ALL, count=count)
 
 
 @router.post("/{incident_id}/bundle", response_model=ActionPublic)
 def bundle_all(incident_id: str, principal: Guardian, services: ServicesDep) -> Any:
     """Add every message in the incident to the target's evidence bundle."""
-    status = visible_incident(services, principal, incident_id)
-    ids = list(status.data.get("message_ids", []))
-    protection = protection_for(services)
-    protection.add_to_bundle(
-        str(status.target_id),
-        ids,
-        actor=user_actor(principal.user.id),
-        note=f"pile-on incident {incident_id}",
-        incident_id=incident_id,
-    )
-    protection.record_incident_action(
-        incident_id, "bundle_all", actor=user_actor(principal.user.id), count=len(ids)
-    )
-    return ActionPublic(incident_id=incident_id, action="bundle_all", count=len(ids))
+    protection = services.protection
+    protection.visible_incident(principal.user, incident_id)
+    count = protection.bundle_incident(incident_id, actor=user_actor(principal.user.id))
+    return ActionPublic(incident_id=incident_id, action=IncidentAction.BUNDLE_ALL, count=count)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from hustings.auth.model import Principal, Role
 from hustings.errors import NotFound
 from hustings.events import user_actor
+from hustings.messages.model import Message
 from hustings.web.deps import Ingester, ServicesDep, allow
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
@@ -41,6 +42,21 @@ class AuthorPublic(BaseModel):
     followers: int | None
 
 
+class ReferencePublic(BaseModel):
+    type: str = Field(description="`replied_to`, `quoted` or `retweeted`.")
+    external_id: str
+    message_id: str = Field(description="The Hustings id the referenced message has, or would have, once held.")
+
+
+class DetailsPublic(BaseModel):
+    """What the source said about the message beyond its text."""
+
+    content_warning: str | None
+    visibility: str | None
+    sensitive: bool | None
+    references: list[ReferencePublic]
+
+
 class MessagePublic(BaseModel):
     id: str
     source: str
@@ -52,6 +68,8 @@ class MessagePublic(BaseModel):
     target_ids: list[str]
     in_reply_to_id: str | None
     url: str | None
+    lang: str | None
+    details: DetailsPublic | None
     status: str | None
     flagged: list[str]
 
@@ -86,6 +104,23 @@ def read_message(message_id: str, _: Reader, services: ServicesDep) -> Any:
         target_ids=list(message.target_ids),
         in_reply_to_id=message.in_reply_to_id,
         url=message.url,
+        lang=message.lang,
+        details=_details(message),
         status=status.state if status else None,
         flagged=list(status.data.get("flagged", [])) if status else [],
+    )
+
+
+def _details(message: Message) -> DetailsPublic | None:
+    details = message.details
+    if details.empty:
+        return None
+    return DetailsPublic(
+        content_warning=details.content_warning,
+        visibility=details.visibility,
+        sensitive=details.sensitive,
+        references=[
+            ReferencePublic(type=ref.type, external_id=ref.external_id, message_id=ref.message_id(message.source))
+            for ref in details.references
+        ],
     )

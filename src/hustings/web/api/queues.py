@@ -12,9 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hustings.auth.model import Principal, Role
 from hustings.clock import iso
 from hustings.events import Status
-from hustings.moderation import work
 from hustings.moderation.queues import all_queues, describe_time_left, queue, time_left
-from hustings.storage.moderation import ModerationReads, load_item_context
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.params import Offset
 
@@ -89,9 +87,7 @@ def _state(status: Status, reader_id: str) -> ItemStatePublic:
 
 @router.get("/queues", response_model=list[QueuePublic])
 def list_queues(principal: QueueReader, services: ServicesDep) -> Any:
-    counts = ModerationReads(services.session).queue_counts(
-        now=services.clock.now(), reader_id=principal.user.id
-    )
+    counts = services.moderation.queue_counts(reader_id=principal.user.id)
     return [QueuePublic(name=q.name, title=q.title, count=counts.get(q.name, 0)) for q in all_queues()]
 
 
@@ -106,16 +102,14 @@ def queue_items(
     """A page of a queue, highest priority first (the breaching queue: soonest due first)."""
     spec = queue(name)
     now = services.clock.now()
-    page = ModerationReads(services.session).queue_page(
-        spec, now=now, reader_id=principal.user.id, limit=limit, offset=offset
-    )
+    page = services.moderation.queue_page(spec, reader_id=principal.user.id, limit=limit, offset=offset)
     return [summary(entry.status, entry.priority, now=now, reader_id=principal.user.id) for entry in page]
 
 
 @router.get("/items/{message_id}")
 def read_item(message_id: str, principal: QueueReader, services: ServicesDep) -> Any:
     """An item with its context: reports, evidence, thread, the author's history, the cluster."""
-    context = load_item_context(services, message_id)
+    context = services.moderation.item_context(message_id)
     now = services.clock.now()
     return {
         "item": summary(context.status, context.priority, now=now, reader_id=principal.user.id).model_dump(),
@@ -125,7 +119,18 @@ def read_item(message_id: str, principal: QueueReader, services: ServicesDep) ->
         ],
         "labels": context.labels,
         "model": context.model,
-        "reports": [report | {"filed_at": iso(report["filed_at"])} for report in context.reports],
+        "reports": [
+            {
+                "report_id": report.report_id,
+                "reporter_kind": report.reporter_kind,
+                "category": report.category,
+                "claims_illegal": report.claims_illegal,
+                "note": report.note,
+                "repeat": report.repeat,
+                "filed_at": iso(report.filed_at),
+            }
+            for report in context.reports
+        ],
         "thread": [related.message.id for related in context.thread],
         "author_history": [related.message.id for related in context.author_history],
         "cluster": [member.subject_id for member in context.cluster],
@@ -148,30 +153,24 @@ def read_item(message_id: str, principal: QueueReader, services: ServicesDep) ->
 @router.post("/items/{message_id}/claim", response_model=ItemStatePublic)
 def claim_item(message_id: str, principal: Moderator, services: ServicesDep) -> Any:
     """Take the item; no two moderators hold one item (409 if someone else has it)."""
-    with work.refused_on_race():
-        status = work.claim(services.log, services.clock, moderator=principal.user, message_id=message_id)
+    status = services.moderation.claim(moderator=principal.user, message_id=message_id)
     return _state(status, principal.user.id)
 
 
 @router.post("/items/{message_id}/release", response_model=ItemStatePublic)
 def release_item(message_id: str, principal: Moderator, services: ServicesDep) -> Any:
-    with work.refused_on_race():
-        status = work.release(services.log, services.clock, moderator=principal.user, message_id=message_id)
+    status = services.moderation.release(moderator=principal.user, message_id=message_id)
     return _state(status, principal.user.id)
 
 
 @router.post("/items/{message_id}/skip", response_model=ItemStatePublic)
 def skip_item(message_id: str, principal: Moderator, services: ServicesDep) -> Any:
-    with work.refused_on_race():
-        status = work.skip(services.log, services.clock, moderator=principal.user, message_id=message_id)
+    status = services.moderation.skip(moderator=principal.user, message_id=message_id)
     return _state(status, principal.user.id)
 
 
 @router.post("/items/{message_id}/escalate", response_model=ItemStatePublic)
 def escalate_item(message_id: str, body: EscalateCreate, principal: Sorter, services: ServicesDep) -> Any:
     """Send the item to the escalated queue for a senior moderator, with the reason."""
-    with work.refused_on_race():
-        status = work.escalate(
-            services.log, services.clock, moderator=principal.user, message_id=message_id, reason=body.reason
-        )
+    status = services.moderation.escalate(moderator=principal.user, message_id=message_id, reason=body.reason)
     return _state(status, principal.user.id)

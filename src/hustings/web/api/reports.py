@@ -8,17 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from hustings.errors import NotFound
-from hustings.moderation.events import REPORT_FILED
-from hustings.moderation.reports import (
-    CATEGORIES,
-    file_report,
-    message_id_of,
-    report_view,
-    reporter_kind_for,
-)
-from hustings.moderation.status import SUBJECT
-from hustings.storage.moderation import ModerationReads
+from hustings.moderation.reports import CATEGORIES
 from hustings.web.deps import AnyUser, ServicesDep
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -58,15 +48,9 @@ class ReportPublic(BaseModel):
 @router.post("", response_model=ReportFiledPublic, status_code=201)
 def create_report(body: ReportCreate, principal: Reporter, services: ServicesDep) -> Any:
     """Report a message. Your reporter kind (target, delegate, trusted flagger, user) comes from your role."""
-    message = services.messages.get(body.message_id)
-    if message is None:
-        raise NotFound(f"message_id: no message {body.message_id!r}")
-    outcome = file_report(
-        services.log,
-        services.clock,
-        message_id=message.id,
+    outcome = services.moderation.file_report(
+        message_id=body.message_id,
         reporter=principal.user,
-        reporter_kind=reporter_kind_for(principal.user, message.target_ids),
         category=body.category,
         claims_illegal=body.claims_illegal,
         note=body.note,
@@ -82,24 +66,10 @@ def create_report(body: ReportCreate, principal: Reporter, services: ServicesDep
 @router.get("", response_model=list[ReportPublic])
 def my_reports(principal: Reporter, services: ServicesDep) -> Any:
     """Your reports, newest first, each with what happened to it."""
-    events = ModerationReads(services.session).reports_by(principal.user.id)
-    statuses = ModerationReads(services.session).statuses([event.subject_id for event in events])
-    return [
-        report_view(event, statuses[event.subject_id]) for event in events if event.subject_id in statuses
-    ]
+    return services.moderation.reports_of(principal.user)
 
 
 @router.get("/{report_id}", response_model=ReportPublic)
 def read_report(report_id: str, principal: Reporter, services: ServicesDep) -> Any:
     """One of your reports and its outcome. Someone else's report is "not found"."""
-    message_id = message_id_of(report_id)
-    for event in services.events.events_for(SUBJECT, message_id):
-        if (
-            event.kind == REPORT_FILED
-            and event.payload.get("report_id") == report_id
-            and event.payload.get("reporter_id") == principal.user.id
-        ):
-            status = services.events.status(SUBJECT, message_id)
-            if status is not None:
-                return report_view(event, status)
-    raise NotFound(f"report_id: no report {report_id!r} of yours")
+    return services.moderation.report_of(principal.user, report_id)

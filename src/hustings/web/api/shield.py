@@ -14,8 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hustings.auth.model import Principal, Role
 from hustings.events import user_actor
 from hustings.protection.shield import DEFAULT_SHIELD_DAYS, MAX_SHIELD_DAYS
-from hustings.storage.protection import protection_for
-from hustings.web.api.targets import visible_target
+from hustings.targets.model import visible_target
 from hustings.web.deps import ServicesDep, allow
 
 router = APIRouter(prefix="/v1/targets/{target_id}/shield", tags=["shield"])
@@ -50,39 +49,35 @@ class ShieldPublic(BaseModel):
 
 @router.get("", response_model=ShieldPublic)
 def read_shield(target_id: str, principal: Viewer, services: ServicesDep) -> Any:
-    visible_target(services, principal, target_id)
-    return protection_for(services).shield(target_id).to_json(services.clock.now())
+    visible_target(services.targets, principal.user, target_id)
+    return services.protection.shield(target_id).to_json(services.clock.now())
 
 
 @router.post("", response_model=ShieldPublic, status_code=201)
 def enable_shield(target_id: str, body: ShieldChange, principal: Guardian, services: ServicesDep) -> Any:
     """Switch the shield on: new and unknown accounts, and hostile messages, are held for review."""
-    visible_target(services, principal, target_id)
-    shield = protection_for(services).enable_shield(
-        target_id, actor=user_actor(principal.user.id), days=body.days
-    )
+    visible_target(services.targets, principal.user, target_id)
+    shield = services.protection.enable_shield(target_id, actor=user_actor(principal.user.id), days=body.days)
     return shield.to_json(services.clock.now())
 
 
 @router.post("/extend", response_model=ShieldPublic)
 def extend_shield(target_id: str, body: ShieldChange, principal: Guardian, services: ServicesDep) -> Any:
-    visible_target(services, principal, target_id)
-    shield = protection_for(services).extend_shield(
-        target_id, actor=user_actor(principal.user.id), days=body.days
-    )
+    visible_target(services.targets, principal.user, target_id)
+    shield = services.protection.extend_shield(target_id, actor=user_actor(principal.user.id), days=body.days)
     return shield.to_json(services.clock.now())
 
 
 @router.delete("", response_model=ShieldPublic)
 def disable_shield(target_id: str, principal: Guardian, services: ServicesDep) -> Any:
     """Switch the shield off now; the recap of what it held is kept with it."""
-    visible_target(services, principal, target_id)
-    shield = protection_for(services).disable_shield(target_id, actor=user_actor(principal.user.id))
+    visible_target(services.targets, principal.user, target_id)
+    shield = services.protection.disable_shield(target_id, actor=user_actor(principal.user.id))
     return shield.to_json(services.clock.now())
 
 
 @router.get("/recap")
 def shield_recap(target_id: str, principal: Guardian, services: ServicesDep) -> dict[str, Any]:
     """What the shield held and why: of the period running now, or else of the last one."""
-    visible_target(services, principal, target_id)
-    return protection_for(services).shield_recap(target_id)
+    visible_target(services.targets, principal.user, target_id)
+    return services.protection.shield_recap(target_id)

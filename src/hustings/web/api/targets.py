@@ -17,8 +17,7 @@ from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.events import user_actor
 from hustings.protection.controls import account_ref
 from hustings.services import Services
-from hustings.storage.protection import SqlProtectionStore, protection_for
-from hustings.targets.model import Target, TargetRole, check_scope, target_scope
+from hustings.targets.model import Target, TargetRole, target_scope, visible_target
 from hustings.web.deps import ServicesDep, allow
 
 router = APIRouter(prefix="/v1/targets", tags=["targets"])
@@ -87,18 +86,8 @@ class DelegatePublic(BaseModel):
     token: str | None = Field(default=None, description="The new user's API token, shown once.")
 
 
-def visible_target(services: Services, principal: Principal, target_id: str) -> Target:
-    """The target, if it exists and the caller may see it; `NotFound` otherwise."""
-    check_scope(principal.user, target_id)
-    target = services.targets.get(target_id)
-    if target is None:
-        raise NotFound(f"target: no target {target_id!r}, or not yours")
-    return target
-
-
 def target_public(services: Services, target: Target) -> TargetPublic:
-    protection = protection_for(services)
-    store = SqlProtectionStore(services.session)
+    protection = services.protection
     return TargetPublic(
         id=target.id,
         name=target.name,
@@ -107,7 +96,7 @@ def target_public(services: Services, target: Target) -> TargetPublic:
         constituency=target.constituency,
         handles=[HandleIn(platform=p, handle=h) for p, h in target.handles],
         shield=protection.shield(target.id).to_json(services.clock.now()),
-        open_incidents=len(store.incidents([target.id], state="open")),
+        open_incidents=len(protection.open_incidents_of(target.id)),
         auto_shield=protection.controls(target.id).auto_shield,
     )
 
@@ -131,9 +120,7 @@ def register_target(body: TargetCreate, principal: Registrar, services: Services
         now=services.clock.now(),
     )
     if body.auto_shield:
-        protection_for(services).change_settings(
-            target.id, actor=user_actor(principal.user.id), auto_shield=True
-        )
+        services.protection.change_settings(target.id, actor=user_actor(principal.user.id), auto_shield=True)
     return target_public(services, target)
 
 
@@ -150,13 +137,13 @@ def list_targets(principal: Viewer, services: ServicesDep) -> Any:
 
 @router.get("/{target_id}", response_model=TargetPublic)
 def read_target(target_id: str, principal: Viewer, services: ServicesDep) -> Any:
-    return target_public(services, visible_target(services, principal, target_id))
+    return target_public(services, visible_target(services.targets, principal.user, target_id))
 
 
 @router.get("/{target_id}/delegates", response_model=list[DelegatePublic])
 def list_delegates(target_id: str, principal: Guardian, services: ServicesDep) -> Any:
     """The users who are or act for this target."""
-    visible_target(services, principal, target_id)
+    visible_target(services.targets, principal.user, target_id)
     return [
         DelegatePublic(user_id=user_id, name=name, roles=sorted(roles))
         for user_id, name, roles in services.targets.users_of(target_id)
@@ -166,7 +153,7 @@ def list_delegates(target_id: str, principal: Guardian, services: ServicesDep) -
 @router.post("/{target_id}/delegates", response_model=DelegatePublic, status_code=201)
 def add_delegate(target_id: str, body: DelegateCreate, principal: Registrar, services: ServicesDep) -> Any:
     """Create a delegate user scoped to this target (their token is shown once), or scope an existing user."""
-    visible_target(services, principal, target_id)
+    visible_target(services.targets, principal.user, target_id)
     now = services.clock.now()
     if body.user_id is not None:
         user = services.users.get(body.user_id)

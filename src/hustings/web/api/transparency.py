@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from hustings.storage.transparency import ReportCache
 from hustings.transparency.output import to_csv_text, to_json_text
 from hustings.transparency.period import parse_period, period_between
 from hustings.web.deps import PUBLIC, ServicesDep
@@ -16,18 +15,9 @@ router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
 Public = Annotated[None, Depends(PUBLIC)]
 
 
-def cached(request: Request) -> ReportCache:
-    """The app's report cache, made on first use (the page and the API share it)."""
-    cache: ReportCache | None = getattr(request.app.state, "transparency_reports", None)
-    if cache is None:
-        cache = request.app.state.transparency_reports = ReportCache()
-    return cache
-
-
 @router.get("")
 def transparency_report(
     _: Public,
-    request: Request,
     services: ServicesDep,
     period: Annotated[
         str | None, Query(description="2026-Q2, 2026-05, 2026 or 2026-04-01..2026-06-30")
@@ -40,7 +30,7 @@ def transparency_report(
     chosen = (
         parse_period(period) if period else period_between(start, last, today=services.clock.now().date())
     )
-    report = cached(request).report(services.session, chosen)
+    report = services.transparency.report(chosen)
     if output == "csv":
         return Response(
             to_csv_text(report),

@@ -15,17 +15,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from hustings.auth.model import Principal, Role
 from hustings.errors import HustingsError, InvalidInput
-from hustings.moderation import work
-from hustings.moderation.appeals import decide_appeal, file_appeal
-from hustings.moderation.decisions import DecisionRequest, decide, default_facts
+from hustings.moderation.decisions import DecisionRequest, default_facts
 from hustings.moderation.events import Action
-from hustings.moderation.policy import load_policy
+from hustings.moderation.policy import Policy
 from hustings.moderation.queues import all_queues, describe_time_left, queue, time_left
-from hustings.moderation.status import APPEALED, CLAIMED
+from hustings.moderation.status import ItemState
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import savepoint
-from hustings.storage.moderation import ModerationReads, load_item_context
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.pages.inbox import flash, read_flash
 from hustings.web.templating import NavItem, render
@@ -53,9 +50,7 @@ def _item_path(
 
 @router.get("")
 def console_home(principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
-    counts = ModerationReads(services.session).queue_counts(
-        now=services.clock.now(), reader_id=principal.user.id
-    )
+    counts = services.moderation.queue_counts(reader_id=principal.user.id)
     return render(request, "console/index.html", {"queues": all_queues(), "counts": counts})
 
 
@@ -63,9 +58,8 @@ def console_home(principal: ConsoleUser, request: Request, services: ServicesDep
 def queue_page(name: str, principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
     spec = queue(name)
     now = services.clock.now()
-    reads = ModerationReads(services.session)
-    page = reads.queue_page(spec, now=now, reader_id=principal.user.id, limit=50)
-    texts = reads.texts([entry.status.subject_id for entry in page])
+    page = services.moderation.queue_page(spec, reader_id=principal.user.id, limit=50)
+    texts = services.moderation.texts([entry.status.subject_id for entry in page])
     rows = [
         {
             "status": entry.status,
@@ -88,27 +82,24 @@ def queue_page(name: str, principal: ConsoleUser, request: Request, services: Se
 def next_item(name: str, principal: ConsoleUser, services: ServicesDep) -> Response:
     """The first item of the queue this moderator has not skipped."""
     spec = queue(name)
-    entry = ModerationReads(services.session).next_item(
-        spec, now=services.clock.now(), reader_id=principal.user.id
-    )
+    entry = services.moderation.next_item(spec, reader_id=principal.user.id)
     if entry is None:
         return _see_other(f"/console/queues/{quote(name)}?empty=1")
     return _see_other(_item_path(entry.status.subject_id, name))
 
 
-def _rule_defaults(severity: float) -> dict[str, str]:
-    policy = load_policy()
+def _rule_defaults(policy: Policy, severity: float) -> dict[str, str]:
     return {rule.id: policy.default_action(rule, severity).value for rule in policy.rules}
 
 
 @router.get("/items/{message_id}")
 def item_page(message_id: str, principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
-    context = load_item_context(services, message_id)
+    context = services.moderation.item_context(message_id)
     params = request.query_params
     notice, error = read_flash(
         services.settings, params.get("notice", ""), params.get("error", ""), params.get("sig", "")
     )
-    policy = load_policy()
+    policy = services.moderation.policy
     status = context.status
     severity = float(status.data.get("severity") or 0.0)
     undecided = [m for m in context.cluster if not m.data.get("decision")]
@@ -120,16 +111,16 @@ def item_page(message_id: str, principal: ConsoleUser, request: Request, service
             "status": status,
             "policy": policy,
             "actions": [action.value for action in Action],
-            "rule_defaults": _rule_defaults(severity),
+            "rule_defaults": _rule_defaults(policy, severity),
             "facts": {rule.id: default_facts(status, rule) for rule in policy.rules},
             "time_left_words": describe_time_left(context.time_left),
             "queue_name": request.query_params.get("queue", "unreviewed"),
             "notice": notice,
             "error": error,
-            "mine": status.state == CLAIMED and status.assignee == principal.user.id,
-            "claimed_by_other": status.state == CLAIMED and status.assignee != principal.user.id,
-            "is_appeal": status.state == APPEALED
-            or (status.state == CLAIMED and status.data.get("return_state") == APPEALED),
+            "mine": status.state == ItemState.CLAIMED and status.assignee == principal.user.id,
+            "claimed_by_other": status.state == ItemState.CLAIMED and status.assignee != principal.user.id,
+            "is_appeal": status.state == ItemState.APPEALED
+            or (status.state == ItemState.CLAIMED and status.data.get("return_state") == ItemState.APPEALED),
             "can_decide": Role.MODERATOR in principal.user.roles,
             "undecided_cluster": len(undecided),
             "reader_id": principal.user.id,
@@ -143,7 +134,7 @@ def _act(
     """Run a console step and go where it says (or back to the item); show an expected failure there,
     with what the step wrote undone."""
     try:
-        with savepoint(services.session), work.refused_on_race():
+        with savepoint(services.session):
             result = step()
     except HustingsError as error:
         return _see_other(_item_path(message_id, queue_name, services.settings, error=str(error)))
@@ -160,7 +151,7 @@ def claim(
     queue_name: Annotated[str, Form(alias="queue")] = "unreviewed",
 ) -> Response:
     def step() -> None:
-        work.claim(services.log, services.clock, moderator=principal.user, message_id=message_id)
+        services.moderation.claim(moderator=principal.user, message_id=message_id)
 
     return _act(services, message_id, queue_name, "claimed", step)
 
@@ -173,7 +164,7 @@ def release(
     queue_name: Annotated[str, Form(alias="queue")] = "unreviewed",
 ) -> Response:
     def step() -> None:
-        work.release(services.log, services.clock, moderator=principal.user, message_id=message_id)
+        services.moderation.release(moderator=principal.user, message_id=message_id)
 
     return _act(services, message_id, queue_name, "released", step)
 
@@ -186,7 +177,7 @@ def skip(
     queue_name: Annotated[str, Form(alias="queue")] = "unreviewed",
 ) -> Response:
     def step() -> str:
-        work.skip(services.log, services.clock, moderator=principal.user, message_id=message_id)
+        services.moderation.skip(moderator=principal.user, message_id=message_id)
         return f"/console/queues/{quote(queue_name)}/next"
 
     return _act(services, message_id, queue_name, "skipped", step)
@@ -201,9 +192,7 @@ def escalate(
     queue_name: Annotated[str, Form(alias="queue")] = "unreviewed",
 ) -> Response:
     def step() -> str:
-        work.escalate(
-            services.log, services.clock, moderator=principal.user, message_id=message_id, reason=reason
-        )
+        services.moderation.escalate(moderator=principal.user, message_id=message_id, reason=reason)
         return f"/console/queues/{quote(queue_name)}/next"
 
     return _act(services, message_id, queue_name, "escalated", step)
@@ -227,14 +216,7 @@ def decide_item(
             raise InvalidInput(
                 f"action: {action!r} is not one of {', '.join(a.value for a in Action)}"
             ) from None
-        members = []
-        if apply_to_cluster:
-            item = work.load_item(services.log, message_id)
-            if item.cluster_id:
-                members = ModerationReads(services.session).cluster_members(item.cluster_id)
-        outcome = decide(
-            services.log,
-            services.clock,
+        outcome = services.moderation.decide(
             moderator=principal.user,
             request=DecisionRequest(
                 message_id=message_id,
@@ -243,7 +225,6 @@ def decide_item(
                 decision_facts=decision_facts,
                 apply_to_cluster=apply_to_cluster,
             ),
-            cluster_members=members,
         )
         notice = f"decided: {chosen.value} under {outcome.policy_rule} on {len(outcome.decided)} message(s)"
         if outcome.skipped:
@@ -262,9 +243,7 @@ def record_appeal(
     queue_name: Annotated[str, Form(alias="queue")] = "appealed",
 ) -> Response:
     def step() -> None:
-        file_appeal(
-            services.log, services.clock, message_id=message_id, recorded_by=principal.user, reason=reason
-        )
+        services.moderation.file_appeal(message_id=message_id, recorded_by=principal.user, reason=reason)
 
     return _act(services, message_id, queue_name, "appeal recorded", step)
 
@@ -286,9 +265,7 @@ def appeal_decision(
             chosen = Action(new_action) if new_action else None
         except ValueError:
             raise InvalidInput(f"new_action: {new_action!r} is not an action") from None
-        decide_appeal(
-            services.log,
-            services.clock,
+        services.moderation.decide_appeal(
             moderator=principal.user,
             message_id=message_id,
             outcome="upheld" if outcome == "upheld" else "reversed",

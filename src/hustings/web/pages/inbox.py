@@ -20,13 +20,10 @@ from hustings.auth.model import Principal, Role
 from hustings.errors import HustingsError, NotFound
 from hustings.events import user_actor
 from hustings.protection.controls import account_ref
+from hustings.protection.inbox import INBOX_FOLDERS
 from hustings.settings import Settings
 from hustings.storage.database import savepoint
-from hustings.storage.protection import INBOX_FOLDERS, SqlProtectionStore, protection_for
-from hustings.targets.model import target_scope
-from hustings.web.api.inbox import ReportIn, digest, inbox_message, report_message
-from hustings.web.api.incidents import report_incident, visible_incident
-from hustings.web.api.targets import visible_target
+from hustings.targets.model import target_scope, visible_target
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.templating import NavItem, render
 
@@ -87,13 +84,11 @@ def inbox_page(
     error: str = "",
     sig: str = "",
 ) -> Response:
-    target = visible_target(services, principal, target_id)
+    target = visible_target(services.targets, principal.user, target_id)
     notice, error = read_flash(services.settings, notice, error, sig)
-    if folder not in INBOX_FOLDERS:
-        raise NotFound(f"folder: no folder {folder!r}; expected inbox, held or hidden")
-    store = SqlProtectionStore(services.session)
-    summary = digest(services, target_id)
-    incidents = store.incidents([target_id], state="open")
+    protection = services.protection
+    messages = protection.inbox(target_id, folder, limit=200)
+    summary = protection.digest(target_id)
     return render(
         request,
         "protection/inbox.html",
@@ -101,10 +96,10 @@ def inbox_page(
             "target": target,
             "folder": folder,
             "folders": FOLDER_TITLES,
-            "messages": [inbox_message(item) for item in store.inbox(target_id, folder, limit=200)],
+            "messages": messages,
             "digest": summary,
             "shield": summary["shield"],
-            "incidents": incidents,
+            "incidents": protection.open_incidents_of(target_id),
             "notice": notice,
             "error": error,
         },
@@ -118,8 +113,8 @@ def change_shield(
     services: ServicesDep,
     action: Annotated[str, Form(pattern="^(on|extend|off)$")],
 ) -> Response:
-    visible_target(services, principal, target_id)
-    protection = protection_for(services)
+    visible_target(services.targets, principal.user, target_id)
+    protection = services.protection
     actor = user_actor(principal.user.id)
     try:
         with savepoint(services.session):
@@ -148,13 +143,13 @@ def act_on_message(
     folder: Annotated[str, Form()] = "inbox",
 ) -> Response:
     """One action on one message: report, bundle (add to the evidence bundle), release, block."""
-    visible_target(services, principal, target_id)
-    protection = protection_for(services)
+    visible_target(services.targets, principal.user, target_id)
+    protection = services.protection
     actor = user_actor(principal.user.id)
     try:
         with savepoint(services.session):
             if action == "report":
-                report_message(services, principal, target_id, message_id, ReportIn())
+                protection.report_message(target_id, message_id, reporter=principal.user)
                 notice = "Reported to the moderators."
             elif action == "bundle":
                 protection.add_to_bundle(
@@ -183,31 +178,23 @@ def act_on_incident(
     target_id: str, incident_id: str, action: str, principal: Guardian, services: ServicesDep
 ) -> Response:
     """Act on a whole incident: report-all, block-all, bundle-all."""
-    visible_target(services, principal, target_id)
-    status = visible_incident(services, principal, incident_id)
+    visible_target(services.targets, principal.user, target_id)
+    protection = services.protection
+    status = protection.visible_incident(principal.user, incident_id)
     if status.target_id != target_id:
         raise NotFound(f"incident_id: no incident {incident_id!r}, or not yours")
-    protection = protection_for(services)
     actor = user_actor(principal.user.id)
     try:
         with savepoint(services.session):
             if action == "report-all":
-                count = report_incident(services, principal, status, "abuse", "")
+                count = protection.report_incident(incident_id, reporter=principal.user, category="abuse")
                 notice = f"Reported {count} messages to the moderators."
             elif action == "block-all":
                 count = protection.block_all_senders(incident_id, actor=actor)
                 notice = f"Blocked {count} accounts."
             elif action == "bundle-all":
-                ids = list(status.data.get("message_ids", []))
-                protection.add_to_bundle(
-                    target_id,
-                    ids,
-                    actor=actor,
-                    note=f"pile-on incident {incident_id}",
-                    incident_id=incident_id,
-                )
-                protection.record_incident_action(incident_id, "bundle_all", actor=actor, count=len(ids))
-                notice = f"Added {len(ids)} messages to the evidence bundle."
+                count = protection.bundle_incident(incident_id, actor=actor)
+                notice = f"Added {count} messages to the evidence bundle."
             else:
                 raise NotFound(f"action: no action {action!r}")
     except HustingsError as failure:

@@ -12,10 +12,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hustings.auth.model import Role
-from hustings.errors import HustingsError, NotFound
-from hustings.moderation.reports import CATEGORIES, file_report, report_view, reporter_kind_for
+from hustings.errors import HustingsError
+from hustings.moderation.reports import CATEGORIES
 from hustings.storage.database import savepoint
-from hustings.storage.moderation import ModerationReads
 from hustings.web.deps import AnyUser, ServicesDep
 from hustings.web.templating import NavItem, render
 
@@ -25,12 +24,7 @@ NAV = [NavItem("My reports", "/reports", frozenset(Role), order=60)]
 
 @router.get("")
 def my_reports(principal: AnyUser, request: Request, services: ServicesDep) -> Response:
-    reads = ModerationReads(services.session)
-    events = reads.reports_by(principal.user.id)
-    statuses = reads.statuses([event.subject_id for event in events])
-    reports = [
-        report_view(event, statuses[event.subject_id]) for event in events if event.subject_id in statuses
-    ]
+    reports = services.moderation.reports_of(principal.user)
     # Thank the reporter only for a report of theirs: a crafted link cannot put words on the page.
     filed = request.query_params.get("filed")
     shown = filed if any(report["report_id"] == filed for report in reports) else None
@@ -57,16 +51,10 @@ def submit_report(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        message = services.messages.get(message_id.strip())
-        if message is None:
-            raise NotFound(f"message_id: no message {message_id.strip()!r}")
         with savepoint(services.session):
-            outcome = file_report(
-                services.log,
-                services.clock,
-                message_id=message.id,
+            outcome = services.moderation.file_report(
+                message_id=message_id.strip(),
                 reporter=principal.user,
-                reporter_kind=reporter_kind_for(principal.user, message.target_ids),
                 category=category,
                 claims_illegal=claims_illegal,
                 note=note,

@@ -17,11 +17,10 @@ from hustings.auth.model import Principal, Role
 from hustings.errors import HustingsError, InvalidInput
 from hustings.events import user_actor
 from hustings.protection.controls import Sensitivity, account_ref, parse_accounts_csv
+from hustings.protection.events import IncidentState
 from hustings.settings import Settings
 from hustings.storage.database import savepoint
-from hustings.storage.protection import SqlProtectionStore, protection_for
-from hustings.targets.model import TargetRole, target_scope
-from hustings.web.api.targets import visible_target
+from hustings.targets.model import TargetRole, target_scope, visible_target
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.pages.inbox import flash, read_flash
 from hustings.web.templating import NavItem, render
@@ -56,10 +55,9 @@ def targets_page(
     _, error = read_flash(services.settings, "", error, sig)
     scope = target_scope(principal.user)
     targets = [t for t in services.targets.all() if scope is None or t.id in scope]
-    store = SqlProtectionStore(services.session)
-    protection = protection_for(services)
+    protection = services.protection
     now = services.clock.now()
-    open_incidents = store.incidents(None if scope is None else sorted(scope), state="open")
+    open_incidents = protection.incidents(None if scope is None else sorted(scope), state=IncidentState.OPEN)
     names = {t.id: t.name for t in targets}
     rows = [
         {
@@ -115,7 +113,7 @@ def register_target(
                 now=services.clock.now(),
             )
             if auto_shield:
-                protection_for(services).change_settings(
+                services.protection.change_settings(
                     target.id, actor=user_actor(principal.user.id), auto_shield=True
                 )
     except HustingsError as failure:
@@ -134,17 +132,16 @@ def target_page(
     error: str = "",
     sig: str = "",
 ) -> Response:
-    target = visible_target(services, principal, target_id)
+    target = visible_target(services.targets, principal.user, target_id)
     notice, error = read_flash(services.settings, notice, error, sig)
-    protection = protection_for(services)
-    store = SqlProtectionStore(services.session)
+    protection = services.protection
     guardian = bool(principal.user.roles & GUARDIANS)
     return render(
         request,
         "protection/target.html",
         {
             "target": target,
-            "incidents": store.incidents([target_id], limit=50),
+            "incidents": protection.incidents([target_id], limit=50),
             "shield": protection.shield(target_id).to_json(services.clock.now()),
             "controls": protection.controls(target_id) if guardian else None,
             "guardian": guardian,
@@ -166,8 +163,8 @@ def change_settings(
     only_known: Annotated[bool, Form()] = False,
     auto_shield: Annotated[bool, Form()] = False,
 ) -> Response:
-    visible_target(services, principal, target_id)
-    protection_for(services).change_settings(
+    visible_target(services.targets, principal.user, target_id)
+    services.protection.change_settings(
         target_id,
         actor=user_actor(principal.user.id),
         sensitivity=sensitivity,
@@ -185,8 +182,8 @@ def hidden_words(
     word: Annotated[str, Form(max_length=200)],
     remove: Annotated[bool, Form()] = False,
 ) -> Response:
-    visible_target(services, principal, target_id)
-    protection = protection_for(services)
+    visible_target(services.targets, principal.user, target_id)
+    protection = services.protection
     actor = user_actor(principal.user.id)
     try:
         with savepoint(services.session):
@@ -214,14 +211,14 @@ async def import_list(
     raw = await file.read(2_000_001) if file is not None and file.filename else b""
 
     def work() -> Response:
-        visible_target(services, principal, target_id)
+        visible_target(services.targets, principal.user, target_id)
         try:
             if len(raw) > 2_000_000:
                 raise InvalidInput("file: at most 2,000,000 bytes")
             text = raw.decode("utf-8-sig") if raw else accounts
             refs, problems = parse_accounts_csv(text)
             with savepoint(services.session):
-                protection_for(services).add_accounts(
+                services.protection.add_accounts(
                     target_id, list_name, refs, actor=user_actor(principal.user.id)
                 )
         except (HustingsError, UnicodeDecodeError) as failure:
@@ -248,10 +245,10 @@ def remove_from_list(
     platform: Annotated[str, Form()],
     handle: Annotated[str, Form()],
 ) -> Response:
-    visible_target(services, principal, target_id)
+    visible_target(services.targets, principal.user, target_id)
     try:
         with savepoint(services.session):
-            protection_for(services).remove_accounts(
+            services.protection.remove_accounts(
                 target_id, list_name, [account_ref(platform, handle)], actor=user_actor(principal.user.id)
             )
     except HustingsError as failure:
@@ -268,7 +265,7 @@ def add_delegate(
     name: Annotated[str, Form(min_length=1, max_length=120)],
     password: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    visible_target(services, principal, target_id)
+    visible_target(services.targets, principal.user, target_id)
     try:
         with savepoint(services.session):
             user = services.users.create(

@@ -12,7 +12,6 @@ from hustings.auth.model import ALL_ROLES
 from hustings.transparency.output import to_csv_text, to_json_text
 from hustings.transparency.period import Period, parse_period, period_between, quarter_of
 from hustings.transparency.view import report_context
-from hustings.web.api.transparency import cached
 from hustings.web.deps import PUBLIC, ServicesDep
 from hustings.web.templating import NavItem, render
 
@@ -25,7 +24,7 @@ Format = Literal["html", "json", "csv"]
 def _respond(
     request: Request, services: ServicesDep, period: Period, output: Format, download_base: str
 ) -> Response:
-    report = cached(request).report(services.session, period)
+    report = services.transparency.report(period)
     name = f"hustings-transparency-{period.slug}"
     if output == "json":
         return Response(
