@@ -18,6 +18,7 @@ from hustings.auth.login import LoginBackoff
 from hustings.auth.second_factor import SecretBox
 from hustings.clock import Clock, SystemClock
 from hustings.detect.assessment import Detector, Label
+from hustings.elections.service import Elections
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
@@ -26,6 +27,7 @@ from hustings.protection.service import Protection
 from hustings.referrals.vault import configured_vault
 from hustings.referrals.workflow import Referrals
 from hustings.settings import Settings
+from hustings.storage.elections import SqlElectionStore
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
@@ -98,6 +100,10 @@ class Services:
     @cached_property
     def targets(self) -> TargetStore:
         return TargetStore(self.session)
+
+    @cached_property
+    def elections(self) -> Elections:
+        return Elections(SqlElectionStore(self.session), self.log, self.clock)
 
     @cached_property
     def protection(self) -> Protection:

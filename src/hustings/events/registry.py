@@ -8,6 +8,7 @@ from hustings.events.model import Reducer
 def default_reducers() -> dict[str, Reducer]:
     from hustings.auth.events import SUBJECT as ACCOUNT
     from hustings.auth.events import reduce_account
+    from hustings.elections.events import REDUCERS as ELECTIONS
     from hustings.messages.events import SUBJECT as MESSAGE
     from hustings.messages.events import reduce_message
     from hustings.protection.events import REDUCERS as PROTECTION
@@ -19,4 +20,5 @@ def default_reducers() -> dict[str, Reducer]:
         MESSAGE: reduce_message,
         REFERRAL: reduce_referral,
         **PROTECTION,
+        **ELECTIONS,
     }

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hustings.errors import Conflict, NotFound
 from hustings.messages.model import normalise_handle
+from hustings.storage.bulk import insert_rows
 from hustings.storage.tables import TargetHandleRow, TargetRow, UserRow, UserTargetRow
 from hustings.targets.model import Target, TargetRole, new_target_id
 
@@ -56,15 +57,61 @@ class TargetStore:
         )
         self.session.add(row)
         self.session.flush()
+        self.add_handles(row.id, handles)
+        return self._to_target(row)
+
+    def create_many(self, targets: Sequence[Target], *, now: datetime) -> None:
+        """Insert many targets and their handles at once, for imports of thousands.
+
+        The caller has made sure that no handle is another target's (a handle taken meanwhile is
+        refused by the table's key, as a bug would be); handles are stored as given, normalised.
+        """
+        insert_rows(
+            self.session,
+            TargetRow,
+            [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "role": t.role.value,
+                    "party": t.party,
+                    "constituency": t.constituency,
+                    "created_at": now,
+                }
+                for t in targets
+            ],
+        )
+        insert_rows(
+            self.session,
+            TargetHandleRow,
+            [{"platform": p, "handle": h, "target_id": t.id} for t in targets for p, h in t.handles],
+        )
+
+    def add_handles(self, target_id: str, handles: Sequence[tuple[str, str]]) -> None:
+        """Register handles to the target; `Conflict` if one is another target's, nothing if it is already theirs."""
         for platform, handle in handles:
             key = (platform.strip().lower(), normalise_handle(handle))
             existing = self.session.get(TargetHandleRow, key)
-            if existing is not None and existing.target_id != row.id:
+            if existing is not None and existing.target_id != target_id:
                 raise Conflict(f"handles: {key[0]} handle @{key[1]} already belongs to another target")
             if existing is None:
-                self.session.add(TargetHandleRow(platform=key[0], handle=key[1], target_id=row.id))
+                self.session.add(TargetHandleRow(platform=key[0], handle=key[1], target_id=target_id))
         self.session.flush()
-        return self._to_target(row)
+
+    def remove_handles(self, target_id: str, handles: Sequence[tuple[str, str]]) -> None:
+        """Unregister those of `handles` that are the target's."""
+        for platform, handle in handles:
+            existing = self.session.get(TargetHandleRow, (platform.strip().lower(), normalise_handle(handle)))
+            if existing is not None and existing.target_id == target_id:
+                self.session.delete(existing)
+        self.session.flush()
+
+    def update(self, target_id: str, *, name: str, party: str | None, constituency: str | None) -> None:
+        row = self.session.get(TargetRow, target_id)
+        if row is None:
+            raise NotFound(f"target: no target with id {target_id!r}")
+        row.name, row.party, row.constituency = name, party, constituency
+        self.session.flush()
 
     def count(self) -> int:
         """How many targets are registered."""
