@@ -27,7 +27,7 @@ from hustings.events import user_actor
 from hustings.services import Services
 from hustings.storage.database import savepoint
 from hustings.web.deps import ServicesDep, allow
-from hustings.web.pages.inbox import flash, read_flash
+from hustings.web.flash import flash, read_flash
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(prefix="/elections", include_in_schema=False)
