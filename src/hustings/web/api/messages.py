@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from hustings.auth.model import Principal, Role
 from hustings.errors import NotFound
 from hustings.events import user_actor
+from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.messages.model import Message
 from hustings.web.deps import Ingester, ServicesDep, allow
 
@@ -87,7 +88,7 @@ def read_message(message_id: str, _: Reader, services: ServicesDep) -> Any:
     message = services.messages.get(message_id)
     if message is None:
         raise NotFound(f"message_id: no message {message_id!r}")
-    status = services.events.status("message", message_id)
+    status = services.events.status(MESSAGE, message_id)
     return MessagePublic(
         id=message.id,
         source=message.source,
