@@ -11,6 +11,7 @@ from hustings.storage.transparency import ReportCache
 from hustings.transparency.output import to_csv_text, to_json_text
 from hustings.transparency.period import parse_period, period_between
 from hustings.web.deps import PUBLIC, ServicesDep
+from hustings.web.responses import CsvResponse
 
 router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
 Public = Annotated[None, Depends(PUBLIC)]
@@ -24,7 +25,7 @@ def cached(request: Request) -> ReportCache:
     return cache
 
 
-@router.get("")
+@router.get("", responses={200: {"content": {CsvResponse.media_type: {"schema": {"type": "string"}}}}})
 def transparency_report(
     _: Public,
     request: Request,
