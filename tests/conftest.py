@@ -111,9 +111,9 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return found
 
 
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session whose commits are savepoints inside a transaction rolled back after the test."""
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside a transaction rolled back at the end."""
     connection = engine.connect()
     outer = connection.begin()
     db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -123,6 +123,13 @@ def session(engine: Engine) -> Iterator[Session]:
         db.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside a transaction rolled back after the test."""
+    with rolled_back(engine) as db:
+        yield db
 
 
 @pytest.fixture
@@ -166,8 +173,8 @@ class RolledBackAccessLog:
         self.session.commit()
 
 
-@pytest.fixture
-def app(engine: Engine, session: Session, settings: Settings, clock: FixedClock) -> FastAPI:
+def app_in(session: Session, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
+    """The app, with every request and its access log in `session` (see `rolled_back`)."""
     application = create_app(settings, engine=engine, clock=clock)
 
     def rolled_back_session() -> Iterator[Session]:
@@ -176,6 +183,11 @@ def app(engine: Engine, session: Session, settings: Settings, clock: FixedClock)
     application.dependency_overrides[get_session] = rolled_back_session
     application.dependency_overrides[get_access_sink] = lambda: RolledBackAccessLog(session)
     return application
+
+
+@pytest.fixture
+def app(engine: Engine, session: Session, settings: Settings, clock: FixedClock) -> FastAPI:
+    return app_in(session, engine, settings, clock)
 
 
 @pytest.fixture
