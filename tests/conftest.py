@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -32,6 +32,7 @@ from hustings.web.app import create_app
 from hustings.web.deps import get_access_sink, get_session
 from tests.pgserver import PostgresUnavailable, TempPostgres
 
+T = TypeVar("T")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
 T0 = datetime(2026, 5, 7, 9, 0, tzinfo=UTC)  # polling day, 9am
@@ -101,6 +102,37 @@ def migrated_database(postgres_url: str, name: str) -> Iterator[Engine]:
 def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     with migrated_database(postgres_url, f"hustings_test_{os.getpid()}") as engine:
         yield engine
+
+
+@pytest.fixture
+def fresh_postgres(postgres_url: str) -> Iterator[Engine]:
+    """A migrated PostgreSQL database of its own, for a race between committed transactions,
+    which the rolled-back `session` cannot give."""
+    with migrated_database(postgres_url, f"hustings_fresh_{os.getpid()}") as engine:
+        yield engine
+
+
+def race_behind(second: Callable[[], T], release_first: Callable[[], object]) -> T | BaseException:
+    """Run `second` on a thread of its own while a first writer holds its uncommitted writes; give
+    it a second to reach them and wait there, then `release_first` (commit the first writer).
+
+    Returns what `second` returned, or the error it raised.
+    """
+    outcome: list[T | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(second())
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(1.0)
+    release_first()
+    thread.join(timeout=20)
+    (result,) = outcome
+    return result
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

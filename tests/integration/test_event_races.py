@@ -1,4 +1,5 @@
-"""A unique-key violation in the event store is `DuplicateEvent`, in one place, on both databases.
+"""A lost race in the event store is `DuplicateEvent`, in one place, on both databases: a key
+already in the table, or a status that moved on since the writer read it.
 
 It leaves the log unchanged and the transaction usable, so a writer who lost a race is told so
 (409), and a batch that overlaps a concurrent writer's counts the overlap as duplicates.
@@ -6,10 +7,6 @@ It leaves the log unchanged and the transaction usable, so a writer who lost a r
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +20,7 @@ from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import make_sessionmaker
 from hustings.storage.events import SqlEventStore
-from tests.conftest import migrated_database
+from tests.conftest import race_behind
 from tests.integration.test_storage import make_event
 
 
@@ -57,13 +54,6 @@ def test_writing_outside_a_transaction_is_refused(sqlite_engine: Engine) -> None
         assert not session.in_transaction()
 
 
-@pytest.fixture
-def fresh_postgres(postgres_url: str) -> Iterator[Engine]:
-    """A database of its own: the race needs two committed transactions."""
-    with migrated_database(postgres_url, f"hustings_event_race_{os.getpid()}") as engine:
-        yield engine
-
-
 @pytest.mark.postgres
 def test_a_batch_that_meets_a_concurrent_writer_counts_the_overlap_as_duplicates(
     fresh_postgres: Engine, tmp_path: Path
@@ -76,25 +66,16 @@ def test_a_batch_that_meets_a_concurrent_writer_counts_the_overlap_as_duplicates
     first = Services(session=factory(), settings=settings)
     first.session.begin()
     first.log.append(shared)  # written, not yet committed
-    outcome: list[AppendResult | BaseException] = []
 
-    def second_batch() -> None:
+    def second_batch() -> AppendResult:
         with factory() as session:
-            log = EventLog(SqlEventStore(session), default_reducers())
-            try:
-                result = log.append_many([shared, own])  # waits on the shared key at the unique index
-                session.commit()
-                outcome.append(result)
-            except BaseException as error:
-                outcome.append(error)
+            # Waits on the shared key at the unique index.
+            result = EventLog(SqlEventStore(session), default_reducers()).append_many([shared, own])
+            session.commit()
+            return result
 
-    thread = threading.Thread(target=second_batch)
-    thread.start()
-    time.sleep(1.0)  # let the second insert reach the unique index and wait there
-    first.session.commit()
+    result = race_behind(second_batch, release_first=first.session.commit)
     first.session.close()
-    thread.join(timeout=20)
-    (result,) = outcome
     assert isinstance(result, AppendResult), result
     assert [event.idempotency_key for event in result.duplicates] == [shared.idempotency_key]
     assert [event.idempotency_key for event in result.appended] == [own.idempotency_key]
@@ -114,29 +95,21 @@ def test_two_writers_who_read_one_status_cannot_both_change_it(fresh_postgres: E
 
     first = factory()
     first.begin()
-    first_log = EventLog(SqlEventStore(first), default_reducers())
-    first_log.append(make_event(2, "m_both", "message.assessed", ["abuse"]))  # written, not yet committed
-    outcome: list[BaseException | str] = []
+    EventLog(SqlEventStore(first), default_reducers()).append(
+        make_event(2, "m_both", "message.assessed", ["abuse"])
+    )  # written, not yet committed
 
     def second_writer() -> None:
         with factory() as session:
-            try:
-                # Reads the status as it was before the first writer's event, then waits on its row.
-                EventLog(SqlEventStore(session), default_reducers()).append(
-                    make_event(3, "m_both", "message.assessed", ["threat"])
-                )
-                session.commit()
-                outcome.append("appended")
-            except BaseException as error:
-                outcome.append(error)
+            # Reads the status as it was before the first writer's event, then waits on its row.
+            EventLog(SqlEventStore(session), default_reducers()).append(
+                make_event(3, "m_both", "message.assessed", ["threat"])
+            )
+            session.commit()
 
-    thread = threading.Thread(target=second_writer)
-    thread.start()
-    time.sleep(1.0)  # let the second writer read the old status and reach the first's row
-    first.commit()
+    outcome = race_behind(second_writer, release_first=first.commit)
     first.close()
-    thread.join(timeout=20)
-    assert len(outcome) == 1 and isinstance(outcome[0], DuplicateEvent), outcome
+    assert isinstance(outcome, DuplicateEvent), outcome
     with factory() as session, session.begin():
         store = SqlEventStore(session)
         status = store.status("message", "m_both")

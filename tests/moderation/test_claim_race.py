@@ -4,10 +4,7 @@ different things (one claims, one escalates: different keys, one status)."""
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,17 +23,10 @@ from hustings.moderation.status import CLAIMED
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import make_sessionmaker
-from tests.conftest import T0, migrated_database, sample_message
+from tests.conftest import T0, race_behind, sample_message
 from tests.moderation.conftest import person
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def fresh_postgres(postgres_url: str) -> Iterator[Engine]:
-    """A database of its own: the race needs committed rows, which the rolled-back fixture cannot give."""
-    with migrated_database(postgres_url, f"hustings_race_{os.getpid()}") as engine:
-        yield engine
 
 
 @dataclass
@@ -72,9 +62,7 @@ def reported(fresh_postgres: Engine, tmp_path: Path) -> ReportedItem:
     return ReportedItem(message_id=message_id, clock=clock, services=services)
 
 
-def race_sams_claim(
-    reported: ReportedItem, jo_acts: Callable[[Services], object]
-) -> list[BaseException | str]:
+def race_sams_claim(reported: ReportedItem, jo_acts: Callable[[Services], object]) -> BaseException | str:
     """Sam claims the item and, before he commits, Jo acts on it as she read it; then Sam commits.
 
     Returns what became of Jo's action: "done", or the error it raised.
@@ -83,26 +71,19 @@ def race_sams_claim(
     first = reported.services()
     first.session.begin()
     work.claim(first.log, reported.clock, moderator=sam, message_id=reported.message_id)  # not yet committed
-    outcome: list[BaseException | str] = []
 
-    def second() -> None:
+    def second() -> str:
         services = reported.services()
         try:
             with work.refused_on_race():
                 jo_acts(services)  # waits on sam's key, or on sam's row
                 services.session.commit()
-            outcome.append("done")
-        except BaseException as error:
-            outcome.append(error)
+            return "done"
         finally:
             services.session.close()
 
-    thread = threading.Thread(target=second)
-    thread.start()
-    time.sleep(1.0)  # let jo's write reach sam's and wait there
-    first.session.commit()
+    outcome = race_behind(second, release_first=first.session.commit)
     first.session.close()
-    thread.join(timeout=20)
     return outcome
 
 
@@ -114,7 +95,7 @@ def test_simultaneous_claims_give_one_holder(reported: ReportedItem) -> None:
             services.log, reported.clock, moderator=jo, message_id=reported.message_id
         ),
     )
-    assert len(outcome) == 1 and isinstance(outcome[0], Conflict), outcome
+    assert isinstance(outcome, Conflict), outcome
     check = reported.services()
     status = check.events.status("message", reported.message_id)
     assert status is not None and status.assignee == "u_sam"
@@ -134,7 +115,7 @@ def test_a_claim_and_an_escalation_at_once_leave_the_first_and_the_log_agrees(re
             reason="needs a senior",
         ),
     )
-    assert len(outcome) == 1 and isinstance(outcome[0], Conflict), outcome
+    assert isinstance(outcome, Conflict), outcome
     check = reported.services()
     status = check.events.status("message", reported.message_id)
     logged = check.events.events_for("message", reported.message_id)

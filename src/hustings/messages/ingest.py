@@ -1,7 +1,7 @@
 """Ingest: validate a batch, store the new messages, log their events, assess them.
 
 Idempotent on (source, external_id): a message already stored counts as a duplicate and is
-neither stored nor logged again. A bad message is rejected with the field at fault named, and
+neither stored nor logged again, and so does one that a concurrent ingest stores first. A bad message is rejected with the field at fault named, and
 the good ones beside it are stored all the same.
 """
 
@@ -37,7 +37,12 @@ class MessageRepository(Protocol):
         """Map (source, handle-or-id) pairs to the id of a registered target, where one matches."""
         ...
 
-    def add_many(self, messages: Sequence[Message]) -> None: ...
+    def add_many(self, messages: Sequence[Message]) -> set[str]:
+        """Store the messages not stored yet, and return the ids of those it stored.
+
+        One that a concurrent ingest stores first is not stored again: its id is left out.
+        """
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +129,9 @@ def ingest(
         ids.append(message.id)
         fresh.setdefault(message.id, message)
     already = repository.existing_ids(list(fresh))
-    new_messages = [message for message_id_, message in fresh.items() if message_id_ not in already]
-    repository.add_many(new_messages)
+    unseen = [message for message_id_, message in fresh.items() if message_id_ not in already]
+    stored = repository.add_many(unseen)
+    new_messages = [message for message in unseen if message.id in stored]
     events = [
         Event(
             kind=MESSAGE_INGESTED,
