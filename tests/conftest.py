@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -32,6 +32,7 @@ from hustings.web.app import create_app
 from hustings.web.deps import get_access_sink, get_session
 from tests.pgserver import PostgresUnavailable, TempPostgres
 
+T = TypeVar("T")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
 T0 = datetime(2026, 5, 7, 9, 0, tzinfo=UTC)  # polling day, 9am
@@ -103,6 +104,37 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
         yield engine
 
 
+@pytest.fixture
+def fresh_postgres(postgres_url: str) -> Iterator[Engine]:
+    """A migrated PostgreSQL database of its own, for a race between committed transactions,
+    which the rolled-back `session` cannot give."""
+    with migrated_database(postgres_url, f"hustings_fresh_{os.getpid()}") as engine:
+        yield engine
+
+
+def race_behind(second: Callable[[], T], release_first: Callable[[], object]) -> T | BaseException:
+    """Run `second` on a thread of its own while a first writer holds its uncommitted writes; give
+    it a second to reach them and wait there, then `release_first` (commit the first writer).
+
+    Returns what `second` returned, or the error it raised.
+    """
+    outcome: list[T | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(second())
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(1.0)
+    release_first()
+    thread.join(timeout=20)
+    (result,) = outcome
+    return result
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest) -> Engine:
     """Each test that uses this runs twice: on SQLite and on a real PostgreSQL."""
@@ -125,9 +157,9 @@ def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
         engine.dispose()
 
 
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session whose commits are savepoints inside a transaction rolled back after the test."""
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside a transaction rolled back at the end."""
     connection = engine.connect()
     outer = connection.begin()
     db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
@@ -137,6 +169,13 @@ def session(engine: Engine) -> Iterator[Session]:
         db.close()
         outer.rollback()
         connection.close()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside a transaction rolled back after the test."""
+    with rolled_back(engine) as db:
+        yield db
 
 
 @pytest.fixture
@@ -180,8 +219,8 @@ class RolledBackAccessLog:
         self.session.commit()
 
 
-@pytest.fixture
-def app(engine: Engine, session: Session, settings: Settings, clock: FixedClock) -> FastAPI:
+def app_in(session: Session, engine: Engine, settings: Settings, clock: Clock) -> FastAPI:
+    """The app, with every request and its access log in `session` (see `rolled_back`)."""
     application = create_app(settings, engine=engine, clock=clock)
 
     def rolled_back_session() -> Iterator[Session]:
@@ -191,6 +230,11 @@ def app(engine: Engine, session: Session, settings: Settings, clock: FixedClock)
     application.dependency_overrides[get_access_sink] = lambda: RolledBackAccessLog(session)
     application.state.lookup_session = lambda: nullcontext(session)
     return application
+
+
+@pytest.fixture
+def app(engine: Engine, session: Session, settings: Settings, clock: FixedClock) -> FastAPI:
+    return app_in(session, engine, settings, clock)
 
 
 @pytest.fixture

@@ -15,18 +15,8 @@ from fastapi.testclient import TestClient
 
 from hustings.auth.model import ALL_ROLES, Role
 from hustings.web.app import concept_routers
-from hustings.web.deps import RoleGate
+from hustings.web.deps import route_gates
 from tests.conftest import MakeUser, bearer
-
-
-def gates_of(dependant: Any) -> list[RoleGate]:
-    found: list[RoleGate] = []
-    for dependency in dependant.dependencies:
-        if isinstance(dependency.call, RoleGate):
-            found.append(dependency.call)
-        found.extend(gates_of(dependency))
-    return found
-
 
 ROUTES: list[tuple[str, str, APIRoute]] = sorted(
     (
@@ -54,7 +44,7 @@ def call(client: TestClient, method: str, path: str, headers: dict[str, str]) ->
 
 @pytest.mark.parametrize(("path", "method", "route"), ROUTES, ids=IDS)
 def test_every_route_declares_exactly_one_role_gate(path: str, method: str, route: APIRoute) -> None:
-    gates = gates_of(route.dependant)
+    gates = route_gates(route.dependant)
     assert len(gates) == 1, f"{method} {path} declares {len(gates)} role gates: {gates}"
 
 
@@ -63,7 +53,7 @@ def test_every_route_declares_exactly_one_role_gate(path: str, method: str, rout
 def test_every_role_not_admitted_is_refused(
     path: str, method: str, route: APIRoute, client: TestClient, make_user: MakeUser
 ) -> None:
-    (gate,) = gates_of(route.dependant)
+    (gate,) = route_gates(route.dependant)
     if gate.public:
         return
     assert call(client, method, path, {}) == 401, "no credentials must be 401"
@@ -80,7 +70,7 @@ def test_every_role_not_admitted_is_refused(
 
 
 def test_public_routes_are_few_and_deliberate() -> None:
-    public = {f"{method} {path}" for path, method, route in ROUTES if gates_of(route.dependant)[0].public}
+    public = {f"{method} {path}" for path, method, route in ROUTES if route_gates(route.dependant)[0].public}
     assert public <= {
         "GET /healthz",
         "GET /metrics",

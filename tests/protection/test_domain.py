@@ -48,8 +48,10 @@ class MemoryMessages:
     def resolve_targets(self, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         return {ref: self.handles[ref] for ref in refs if ref in self.handles}
 
-    def add_many(self, messages: Sequence[Message]) -> None:
-        self.store.add_messages(messages)
+    def add_many(self, messages: Sequence[Message]) -> set[str]:
+        new = [message for message in messages if message.id not in self.store.messages]
+        self.store.add_messages(new)
+        return {message.id for message in new}
 
 
 class World:

@@ -46,3 +46,11 @@ def test_overlong_passwords_are_refused() -> None:
 )
 def test_long_uncommon_passwords_pass(password: str) -> None:
     check_new_password(password)
+
+
+@pytest.mark.parametrize("length", [73, 100, MAX_LENGTH])
+def test_passwords_longer_than_zxcvbn_scores_are_judged_not_crashed(length: int) -> None:
+    # zxcvbn refuses over 72 characters of its own accord; only a prefix is scored.
+    check_new_password(("vintage kettle orbits mauve " * 8)[:length])
+    with pytest.raises(InvalidInput, match="too easy to guess"):
+        check_new_password("0" * length)

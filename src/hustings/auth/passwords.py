@@ -14,7 +14,8 @@ MIN_LENGTH = 12
 MAX_LENGTH = 200
 MIN_SCORE = 3
 _SCORED_PREFIX = 100
-"""zxcvbn's cost grows quickly with length; past 100 characters more text only adds strength."""
+"""zxcvbn's cost grows quickly with length; past 100 characters more text only adds strength.
+(zxcvbn itself refuses more than 72 unless told its limit, so it is told this one.)"""
 
 
 def check_new_password(password: str, *, user_inputs: tuple[str, ...] = ()) -> None:
@@ -30,7 +31,7 @@ def check_new_password(password: str, *, user_inputs: tuple[str, ...] = ()) -> N
     from zxcvbn import zxcvbn
 
     words = [word for word in (*user_inputs, "hustings") if word]
-    verdict = zxcvbn(password[:_SCORED_PREFIX], user_inputs=words)
+    verdict = zxcvbn(password[:_SCORED_PREFIX], user_inputs=words, max_length=_SCORED_PREFIX)
     if verdict["score"] < MIN_SCORE:
         feedback = verdict["feedback"]
         why = feedback["warning"] or " ".join(feedback["suggestions"]) or "it follows a common pattern."

@@ -24,15 +24,20 @@ class EventStore(Protocol):
         """The idempotency keys among `keys` that the log already holds."""
         ...
 
-    def insert_events(self, events: Sequence[Event]) -> list[Event]:
-        """Append events in order and return them (with `seq` where the store assigns it at insert).
+    def load_statuses(self, subjects: Iterable[SubjectKey]) -> dict[SubjectKey, Status]: ...
 
-        Raise `DuplicateEvent`, storing none of them, if a key is already held: a concurrent
-        writer got there between `known_keys` and this call.
+    def append(
+        self, events: Sequence[Event], statuses: Sequence[Status], read: Mapping[SubjectKey, Status]
+    ) -> list[Event]:
+        """Append events in order and write the statuses they lead to, all or nothing; return the
+        events (with `seq` where the store assigns it at insert).
+
+        `read` holds the statuses the events were applied to, as the caller read them (a subject
+        missing from it had none). Raise `DuplicateEvent`, storing nothing, if a key is already
+        held or a subject's status is no longer the one read: a concurrent writer got there
+        between the reads and this call.
         """
         ...
-
-    def load_statuses(self, subjects: Iterable[SubjectKey]) -> dict[SubjectKey, Status]: ...
 
     def save_statuses(self, statuses: Sequence[Status], existing: set[SubjectKey]) -> None:
         """Insert the statuses whose subject is not in `existing`, update the others."""
@@ -50,6 +55,11 @@ class AppendResult:
     appended: list[Event]
     duplicates: list[Event]
     statuses: dict[SubjectKey, Status]
+
+
+def version(status: Status | None) -> int:
+    """How many events a status has taken in (0 for none): what a writer checks has not moved on."""
+    return status.event_count if status is not None else 0
 
 
 def apply(reducers: Mapping[str, Reducer], status: Status | None, event: Event) -> Status:
@@ -94,14 +104,21 @@ class EventLog:
         Events with a key already in the log, or repeated within `events`, are returned as
         duplicates and change nothing. If a concurrent writer logs one of the keys between the
         check and the insert, the check is made once more, so its events count as duplicates too.
+        If it only changed the status of a subject these events are on, they were decided on a
+        state that is gone: `DuplicateEvent`, and nothing is written.
         """
+        keys = [event.idempotency_key for event in events]
+        known = self.store.known_keys(keys)
         try:
-            return self._append_many(events)
+            return self._append_many(events, known)
         except DuplicateEvent:
-            return self._append_many(events)
+            again = self.store.known_keys(keys)
+            if again == known:
+                raise
+            return self._append_many(events, again)
 
-    def _append_many(self, events: Sequence[Event]) -> AppendResult:
-        known = self.store.known_keys([event.idempotency_key for event in events])
+    def _append_many(self, events: Sequence[Event], known: set[str]) -> AppendResult:
+        known = set(known)
         fresh: list[Event] = []
         duplicates: list[Event] = []
         for event in events:
@@ -112,14 +129,13 @@ class EventLog:
                 fresh.append(event)
         if not fresh:
             return AppendResult(appended=[], duplicates=duplicates, statuses={})
-        appended = self.store.insert_events(fresh)
-        subjects = {event.subject for event in appended}
+        subjects = list(dict.fromkeys(event.subject for event in fresh))
         before = self.store.load_statuses(subjects)
         statuses = dict(before)
-        for event in appended:
+        for event in fresh:
             statuses[event.subject] = apply(self.reducers, statuses.get(event.subject), event)
         changed = [statuses[subject] for subject in subjects]
-        self.store.save_statuses(changed, existing=set(before))
+        appended = self.store.append(fresh, changed, read=before)
         return AppendResult(
             appended=appended, duplicates=duplicates, statuses={s: statuses[s] for s in subjects}
         )
@@ -147,7 +163,12 @@ class InMemoryEventStore:
     def known_keys(self, keys: Sequence[str]) -> set[str]:
         return {key for key in keys if key in self.keys}
 
-    def insert_events(self, events: Sequence[Event]) -> list[Event]:
+    def append(
+        self, events: Sequence[Event], statuses: Sequence[Status], read: Mapping[SubjectKey, Status]
+    ) -> list[Event]:
+        for status in statuses:
+            if version(self.statuses.get(status.subject)) != version(read.get(status.subject)):
+                raise DuplicateEvent(f"{status.subject_type} {status.subject_id!r} changed since it was read")
         held = [event.idempotency_key for event in events if event.idempotency_key in self.keys]
         if held:
             raise DuplicateEvent(f"event {held[0]!r} is already in the log")
@@ -157,6 +178,7 @@ class InMemoryEventStore:
             self.events.append(numbered)
             self.keys.add(event.idempotency_key)
             stored.append(numbered)
+        self.save_statuses(statuses, existing=set(read))
         return stored
 
     def load_statuses(self, subjects: Iterable[SubjectKey]) -> dict[SubjectKey, Status]:

@@ -1,10 +1,11 @@
 """Ingest: validate a batch, store the new messages, log their events, assess them.
 
 Idempotent on (source, external_id): a message already stored counts as a duplicate and is
-neither stored nor logged again. A bad message is rejected with the field at fault named, and
-the good ones beside it are stored all the same. A message read from a platform's own record
-(`hustings.sources`) comes with its `Origin`, stored beside it in the same transaction: the
-record once, however many messages it gave or however often it is ingested.
+neither stored nor logged again, and so does one that a concurrent ingest stores first. A bad
+message is rejected with the field at fault named, and the good ones beside it are stored all the
+same. A message read from a platform's own record (`hustings.sources`) comes with its `Origin`,
+stored beside it in the same transaction: the record once, however many messages it gave or
+however often it is ingested.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ class MessageRepository(Protocol):
         """Map (source, handle-or-id) pairs to the id of a registered target, where one matches."""
         ...
 
-    def add_many(self, messages: Sequence[Message]) -> None: ...
+    def add_many(self, messages: Sequence[Message]) -> set[str]:
+        """Store the messages not stored yet, and return the ids of those it stored.
+
+        One that a concurrent ingest stores first is not stored again: its id is left out.
+        """
+        ...
 
 
 class OriginalRecordStore(Protocol):
@@ -152,8 +158,9 @@ def ingest(
         if origin is not None:
             origin_of[message.id] = origin
     already = repository.existing_ids(list(fresh))
-    new_messages = [message for message_id_, message in fresh.items() if message_id_ not in already]
-    repository.add_many(new_messages)
+    unseen = [message for message_id_, message in fresh.items() if message_id_ not in already]
+    stored = repository.add_many(unseen)
+    new_messages = [message for message in unseen if message.id in stored]
     captures = [Capture(m.id, origin_of[m.id], now) for m in new_messages if m.id in origin_of]
     if captures and originals is not None:
         originals.add(captures)

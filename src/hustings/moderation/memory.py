@@ -57,8 +57,10 @@ class InMemoryModerationStore:
                 resolved[(source, ref)] = ref
         return resolved
 
-    def add_many(self, messages: Sequence[Message]) -> None:
-        self.messages.update((message.id, message) for message in messages)
+    def add_many(self, messages: Sequence[Message]) -> set[str]:
+        new = {message.id: message for message in messages if message.id not in self.messages}
+        self.messages.update(new)
+        return set(new)
 
     # ------------------------------------------------------------ the near-duplicate index
 

@@ -40,7 +40,13 @@ def _converter(table: Table, column: str, dialect: Dialect) -> Callable[[Any], A
     return process if process is not None else (lambda value: value)
 
 
-def _copy(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], ignore_conflicts: bool) -> None:
+def _copy(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    ignore_conflicts: bool,
+    returning: str | None = None,
+) -> list[Any]:
     connection = session.connection()
     dialect = connection.dialect
     columns = list(rows[0].keys())
@@ -59,12 +65,16 @@ def _copy(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], ign
                 copy.write_row(
                     [convert(row[column]) for column, convert in zip(columns, converters, strict=True)]
                 )
+        inserted: list[Any] = []
         if ignore_conflicts:
             cursor.execute(
                 f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{target}" '  # noqa: S608 - names from our metadata
-                "ON CONFLICT DO NOTHING"
+                "ON CONFLICT DO NOTHING" + (f' RETURNING "{returning}"' if returning else "")
             )
+            if returning:
+                inserted = [row[0] for row in cursor.fetchall()]
             cursor.execute(f'DELETE FROM "{target}"')  # noqa: S608 - names from our metadata
+    return inserted
 
 
 def insert_rows(
@@ -89,6 +99,24 @@ def insert_rows(
     if ignore_conflicts:
         statement = statement.on_conflict_do_nothing()
     session.execute(statement, list(rows))
+
+
+def insert_new_rows(
+    session: Session, model: type[DeclarativeBase], rows: Sequence[Mapping[str, Any]], *, key: str
+) -> set[Any]:
+    """Insert the `rows` that clash with no row already there, and return their `key` column.
+
+    A row that clashes with one a concurrent transaction is inserting waits for it to end, and
+    is skipped if it commits: the caller learns it lost the race rather than meeting an error.
+    """
+    if not rows:
+        return set()
+    require_transaction(session)
+    table: Table = model.__table__  # type: ignore[assignment]  # declarative models always have a Table
+    if session.get_bind().dialect.name == "postgresql":
+        return set(_copy(session, table, rows, ignore_conflicts=True, returning=key))
+    statement = sqlite.insert(table).on_conflict_do_nothing().returning(table.c[key])
+    return set(session.scalars(statement, list(rows)))
 
 
 def among(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hustings.clock import SystemClock
 from hustings.errors import DuplicateEvent
-from hustings.events.log import SubjectKey
+from hustings.events.log import SubjectKey, version
 from hustings.events.model import Event, Status
 from hustings.storage.bulk import among, chunks, insert_rows
 from hustings.storage.database import require_transaction
@@ -77,6 +78,13 @@ def _is_unique_violation(error: BaseException) -> bool:
     return isinstance(cause, sqlite3.IntegrityError) and "UNIQUE constraint failed" in str(cause)
 
 
+def _by_type(subjects: Iterable[SubjectKey]) -> dict[str, list[str]]:
+    by_type: dict[str, list[str]] = {}
+    for subject_type, subject_id in subjects:
+        by_type.setdefault(subject_type, []).append(subject_id)
+    return by_type
+
+
 class SqlEventStore:
     """`EventStore` over a SQLAlchemy session; never commits (the caller owns the transaction)."""
 
@@ -96,11 +104,21 @@ class SqlEventStore:
             )
         return found
 
-    def insert_events(self, events: Sequence[Event]) -> list[Event]:
-        if not events:
-            return []
+    def append(
+        self, events: Sequence[Event], statuses: Sequence[Status], read: Mapping[SubjectKey, Status]
+    ) -> list[Event]:
+        """See `EventStore.append`. The statuses read are locked (on PostgreSQL) and checked first,
+        so no one else changes them between the check and this transaction's end."""
+        require_transaction(self.session)  # before the savepoint, which would open one silently
+        with self._refused_if_raced(events):
+            self._hold(read)
+            insert_rows(self.session, EventRow, self._rows(events))
+            self.save_statuses(statuses, existing=set(read))
+        return list(events)
+
+    def _rows(self, events: Sequence[Event]) -> list[dict[str, Any]]:
         recorded_at = self.clock.now()
-        rows = [
+        return [
             {
                 "idempotency_key": event.idempotency_key,
                 "kind": event.kind,
@@ -115,14 +133,19 @@ class SqlEventStore:
             }
             for event in events
         ]
-        require_transaction(self.session)  # before the savepoint, which would open one silently
-        # Two writers that both read a key as new (PostgreSQL lets them) meet at the unique index:
-        # the second becomes `DuplicateEvent` here, and only, with its insert undone and the
-        # transaction still usable. (On PostgreSQL the rows go in with COPY through the driver,
-        # so the violation arrives as psycopg's own error rather than SQLAlchemy's.)
+
+    @contextmanager
+    def _refused_if_raced(self, events: Sequence[Event]) -> Iterator[None]:
+        """The one place a lost race becomes `DuplicateEvent`, with the writes undone.
+
+        Two writers that both read a key as new (PostgreSQL lets them) meet at the log's unique
+        index, and two that both create a subject's status at its primary key; the second's
+        writes are undone by the savepoint and the transaction stays usable. (On PostgreSQL rows
+        go in with COPY through the driver, so the violation arrives as psycopg's own error.)
+        """
         try:
             with self.session.begin_nested():
-                insert_rows(self.session, EventRow, rows)
+                yield
         except (IntegrityError, psycopg.errors.IntegrityError) as error:
             if not _is_unique_violation(error):
                 raise
@@ -130,14 +153,37 @@ class SqlEventStore:
             raise DuplicateEvent(
                 f"event {events[0].idempotency_key!r}{more} was written at the same moment by someone else"
             ) from None
-        return list(events)
+
+    def _hold(self, read: Mapping[SubjectKey, Status]) -> None:
+        """Lock the status rows that were read, in one order, and refuse if any has moved on.
+
+        Two writers who read one status and append different events to it (a claim and an
+        escalation, say) have different keys, so the unique index does not meet them; here the
+        second waits for the first's row, finds it changed, and is refused, rather than writing
+        a status computed from one that is gone.
+        """
+        for subject_type, ids in _by_type(sorted(read)).items():
+            for chunk in chunks(ids):
+                now = dict(
+                    self.session.execute(
+                        select(StatusRow.subject_id, StatusRow.event_count)
+                        .where(
+                            StatusRow.subject_type == subject_type,
+                            among(self.session, StatusRow.subject_id, chunk),
+                        )
+                        .order_by(StatusRow.subject_id)
+                        .with_for_update()
+                    ).all()
+                )
+                for subject_id in chunk:
+                    if now.get(subject_id, 0) != version(read[(subject_type, subject_id)]):
+                        raise DuplicateEvent(
+                            f"{subject_type} {subject_id!r} was changed by someone else at the same moment"
+                        )
 
     def load_statuses(self, subjects: Iterable[SubjectKey]) -> dict[SubjectKey, Status]:
-        by_type: dict[str, list[str]] = {}
-        for subject_type, subject_id in subjects:
-            by_type.setdefault(subject_type, []).append(subject_id)
         found: dict[SubjectKey, Status] = {}
-        for subject_type, ids in by_type.items():
+        for subject_type, ids in _by_type(subjects).items():
             for chunk in chunks(ids):
                 rows = self.session.scalars(
                     select(StatusRow).where(

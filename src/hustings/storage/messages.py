@@ -9,7 +9,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from hustings.messages.model import Author, Message, MessageDetails
-from hustings.storage.bulk import among, chunks, insert_rows
+from hustings.storage.bulk import among, chunks, insert_new_rows, insert_rows
 from hustings.storage.tables import AuthorRow, MessageRow, MessageTargetRow, TargetHandleRow, TargetRow
 
 
@@ -70,9 +70,9 @@ class SqlMessageRepository:
                     resolved[(source, ref)] = ref
         return resolved
 
-    def add_many(self, messages: Sequence[Message]) -> None:
+    def add_many(self, messages: Sequence[Message]) -> set[str]:
         if not messages:
-            return
+            return set()
         authors = {
             m.author.key: {
                 "key": m.author.key,
@@ -103,13 +103,16 @@ class SqlMessageRepository:
             }
             for m in messages
         ]
-        insert_rows(self.session, MessageRow, rows)
+        # Another ingest of the same message may be under way: its row wins, and this one is a duplicate.
+        stored: set[str] = insert_new_rows(self.session, MessageRow, rows, key="id")
         links: list[dict[str, Any]] = [
             {"message_id": m.id, "target_ref": ref, "target_id": target_id}
             for m in messages
+            if m.id in stored
             for ref, target_id in m.targets
         ]
         insert_rows(self.session, MessageTargetRow, links)
+        return stored
 
     def count(self) -> int:
         """How many messages are held."""

@@ -31,6 +31,7 @@ from hustings.storage.database import engine_from_settings, make_sessionmaker, o
 from hustings.transparency.service import ReportCache
 from hustings.web.access import AccessLogWriter
 from hustings.web.deps import SESSION_COOKIE, live_credentials
+from hustings.web.errors import FieldError, document_errors, error_body, internal_error_body, invalid_body
 from hustings.web.middleware import InputGuard, RequestObserver
 from hustings.web.sweep import sweep_every
 from hustings.web.templating import render
@@ -93,6 +94,7 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         batch = components.get("IngestBatch", {})
         if "properties" in batch:
             batch["properties"]["messages"]["items"] = {"$ref": "#/components/schemas/MessageIn"}
+        document_errors(schema, concept_routers())
         app.openapi_schema = schema
         return schema
 
@@ -173,14 +175,19 @@ def create_app(
                 status_code=error.status_code,
             )
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
-        return JSONResponse({"detail": str(error)}, status_code=error.status_code, headers=headers)
+        body = (
+            internal_error_body(str(error), request.state.request_id)
+            if error.status_code >= 500
+            else error_body(str(error))
+        )
+        return JSONResponse(body, status_code=error.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         problems = [
-            {"field": ".".join(str(part) for part in item["loc"]), "error": item["msg"]}
+            FieldError(field=".".join(str(part) for part in item["loc"]), error=item["msg"])
             for item in error.errors()
         ]
-        return JSONResponse({"detail": problems}, status_code=422)
+        return JSONResponse(invalid_body(problems), status_code=422)
 
     return app

@@ -221,6 +221,16 @@ class RoleGate:
             raise Forbidden(CSRF_REFUSED)
 
 
+def route_gates(dependant: Any) -> list[RoleGate]:
+    """The role gates among a route's dependencies (`route.dependant`), however deep."""
+    found: list[RoleGate] = []
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, RoleGate):
+            found.append(dependency.call)
+        found.extend(route_gates(dependency))
+    return found
+
+
 def allow(*roles: Role) -> RoleGate:
     """The gate for a route that admits exactly `roles`."""
     if not roles:

@@ -40,6 +40,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hustings.web.errors import FieldError, error_body, internal_error_body, invalid_body
 from hustings.web.templating import render
 
 log = logging.getLogger("hustings.web")
@@ -234,7 +235,7 @@ def _internal_error(scope: Scope, receive: Receive, request_id: str) -> Response
             return render(request, "error.html", {"status": 500, "message": message}, status_code=500)
         except Exception:  # the page itself may be what is broken; say it in plain text
             return PlainTextResponse(message, status_code=500)
-    return JSONResponse({"detail": message, "request_id": request_id}, status_code=500)
+    return JSONResponse(internal_error_body(message, request_id), status_code=500)
 
 
 class InputGuard:
@@ -348,14 +349,14 @@ def _content_length(headers: Headers) -> int | None:
 def _too_large(declared: int | None, limit: int, whose: str) -> Response:
     size = f"{declared} bytes" if declared is not None else "more"
     return JSONResponse(
-        {"detail": f"body: {size} is over the limit of {limit} bytes for {whose}"},
+        error_body(f"body: {size} is over the limit of {limit} bytes for {whose}"),
         status_code=413,
         headers={"connection": "close"},
     )
 
 
 def _unprocessable(where: str) -> Response:
-    return JSONResponse({"detail": [{"field": where, "error": NUL_ERROR}]}, status_code=422)
+    return JSONResponse(invalid_body([FieldError(field=where, error=NUL_ERROR)]), status_code=422)
 
 
 def nul_in_target(path: str, query: bytes) -> str | None:

@@ -19,6 +19,7 @@ from hustings.events import user_actor
 from hustings.protection.controls import Sensitivity, account_ref, accounts_csv, parse_accounts_csv
 from hustings.targets.model import visible_target
 from hustings.web.deps import AccessLogDep, ServicesDep, allow
+from hustings.web.responses import CsvResponse
 
 router = APIRouter(prefix="/v1/targets/{target_id}/controls", tags=["controls"])
 Guardian = Annotated[Principal, Depends(allow(Role.ADMIN, Role.TARGET, Role.DELEGATE))]
@@ -110,7 +111,7 @@ def remove_hidden_word(target_id: str, word: str, principal: Guardian, services:
     return controls.to_json()
 
 
-@router.get("/{list_name}.csv")
+@router.get("/{list_name}.csv", response_class=CsvResponse)
 def export_list(
     target_id: str, list_name: str, principal: Guardian, services: ServicesDep, access: AccessLogDep
 ) -> Response:

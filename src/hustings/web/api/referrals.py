@@ -18,6 +18,7 @@ from hustings.events import Status, user_actor
 from hustings.referrals.hints import DISCLAIMER
 from hustings.referrals.model import KNOWN_UNITS, Outcome, PoliceStatus
 from hustings.web.deps import AccessLogDep, ServicesDep, allow, writes_on_read
+from hustings.web.responses import ZipResponse
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 Liaison = Annotated[Principal, Depends(allow(Role.POLICE_LIAISON, Role.MODERATOR, Role.ADMIN))]
@@ -175,7 +176,7 @@ def build_pack(referral_id: str, principal: Liaison, services: ServicesDep) -> A
     )
 
 
-@router.get("/{referral_id}/packs/{pack_id}")
+@router.get("/{referral_id}/packs/{pack_id}", response_class=ZipResponse)
 @writes_on_read
 def download_pack(
     referral_id: str, pack_id: str, principal: Liaison, services: ServicesDep, access: AccessLogDep

@@ -10,12 +10,13 @@ from fastapi.responses import Response
 from hustings.transparency.output import to_csv_text, to_json_text
 from hustings.transparency.period import parse_period, period_between
 from hustings.web.deps import PUBLIC, ServicesDep
+from hustings.web.responses import CsvResponse
 
 router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
 Public = Annotated[None, Depends(PUBLIC)]
 
 
-@router.get("")
+@router.get("", responses={200: {"content": {CsvResponse.media_type: {"schema": {"type": "string"}}}}})
 def transparency_report(
     _: Public,
     services: ServicesDep,
