@@ -19,7 +19,7 @@ from hustings.events.registry import default_reducers
 from hustings.moderation import work
 from hustings.moderation.events import ReporterKind
 from hustings.moderation.reports import file_report
-from hustings.moderation.status import CLAIMED
+from hustings.moderation.status import ItemState
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import make_sessionmaker
@@ -119,6 +119,6 @@ def test_a_claim_and_an_escalation_at_once_leave_the_first_and_the_log_agrees(re
     check = reported.services()
     status = check.events.status("message", reported.message_id)
     logged = check.events.events_for("message", reported.message_id)
-    assert status is not None and status.state == CLAIMED and status.assignee == "u_sam"
+    assert status is not None and status.state == ItemState.CLAIMED and status.assignee == "u_sam"
     assert fold(default_reducers(), logged)[("message", reported.message_id)] == status
     check.session.close()
