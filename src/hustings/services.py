@@ -19,6 +19,7 @@ from hustings.auth.second_factor import SecretBox
 from hustings.clock import Clock, SystemClock
 from hustings.detect.assessment import Detector, Label
 from hustings.elections.service import Elections
+from hustings.errors import DuplicateEvent
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
     from hustings.moderation.service import Moderation
 
 DetectorProvider = Callable[[], Detector]
+INGEST_ATTEMPTS = 3
+"""How often a batch that met a concurrent writer is run before the conflict is the caller's."""
 
 
 def configured_detector(settings: Settings) -> Detector:
@@ -158,14 +161,28 @@ class Services:
         }
 
     def ingest(self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()) -> IngestResult:
-        return ingest(
-            raw,
-            repository=self.messages,
-            log=self.log,
-            clock=self.clock,
-            actor=actor,
-            detector=self.detector() if self.settings.assess_on_ingest else None,
-            hooks=ingest_hooks(self),
-            origins=origins,
-            originals=self.originals,
-        )
+        """Ingest a batch; a batch that met a concurrent writer on some status is run again.
+
+        Two batches at once on PostgreSQL can both touch one subject (an incident during a
+        pile-on, a cluster): the second is refused with `DuplicateEvent` and nothing of it is
+        written. Ingest is idempotent, so it is retried here, in a savepoint, on a fresh read.
+        """
+        detector = self.detector() if self.settings.assess_on_ingest else None
+        for attempt in range(1, INGEST_ATTEMPTS + 1):
+            try:
+                with self.session.begin_nested():
+                    return ingest(
+                        raw,
+                        repository=self.messages,
+                        log=self.log,
+                        clock=self.clock,
+                        actor=actor,
+                        detector=detector,
+                        hooks=ingest_hooks(self),
+                        origins=origins,
+                        originals=self.originals,
+                    )
+            except DuplicateEvent:
+                if attempt == INGEST_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
