@@ -208,7 +208,7 @@ def reduce_complaint(status: Status | None, event: Event) -> Status:
             "outcome": "",
         }
         data["state"] = str(S.RECEIVED)
-        return Status(subject_type=COMPLAINT, subject_id=event.subject_id, state=S.RECEIVED,
+        return Status(subject_type=COMPLAINT, subject_id=event.subject_id, state=str(S.RECEIVED),
                       data=data, category=str(p["category"]), due_at=_stage_due(data, data["limits"]))
     if status is None:
         raise ValueError(f"{event.kind} on {event.subject_id!r} before it was filed")

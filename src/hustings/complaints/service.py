@@ -16,6 +16,7 @@ from hustings.auth.model import Role
 from hustings.clock import Clock
 from hustings.complaints import events as ev
 from hustings.complaints.code import CodeOfConduct
+from hustings.complaints.figures import Quarter, QuarterlyFigures, quarterly_figures
 from hustings.complaints.model import (
     Access,
     AccessRecord,
@@ -371,6 +372,14 @@ class Complaints:
         stage = self.code.stages[case.state]
         by = f" We expect this by {case.due_at:%d %B %Y}." if case.due_at else ""
         return f"Your complaint {case.reference}: {stage.plain} {stage.next}{by}"
+
+    # ------------------------------------------------------------ figures
+
+    def quarterly(self, viewer: Viewer, quarter: Quarter) -> QuarterlyFigures:
+        """The viewer's party's figures for the quarter, from the event log only."""
+        if viewer.party is None:
+            raise Forbidden("you are in no party's complaints team")
+        return quarterly_figures(self.store.events_of((ev.COMPLAINT, ev.ACCESS)), viewer.party, quarter)
 
     def now(self) -> datetime:
         return self.clock.now()
