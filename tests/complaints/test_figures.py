@@ -21,12 +21,27 @@ from tests.complaints.conftest import PARTY, World, complaint, new_world
 
 GROUNDS = Grounds("reasons", ("1.1",), "the messages")
 CATEGORIES = ["intimidation", "harassment", "bullying", "social_media"]
-STEPS = ["file", "file", "file", "ack", "ack", "assess", "assess", "assess", "assign", "charge", "hearing", "decide", "appeal", "appeal_decided",
-         "close", "glass", "other_party"]
+STEPS = [
+    "file",
+    "file",
+    "file",
+    "ack",
+    "ack",
+    "assess",
+    "assess",
+    "assess",
+    "assign",
+    "charge",
+    "hearing",
+    "decide",
+    "appeal",
+    "appeal_decided",
+    "close",
+    "glass",
+    "other_party",
+]
 
-step = st.tuples(
-    st.sampled_from(STEPS), st.integers(0, 7), st.integers(0, 3), st.integers(0, 60)
-)
+step = st.tuples(st.sampled_from(STEPS), st.integers(0, 7), st.integers(0, 3), st.integers(0, 60))
 
 
 def play(world: World, index: int, name: str, choice: int) -> None:
@@ -60,7 +75,9 @@ def play(world: World, index: int, name: str, choice: int) -> None:
         case "appeal":
             c.appeal(ref, officer, Recipient.RESPONDENT, reason="too harsh")
         case "appeal_decided":
-            c.decide_appeal(ref, panel, GROUNDS, upheld=choice % 2 == 0, sanction="advice" if choice else None)
+            c.decide_appeal(
+                ref, panel, GROUNDS, upheld=choice % 2 == 0, sanction="advice" if choice else None
+            )
         case "close":
             c.close(ref, officer, GROUNDS, outcome="resolved")
         case "glass":
@@ -113,15 +130,20 @@ def recount(events: list[Event], quarter: Quarter) -> dict[str, object]:
         "sanctions": {
             k: small(v)
             for k, v in Counter(
-                e.payload["sanction"] for e in inside
+                e.payload["sanction"]
+                for e in inside
                 if e.kind in (ev.DECIDED, ev.APPEAL_DECIDED) and e.payload.get("sanction")
             ).items()
         },
-        "break_glass": small(sum(
-            1 for e in mine
-            if e.subject_type == ev.ACCESS and e.payload["break_glass_reason"]
-            and quarter.start <= e.occurred_at < quarter.end
-        )),
+        "break_glass": small(
+            sum(
+                1
+                for e in mine
+                if e.subject_type == ev.ACCESS
+                and e.payload["break_glass_reason"]
+                and quarter.start <= e.occurred_at < quarter.end
+            )
+        ),
         "times": {
             state: (
                 round(nearest_rank([d for d, _ in spent], 0.5), 2),
@@ -175,5 +197,7 @@ def test_small_numbers_are_suppressed_and_five_are_shown() -> None:
 
 def test_a_quarter_is_named_like_2026_q4() -> None:
     quarter = Quarter.parse("2026-q4")
-    assert (quarter.start, quarter.end) == (datetime.fromisoformat("2026-10-01T00:00+00:00"),
-                                            datetime.fromisoformat("2027-01-01T00:00+00:00"))
+    assert (quarter.start, quarter.end) == (
+        datetime.fromisoformat("2026-10-01T00:00+00:00"),
+        datetime.fromisoformat("2027-01-01T00:00+00:00"),
+    )

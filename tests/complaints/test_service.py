@@ -26,7 +26,9 @@ OFFICER = (Role.COMPLAINTS_OFFICER,)
 
 
 def decision(
-    reason: str = "The messages show a pattern.", clauses: tuple[str, ...] = ("1.2",), evidence: str = "m1, m2"
+    reason: str = "The messages show a pattern.",
+    clauses: tuple[str, ...] = ("1.2",),
+    evidence: str = "m1, m2",
 ) -> Grounds:
     return Grounds(reason, clauses, evidence)
 
@@ -112,7 +114,10 @@ def test_a_handler_with_a_declared_conflict_cannot_be_assigned(world: World) -> 
     c.declare_conflict(world.as_("conflicted", Role.INVESTIGATOR), member="M1001", note="same local party")
     with pytest.raises(InvalidInput, match="conflict of interest here \\(same local party\\)"):
         c.assign(ref, officer, "conflicted", TeamRole.INVESTIGATOR)
-    assert c.assign(ref, officer, "investigator", TeamRole.INVESTIGATOR).team["investigator"] is TeamRole.INVESTIGATOR
+    assert (
+        c.assign(ref, officer, "investigator", TeamRole.INVESTIGATOR).team["investigator"]
+        is TeamRole.INVESTIGATOR
+    )
 
 
 def test_an_upheld_objection_takes_the_handler_off_and_keeps_them_off(world: World) -> None:
@@ -123,8 +128,9 @@ def test_an_upheld_objection_takes_the_handler_off_and_keeps_them_off(world: Wor
     c.assign(ref, officer, "investigator", TeamRole.INVESTIGATOR)
     c.object(ref, officer, "investigator", Recipient.RESPONDENT, reason="They campaigned against me.")
     with pytest.raises(Forbidden):
-        c.decide_objection(ref, world.as_("investigator", Role.INVESTIGATOR), "investigator", upheld=False,
-                           reason="no")
+        c.decide_objection(
+            ref, world.as_("investigator", Role.INVESTIGATOR), "investigator", upheld=False, reason="no"
+        )
     case = c.decide_objection(ref, officer, "investigator", upheld=True, reason="A factional role is shown.")
     assert "investigator" not in case.team
     assert case.objections[0].upheld is True and case.objections[0].decision_reason
@@ -195,8 +201,9 @@ def test_the_timetable_shows_a_breach_when_a_party_is_not_told_in_time(world: Wo
 def test_an_anonymous_complaint_has_no_one_to_tell(world: World) -> None:
     c = world.complaints
     officer = world.as_("officer", *OFFICER)
-    case = c.acknowledge(c.file(complaint(complainant=None, respondent_member=None), actor="public").reference,
-                         officer)
+    case = c.acknowledge(
+        c.file(complaint(complainant=None, respondent_member=None), actor="public").reference, officer
+    )
     world.clock.advance(days=30)
     assert not any(line.breach for line in c.timetable(case))
     with pytest.raises(InvalidInput, match="anonymous"):

@@ -107,8 +107,15 @@ def next_state(state: CaseState, kind: str, payload: Mapping[str, Any]) -> CaseS
 
 
 def _event(
-    kind: str, subject_type: str, subject_id: str, *, actor: str, at: datetime, count: int,
-    payload: Mapping[str, Any], reason: str = "",
+    kind: str,
+    subject_type: str,
+    subject_id: str,
+    *,
+    actor: str,
+    at: datetime,
+    count: int,
+    payload: Mapping[str, Any],
+    reason: str = "",
 ) -> Event:
     return Event(
         kind=kind,
@@ -153,12 +160,18 @@ def complaint_filed(
     return _event(FILED, COMPLAINT, reference, actor=actor, at=at, count=0, payload=payload)
 
 
-def case_step(
-    kind: str, case: Case, *, actor: str, at: datetime, reason: str = "", **payload: Any
-) -> Event:
+def case_step(kind: str, case: Case, *, actor: str, at: datetime, reason: str = "", **payload: Any) -> Event:
     """Any step on a case after filing; `next_state` says whether it is legal."""
-    return _event(kind, COMPLAINT, case.reference, actor=actor, at=at, count=case.event_count,
-                  payload=payload, reason=reason)
+    return _event(
+        kind,
+        COMPLAINT,
+        case.reference,
+        actor=actor,
+        at=at,
+        count=case.event_count,
+        payload=payload,
+        reason=reason,
+    )
 
 
 def handler_enrolled(user_id: str, party: str, *, actor: str, at: datetime, count: int) -> Event:
@@ -168,18 +181,37 @@ def handler_enrolled(user_id: str, party: str, *, actor: str, at: datetime, coun
 def conflict_declared(
     user_id: str, *, case: str | None, member: str | None, note: str, actor: str, at: datetime, count: int
 ) -> Event:
-    return _event(CONFLICT_DECLARED, HANDLER, user_id, actor=actor, at=at, count=count,
-                  payload={"case": case, "member": member, "note": note}, reason=note)
+    return _event(
+        CONFLICT_DECLARED,
+        HANDLER,
+        user_id,
+        actor=actor,
+        at=at,
+        count=count,
+        payload={"case": case, "member": member, "note": note},
+        reason=note,
+    )
 
 
 def access_recorded(record: AccessRecord, *, access_id: str, actor: str) -> Event:
     payload = {
-        "case": record.case, "party": record.party, "user_id": record.user_id,
-        "action": str(record.action), "on_team": record.on_team,
+        "case": record.case,
+        "party": record.party,
+        "user_id": record.user_id,
+        "action": str(record.action),
+        "on_team": record.on_team,
         "break_glass_reason": record.break_glass_reason,
     }
-    return _event(ACCESS_RECORDED, ACCESS, f"{record.case}/{access_id}", actor=actor, at=record.at,
-                  count=0, payload=payload, reason=record.break_glass_reason)
+    return _event(
+        ACCESS_RECORDED,
+        ACCESS,
+        f"{record.case}/{access_id}",
+        actor=actor,
+        at=record.at,
+        count=0,
+        payload=payload,
+        reason=record.break_glass_reason,
+    )
 
 
 # ---------------------------------------------------------------- reducers
@@ -208,8 +240,14 @@ def reduce_complaint(status: Status | None, event: Event) -> Status:
             "outcome": "",
         }
         data["state"] = str(S.RECEIVED)
-        return Status(subject_type=COMPLAINT, subject_id=event.subject_id, state=str(S.RECEIVED),
-                      data=data, category=str(p["category"]), due_at=_stage_due(data, data["limits"]))
+        return Status(
+            subject_type=COMPLAINT,
+            subject_id=event.subject_id,
+            state=str(S.RECEIVED),
+            data=data,
+            category=str(p["category"]),
+            due_at=_stage_due(data, data["limits"]),
+        )
     if status is None:
         raise ValueError(f"{event.kind} on {event.subject_id!r} before it was filed")
     state = next_state(CaseState(status.state), event.kind, p)
@@ -222,9 +260,16 @@ def reduce_complaint(status: Status | None, event: Event) -> Status:
     elif event.kind == ACKNOWLEDGED:
         team.setdefault(p["officer"], TeamRole.CASE_OFFICER.value)
     elif event.kind == OBJECTION_RAISED:
-        data["objections"] = [*data["objections"], {"handler": p["handler"], "by": p["by"],
-                                                    "reason": event.reason, "upheld": None,
-                                                    "decision_reason": ""}]
+        data["objections"] = [
+            *data["objections"],
+            {
+                "handler": p["handler"],
+                "by": p["by"],
+                "reason": event.reason,
+                "upheld": None,
+                "decision_reason": "",
+            },
+        ]
     elif event.kind == OBJECTION_DECIDED:
         objections = [dict(o) for o in data["objections"]]
         for objection in objections:
@@ -290,8 +335,9 @@ def case_from_status(status: Status) -> Case:
         party=d["party"],
         category=d["category"],
         what=d["what"],
-        where=Where(online=d["online"], links=tuple(d["links"]), message_ids=tuple(d["message_ids"]),
-                    place=d["place"]),
+        where=Where(
+            online=d["online"], links=tuple(d["links"]), message_ids=tuple(d["message_ids"]), place=d["place"]
+        ),
         when=None if d["when"] is None else datetime.fromisoformat(d["when"]).date(),
         source=Source(d["source"]),
         complainant=None if who is None else Complainant(**who),
@@ -310,8 +356,13 @@ def case_from_status(status: Status) -> Case:
         due_at=status.due_at,
         team={user: TeamRole(role) for user, role in d["team"].items()},
         objections=tuple(
-            Objection(handler=o["handler"], by=Recipient(o["by"]), reason=o["reason"], upheld=o["upheld"],
-                      decision_reason=o["decision_reason"])
+            Objection(
+                handler=o["handler"],
+                by=Recipient(o["by"]),
+                reason=o["reason"],
+                upheld=o["upheld"],
+                decision_reason=o["decision_reason"],
+            )
             for o in d["objections"]
         ),
         told={Recipient(k): _moment(v) for k, v in d["told"].items()},
@@ -336,6 +387,12 @@ def handler_from_status(status: Status) -> Handler:
 def access_from_status(status: Status) -> AccessRecord:
     d = status.data
     assert status.updated_at is not None  # set by the log on every append
-    return AccessRecord(case=d["case"], party=d["party"], user_id=d["user_id"], action=Access(d["action"]),
-                        at=status.updated_at, on_team=d["on_team"],
-                        break_glass_reason=d["break_glass_reason"])
+    return AccessRecord(
+        case=d["case"],
+        party=d["party"],
+        user_id=d["user_id"],
+        action=Access(d["action"]),
+        at=status.updated_at,
+        on_team=d["on_team"],
+        break_glass_reason=d["break_glass_reason"],
+    )

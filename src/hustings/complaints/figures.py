@@ -50,7 +50,9 @@ class Quarter:
 
     @property
     def end(self) -> datetime:
-        return Quarter(self.year + 1, 1).start if self.number == 4 else Quarter(self.year, self.number + 1).start
+        return (
+            Quarter(self.year + 1, 1).start if self.number == 4 else Quarter(self.year, self.number + 1).start
+        )
 
     def __contains__(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
@@ -115,7 +117,11 @@ def quarterly_figures(events: Iterable[Event], party: str, quarter: Quarter) -> 
     break_glass = 0
     for event in events:
         if event.subject_type == ev.ACCESS:
-            if event.payload["party"] == party and event.payload["break_glass_reason"] and event.occurred_at in quarter:
+            if (
+                event.payload["party"] == party
+                and event.payload["break_glass_reason"]
+                and event.occurred_at in quarter
+            ):
                 break_glass += 1
             continue
         if event.subject_type != ev.COMPLAINT or event.occurred_at >= quarter.end:

@@ -90,7 +90,9 @@ class Complaints:
 
     def viewer(self, user_id: str, roles: Collection[Role]) -> Viewer:
         handler = self.handler(user_id)
-        return Viewer(user_id=user_id, roles=frozenset(roles), party=None if handler is None else handler.party)
+        return Viewer(
+            user_id=user_id, roles=frozenset(roles), party=None if handler is None else handler.party
+        )
 
     def handlers(self, party: str | None) -> list[Handler]:
         found = [ev.handler_from_status(s) for s in self.store.statuses(ev.HANDLER)]
@@ -102,8 +104,15 @@ class Complaints:
         if Role.ADMIN not in by.roles and not (Role.PARTY_ADMIN in by.roles and by.party == party):
             raise Forbidden("party: only an admin, or that party's own party admin, enrols its team")
         status = self.store.status(ev.HANDLER, user_id)
-        self.log.append(ev.handler_enrolled(user_id, party, actor=user_actor(by.user_id), at=self.clock.now(),
-                                            count=status.event_count if status else 0))
+        self.log.append(
+            ev.handler_enrolled(
+                user_id,
+                party,
+                actor=user_actor(by.user_id),
+                at=self.clock.now(),
+                count=status.event_count if status else 0,
+            )
+        )
         handler = self.handler(user_id)
         assert handler is not None
         return handler
@@ -118,10 +127,20 @@ class Complaints:
         if not (case or member):
             raise InvalidInput("case: name the case or the member the conflict is with")
         if not note.strip():
-            raise InvalidInput("note: say what the conflict is (a relationship, a factional role, the same local party...)")
-        self.log.append(ev.conflict_declared(viewer.user_id, case=case or None, member=member or None,
-                                             note=note.strip(), actor=user_actor(viewer.user_id),
-                                             at=self.clock.now(), count=status.event_count))
+            raise InvalidInput(
+                "note: say what the conflict is (a relationship, a factional role, the same local party...)"
+            )
+        self.log.append(
+            ev.conflict_declared(
+                viewer.user_id,
+                case=case or None,
+                member=member or None,
+                note=note.strip(),
+                actor=user_actor(viewer.user_id),
+                at=self.clock.now(),
+                count=status.event_count,
+            )
+        )
         handler = self.handler(viewer.user_id)
         assert handler is not None
         return handler
@@ -133,15 +152,27 @@ class Complaints:
         category = self.code.category(complaint.category)
         if category.needs_characteristic:
             if complaint.characteristic not in self.code.protected_characteristics:
-                raise InvalidInput("characteristic: a complaint of discrimination names the protected characteristic")
+                raise InvalidInput(
+                    "characteristic: a complaint of discrimination names the protected characteristic"
+                )
         elif complaint.characteristic:
-            raise InvalidInput("characteristic: only a complaint of discrimination names a protected characteristic")
+            raise InvalidInput(
+                "characteristic: only a complaint of discrimination names a protected characteristic"
+            )
         if not complaint.what.strip():
             raise InvalidInput("what: say what happened")
         limits = {str(state): stage.limit_days for state, stage in self.code.stages.items()}
         reference = self.references()
-        status = self.log.append(ev.complaint_filed(reference, complaint, code_version=self.code.version,
-                                                    limits=limits, actor=actor, at=self.clock.now()))
+        status = self.log.append(
+            ev.complaint_filed(
+                reference,
+                complaint,
+                code_version=self.code.version,
+                limits=limits,
+                actor=actor,
+                at=self.clock.now(),
+            )
+        )
         return ev.case_from_status(status)
 
     # ------------------------------------------------------------ reading
@@ -158,7 +189,9 @@ class Complaints:
         if viewer.party is None:
             return []
         found = [ev.case_from_status(s) for s in self.store.statuses(ev.COMPLAINT)]
-        return sorted((c for c in found if c.party == viewer.party), key=lambda c: c.received_at, reverse=True)
+        return sorted(
+            (c for c in found if c.party == viewer.party), key=lambda c: c.received_at, reverse=True
+        )
 
     def may_open(self, case: Case, viewer: Viewer) -> bool:
         """Without a reason: the case team, oversight, and the party's complaints officers while a
@@ -189,9 +222,18 @@ class Complaints:
         return case
 
     def _record(self, case: Case, viewer: Viewer, action: Access, *, reason: str) -> None:
-        record = AccessRecord(case=case.reference, party=case.party, user_id=viewer.user_id, action=action,
-                              at=self.clock.now(), on_team=case.on_team(viewer.user_id), break_glass_reason=reason)
-        self.log.append(ev.access_recorded(record, access_id=self.access_ids(), actor=user_actor(viewer.user_id)))
+        record = AccessRecord(
+            case=case.reference,
+            party=case.party,
+            user_id=viewer.user_id,
+            action=action,
+            at=self.clock.now(),
+            on_team=case.on_team(viewer.user_id),
+            break_glass_reason=reason,
+        )
+        self.log.append(
+            ev.access_recorded(record, access_id=self.access_ids(), actor=user_actor(viewer.user_id))
+        )
 
     def accesses(self, reference: str) -> list[AccessRecord]:
         found = [ev.access_from_status(s) for s in self.store.statuses(ev.ACCESS, prefix=f"{reference}/")]
@@ -219,7 +261,13 @@ class Complaints:
     # ------------------------------------------------------------ steps
 
     def _step(
-        self, case: Case, viewer: Viewer, kind: str, *, reason: str = "", grounds: Grounds | None = None,
+        self,
+        case: Case,
+        viewer: Viewer,
+        kind: str,
+        *,
+        reason: str = "",
+        grounds: Grounds | None = None,
         **payload: Any,
     ) -> Case:
         ev.next_state(case.state, kind, payload)  # refuses an illegal step before anything is written
@@ -231,8 +279,16 @@ class Complaints:
                 raise InvalidInput("evidence: say what evidence the decision relies on")
             reason = grounds.reason
             payload.update(clauses=list(grounds.clauses), evidence=grounds.evidence.strip())
-        status = self.log.append(ev.case_step(kind, case, actor=user_actor(viewer.user_id), at=self.clock.now(),
-                                              reason=reason.strip(), **payload))
+        status = self.log.append(
+            ev.case_step(
+                kind,
+                case,
+                actor=user_actor(viewer.user_id),
+                at=self.clock.now(),
+                reason=reason.strip(),
+                **payload,
+            )
+        )
         return ev.case_from_status(status)
 
     def _team_case(self, reference: str, viewer: Viewer) -> Case:
@@ -250,8 +306,13 @@ class Complaints:
         return self._step(case, viewer, ev.ACKNOWLEDGED, reason=reason, officer=viewer.user_id)
 
     def assess(self, reference: str, viewer: Viewer, assessment: Assessment, grounds: Grounds) -> Case:
-        return self._step(self._team_case(reference, viewer), viewer, ev.ASSESSED, grounds=grounds,
-                          assessment=str(assessment))
+        return self._step(
+            self._team_case(reference, viewer),
+            viewer,
+            ev.ASSESSED,
+            grounds=grounds,
+            assessment=str(assessment),
+        )
 
     def _check_handler(self, case: Case, user_id: str) -> Handler:
         handler = self.handler(user_id)
@@ -259,13 +320,17 @@ class Complaints:
             raise InvalidInput(f"handler: {user_id!r} is not in this party's complaints team")
         conflict = handler.conflicted(case)
         if conflict is not None:
-            raise InvalidInput(f"handler: {user_id!r} has declared a conflict of interest here ({conflict.note})")
+            raise InvalidInput(
+                f"handler: {user_id!r} has declared a conflict of interest here ({conflict.note})"
+            )
         for objection in case.objections:
             if objection.handler == user_id and objection.upheld:
                 raise InvalidInput(f"handler: an objection to {user_id!r} on this case was upheld")
         return handler
 
-    def assign(self, reference: str, viewer: Viewer, handler_id: str, role: TeamRole, *, reason: str = "") -> Case:
+    def assign(
+        self, reference: str, viewer: Viewer, handler_id: str, role: TeamRole, *, reason: str = ""
+    ) -> Case:
         """Put a handler on the case team; refused where they declared a conflict or an objection to them was upheld."""
         case = self._team_case(reference, viewer)
         self._check_handler(case, handler_id)
@@ -280,7 +345,9 @@ class Complaints:
             raise InvalidInput(f"handler: {handler_id!r} is not on this case")
         return self._step(case, viewer, ev.OBJECTION_RAISED, reason=reason, handler=handler_id, by=str(by))
 
-    def decide_objection(self, reference: str, viewer: Viewer, handler_id: str, *, upheld: bool, reason: str) -> Case:
+    def decide_objection(
+        self, reference: str, viewer: Viewer, handler_id: str, *, upheld: bool, reason: str
+    ) -> Case:
         case = self._team_case(reference, viewer)
         if handler_id == viewer.user_id:
             raise Forbidden("an objection to you is decided by someone else")
@@ -288,7 +355,9 @@ class Complaints:
             raise InvalidInput(f"handler: no open objection to {handler_id!r}")
         if not reason.strip():
             raise InvalidInput("reason: say why the objection is upheld or rejected")
-        return self._step(case, viewer, ev.OBJECTION_DECIDED, reason=reason, handler=handler_id, upheld=upheld)
+        return self._step(
+            case, viewer, ev.OBJECTION_DECIDED, reason=reason, handler=handler_id, upheld=upheld
+        )
 
     def charge(self, reference: str, viewer: Viewer, grounds: Grounds) -> Case:
         return self._step(self._team_case(reference, viewer), viewer, ev.CHARGED, grounds=grounds)
@@ -311,8 +380,14 @@ class Complaints:
             self.code.check_sanction(sanction or "")
         elif sanction:
             raise InvalidInput("sanction: a charge not proved carries no sanction")
-        return self._step(case, viewer, ev.DECIDED, grounds=grounds, sanction=sanction if proved else None,
-                          outcome="proved" if proved else "not proved")
+        return self._step(
+            case,
+            viewer,
+            ev.DECIDED,
+            grounds=grounds,
+            sanction=sanction if proved else None,
+            outcome="proved" if proved else "not proved",
+        )
 
     def appeal(self, reference: str, viewer: Viewer, by: Recipient, *, reason: str) -> Case:
         return self._step(self._team_case(reference, viewer), viewer, ev.APPEALED, reason=reason, by=str(by))
@@ -324,11 +399,19 @@ class Complaints:
         case = self._team_case(reference, viewer)
         if sanction:
             self.code.check_sanction(sanction)
-        return self._step(case, viewer, ev.APPEAL_DECIDED, grounds=grounds, sanction=sanction or None,
-                          outcome="appeal upheld" if upheld else "appeal dismissed")
+        return self._step(
+            case,
+            viewer,
+            ev.APPEAL_DECIDED,
+            grounds=grounds,
+            sanction=sanction or None,
+            outcome="appeal upheld" if upheld else "appeal dismissed",
+        )
 
     def close(self, reference: str, viewer: Viewer, grounds: Grounds, *, outcome: str) -> Case:
-        return self._step(self._team_case(reference, viewer), viewer, ev.CLOSED, grounds=grounds, outcome=outcome)
+        return self._step(
+            self._team_case(reference, viewer), viewer, ev.CLOSED, grounds=grounds, outcome=outcome
+        )
 
     def communicate(self, reference: str, viewer: Viewer, to: Recipient, text: str) -> Case:
         """Log what was sent to a party, word for word."""
@@ -356,15 +439,30 @@ class Complaints:
         now = self.clock.now()
         lines = []
         for recipient in Recipient:
-            reachable = (case.complaint.complainant is not None if recipient is Recipient.COMPLAINANT
-                         else case.complaint.respondent_member is not None)
+            reachable = (
+                case.complaint.complainant is not None
+                if recipient is Recipient.COMPLAINANT
+                else case.complaint.respondent_member is not None
+            )
             last = case.told.get(recipient)
             told_this_stage = last is not None and last >= case.stage_entered_at
-            tell_by = None if told_this_stage or not reachable else case.stage_entered_at + self.code.communication_limit
-            lines.append(TimetableLine(
-                recipient=recipient, stage=stage.plain, next=stage.next, by=case.due_at, last_told=last,
-                tell_by=tell_by, breach=tell_by is not None and now > tell_by, reachable=reachable,
-            ))
+            tell_by = (
+                None
+                if told_this_stage or not reachable
+                else case.stage_entered_at + self.code.communication_limit
+            )
+            lines.append(
+                TimetableLine(
+                    recipient=recipient,
+                    stage=stage.plain,
+                    next=stage.next,
+                    by=case.due_at,
+                    last_told=last,
+                    tell_by=tell_by,
+                    breach=tell_by is not None and now > tell_by,
+                    reachable=reachable,
+                )
+            )
         return lines
 
     def plain_words(self, case: Case) -> str:
