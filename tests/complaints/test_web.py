@@ -142,7 +142,8 @@ def test_a_senior_officer_off_the_case_gives_a_reason_and_oversight_sees_it(
     assert opened.status_code == 303
     assert client.get(f"/complaints/cases/{ref}", headers=senior).status_code == 200
     report = client.get("/complaints/oversight", headers=oversight)
-    assert senior_id in report.text and "The leader asked." in report.text
+    senior_name = services.users.get(senior_id)
+    assert senior_name is not None and senior_name.name in report.text and "The leader asked." in report.text
     assert client.get("/complaints/oversight", headers=senior).status_code == 403
 
 

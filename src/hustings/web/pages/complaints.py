@@ -30,7 +30,7 @@ from hustings.complaints.model import (
     Where,
 )
 from hustings.errors import HustingsError, InvalidInput
-from hustings.events import SYSTEM_ACTOR
+from hustings.events import SYSTEM_ACTOR, user_actor
 from hustings.services import Services
 from hustings.storage.database import savepoint
 from hustings.web.api.complaints import viewer_of
@@ -261,7 +261,14 @@ def _case_context(
         "assessments": list(Assessment),
         "team_roles": list(TeamRole),
         "recipients": list(Recipient),
+        "names": _names(services),
     }
+
+
+def _names(services: Services) -> dict[str, str]:
+    """User names by id and by actor, so pages name people rather than show ids."""
+    users = services.users.all()
+    return {**{u.id: u.name for u in users}, **{user_actor(u.id): u.name for u in users}}
 
 
 @router.post("/cases/{reference}/open")
@@ -360,4 +367,8 @@ def oversight_page(principal: Overseer, request: Request, services: ServicesDep)
     """Who outside each case's team opened it, and the reason they gave."""
     viewer = viewer_of(services, principal)
     records = services.complaints.oversight_report(viewer) if viewer.party is not None else []
-    return render(request, "complaints/oversight.html", {"records": records, "viewer": viewer})
+    return render(
+        request,
+        "complaints/oversight.html",
+        {"records": records, "viewer": viewer, "names": _names(services)},
+    )
