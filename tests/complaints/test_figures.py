@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hustings.auth.model import Role
 from hustings.complaints import events as ev
 from hustings.complaints.figures import SUPPRESS_BELOW, Quarter, quarterly_figures
-from hustings.complaints.model import Assessment, CaseState, Grounds, Recipient, Source, TeamRole
+from hustings.complaints.model import Assessment, CaseState, Grounds, Recipient, Severity, Source, TeamRole
 from hustings.errors import HustingsError
 from hustings.events import Event, fold
 from hustings.events.registry import default_reducers
@@ -71,7 +71,15 @@ def play(world: World, index: int, name: str, choice: int) -> None:
             c.open_hearing(ref, officer, ["panel1"])
         case "decide":
             sanction = c.code.sanctions.options[choice] if choice else None
-            c.decide(ref, panel, GROUNDS, proved=bool(choice), sanction=sanction)
+            c.decide(
+                ref,
+                panel,
+                GROUNDS,
+                proved=bool(choice),
+                sanction=sanction,
+                severity=Severity.MEDIUM,
+                departure="a reason" if choice == 1 else "",
+            )
         case "appeal":
             c.appeal(ref, officer, Recipient.RESPONDENT, reason="too harsh")
         case "appeal_decided":

@@ -15,6 +15,7 @@ from hustings.complaints.model import (
     Grounds,
     IllegalTransition,
     Recipient,
+    Severity,
     TeamRole,
 )
 from hustings.errors import Forbidden, InvalidInput, NotFound
@@ -50,7 +51,7 @@ def test_a_case_goes_through_every_stage_to_closed(world: World) -> None:
     c = world.complaints
     ref = to_hearing(world)
     panel = world.as_("panel1", Role.PANEL_MEMBER)
-    case = c.decide(ref, panel, decision(), proved=True, sanction="formal warning")
+    case = c.decide(ref, panel, decision(), proved=True, sanction="formal warning", severity=Severity.MEDIUM)
     assert (case.state, case.sanction) == (CaseState.DECIDED, "formal warning")
     c.appeal(ref, panel, Recipient.RESPONDENT, reason="The respondent says the sanction is too harsh.")
     case = c.decide_appeal(ref, panel, decision(), upheld=False, sanction=None)
@@ -225,3 +226,30 @@ def test_status_rebuilt_from_the_log_equals_the_incremental_status(world: World)
     rebuilt = fold(default_reducers(), world.events.events)
     for key in [k for k in world.events.statuses if k[0] in (COMPLAINT, ACCESS)]:
         assert rebuilt[key] == world.events.statuses[key]
+
+
+def test_a_sanction_outside_the_guidance_needs_a_reason_and_past_outcomes_are_shown(world: World) -> None:
+    c = world.complaints
+    first = to_hearing(world)
+    panel = world.as_("panel1", Role.PANEL_MEMBER)
+    c.decide(first, panel, decision(), proved=True, sanction="training", severity=Severity.MEDIUM)
+    second = to_hearing(world)
+    with pytest.raises(InvalidInput, match="outside the guidance for a low case of harassment"):
+        c.decide(second, panel, decision(), proved=True, sanction="expulsion", severity=Severity.LOW)
+    with pytest.raises(InvalidInput, match="severity"):
+        c.decide(second, panel, decision(), proved=True, sanction="advice")
+    case = c.decide(
+        second,
+        panel,
+        decision(),
+        proved=True,
+        sanction="expulsion",
+        severity=Severity.LOW,
+        departure="A second offence after a written warning.",
+    )
+    (decided,) = [e for e in c.history(case) if e.kind == "complaint.decided"]
+    assert decided.payload["departure"] == "A second offence after a written warning."
+    assert decided.payload["guided"] == ["advice", "formal warning"]
+    assert c.past_sanctions(case) == {"training": 1}
+    with pytest.raises(Forbidden):
+        c.decide(to_hearing(world), world.as_("officer", *OFFICER), decision(), proved=False, sanction=None)

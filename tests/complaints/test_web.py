@@ -202,3 +202,24 @@ def test_a_party_admin_enrols_into_their_party_only(
         ).status_code
         == 403
     )
+
+
+def test_a_panel_departs_from_the_sanction_guidance_only_with_a_reason(
+    client: TestClient, make_user: MakeUser, services: Services
+) -> None:
+    ref = file_by_form(client)
+    _, officer = team(services, make_user, Role.COMPLAINTS_OFFICER)
+    panel_id, panel = team(services, make_user, Role.PANEL_MEMBER)
+    grounds = {"reason": "Proved on the posts.", "clauses": "1.2", "evidence": "the two posts"}
+    step(client, ref, officer, action="acknowledge")
+    step(client, ref, officer, action="assess", assessment="investigation", **grounds)
+    step(client, ref, officer, action="charge", **grounds)
+    step(client, ref, officer, action="hearing", panel=panel_id)
+    page = client.get(f"/complaints/cases/{ref}", headers=panel)
+    assert "Sanction guidance for harassment" in page.text
+    decide = {"action": "decide", "proved": "yes", "severity": "low", "sanction": "expulsion", **grounds}
+    refused = step(client, ref, panel, **decide)
+    assert "outside+the+guidance" in refused
+    assert "error" not in step(client, ref, panel, **decide, departure="A repeat of a warned offence.")
+    history = client.get(f"/v1/complaints/{ref}", headers=panel).json()["history"]
+    assert history[-1]["payload"]["departure"] == "A repeat of a warned offence."

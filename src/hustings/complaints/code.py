@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from hustings.complaints.model import CaseState
+from hustings.complaints.model import CaseState, Severity
 from hustings.errors import ConfigurationError, InvalidInput
 
 CODE_FILE = Path(__file__).with_name("code.toml")
@@ -54,6 +54,18 @@ class Sanctions(_Frozen):
     options: tuple[str, ...]
 
 
+class Guidance(_Frozen):
+    """The sanctions a panel is guided to for a category, by severity."""
+
+    low: tuple[str, ...]
+    medium: tuple[str, ...]
+    high: tuple[str, ...]
+
+    def for_severity(self, severity: Severity) -> tuple[str, ...]:
+        guided: tuple[str, ...] = getattr(self, severity.value)
+        return guided
+
+
 class CodeOfConduct(_Frozen):
     """One version of the code: what a complaint can be about and how long each stage may take."""
 
@@ -66,6 +78,8 @@ class CodeOfConduct(_Frozen):
     categories: tuple[Category, ...]
     stages: dict[CaseState, Stage]
     sanctions: Sanctions
+    guidance: dict[str, Guidance]
+    """By category id; `default` for a category with none of its own."""
 
     @model_validator(mode="after")
     def _consistent(self) -> CodeOfConduct:
@@ -77,6 +91,16 @@ class CodeOfConduct(_Frozen):
         missing = set(CaseState) - set(self.stages)
         if missing:
             raise ValueError(f"stages missing: {sorted(missing)}")
+        if "default" not in self.guidance:
+            raise ValueError("guidance: a [guidance.default] table is needed")
+        category_ids = {category.id for category in self.categories}
+        for key, guidance in self.guidance.items():
+            if key != "default" and key not in category_ids:
+                raise ValueError(f"guidance: {key!r} is not a category")
+            for severity in Severity:
+                unknown = set(guidance.for_severity(severity)) - set(self.sanctions.options)
+                if unknown:
+                    raise ValueError(f"guidance.{key}.{severity}: unknown sanctions {sorted(unknown)}")
         return self
 
     @property
@@ -108,6 +132,10 @@ class CodeOfConduct(_Frozen):
         for clause_id in clause_ids:
             self.clause(clause_id)
         return clause_ids
+
+    def guided_sanctions(self, category_id: str, severity: Severity) -> tuple[str, ...]:
+        """The sanctions the guidance sets for a case of this category and severity."""
+        return self.guidance.get(category_id, self.guidance["default"]).for_severity(severity)
 
     def check_sanction(self, sanction: str) -> str:
         if sanction not in self.sanctions.options:

@@ -42,6 +42,14 @@ class Source(StrEnum):
     MODERATION = "moderation"
 
 
+class Severity(StrEnum):
+    """How serious a proved breach is, as the panel judges it: what the sanction guidance is read by."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
 class Recipient(StrEnum):
     COMPLAINANT = "complainant"
     RESPONDENT = "respondent"

@@ -28,6 +28,7 @@ from hustings.complaints.model import (
     Handler,
     NewComplaint,
     Recipient,
+    Severity,
     TeamRole,
     TimetableLine,
     Viewer,
@@ -371,13 +372,32 @@ class Complaints:
         return self._step(case, viewer, ev.HEARING_OPENED, reason=reason, panel=list(panel))
 
     def decide(
-        self, reference: str, viewer: Viewer, grounds: Grounds, *, proved: bool, sanction: str | None
+        self,
+        reference: str,
+        viewer: Viewer,
+        grounds: Grounds,
+        *,
+        proved: bool,
+        sanction: str | None,
+        severity: Severity | None = None,
+        departure: str = "",
     ) -> Case:
+        """The panel's decision. A proved charge takes a severity and a sanction; a sanction
+        outside the guidance for the category and severity needs the reason for departing from it."""
         case = self._team_case(reference, viewer)
         if case.team.get(viewer.user_id) is not TeamRole.PANEL:
             raise Forbidden("the panel decides the case")
+        guided: tuple[str, ...] = ()
         if proved:
             self.code.check_sanction(sanction or "")
+            if severity is None:
+                raise InvalidInput("severity: a proved charge is judged low, medium or high")
+            guided = self.code.guided_sanctions(case.category, severity)
+            if sanction not in guided and not departure.strip():
+                raise InvalidInput(
+                    f"departure: {sanction} is outside the guidance for a {severity} case of "
+                    f"{case.category} ({', '.join(guided)}): give the reason for departing from it"
+                )
         elif sanction:
             raise InvalidInput("sanction: a charge not proved carries no sanction")
         return self._step(
@@ -387,7 +407,25 @@ class Complaints:
             grounds=grounds,
             sanction=sanction if proved else None,
             outcome="proved" if proved else "not proved",
+            severity=str(severity) if proved and severity else None,
+            guided=list(guided),
+            departure=departure.strip() if proved and sanction not in guided else "",
         )
+
+    def past_sanctions(self, case: Case) -> dict[str, int]:
+        """The sanctions set in the party's other decided cases of the same category: what a
+        panel sees beside the guidance, so that like cases are treated alike."""
+        counts: dict[str, int] = {}
+        for status in self.store.statuses(ev.COMPLAINT):
+            data = status.data
+            if (
+                status.subject_id != case.reference
+                and data["party"] == case.party
+                and data["category"] == case.category
+                and data["sanction"]
+            ):
+                counts[data["sanction"]] = counts.get(data["sanction"], 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
     def appeal(self, reference: str, viewer: Viewer, by: Recipient, *, reason: str) -> Case:
         return self._step(self._team_case(reference, viewer), viewer, ev.APPEALED, reason=reason, by=str(by))

@@ -20,10 +20,12 @@ from hustings.complaints.model import (
     Assessment,
     BreakGlassRequired,
     Case,
+    CaseState,
     Complainant,
     Grounds,
     NewComplaint,
     Recipient,
+    Severity,
     Source,
     TeamRole,
     Viewer,
@@ -262,6 +264,11 @@ def _case_context(
         "team_roles": list(TeamRole),
         "recipients": list(Recipient),
         "names": _names(services),
+        "severities": list(Severity),
+        "guidance": {
+            severity: complaints.code.guided_sanctions(case.category, severity) for severity in Severity
+        },
+        "past": complaints.past_sanctions(case) if case.state is CaseState.HEARING else {},
     }
 
 
@@ -312,6 +319,8 @@ def case_step(
     proved: Short = "",
     upheld: Short = "",
     outcome: Short = "",
+    severity: Short = "",
+    departure: Long = "",
 ) -> Response:
     """One step on the case, named by `action`; the service decides whether this caller may take it."""
     viewer = viewer_of(services, principal)
@@ -340,7 +349,13 @@ def case_step(
         "charge": lambda: complaints.charge(reference, viewer, grounds()),
         "hearing": lambda: complaints.open_hearing(reference, viewer, list(_clauses(panel)), reason=reason),
         "decide": lambda: complaints.decide(
-            reference, viewer, grounds(), proved=proved == "yes", sanction=sanction or None
+            reference,
+            viewer,
+            grounds(),
+            proved=proved == "yes",
+            sanction=sanction or None,
+            severity=choose(Severity, severity, "severity") if severity else None,
+            departure=departure,
         ),
         "appeal": lambda: complaints.appeal(
             reference, viewer, choose(Recipient, recipient, "recipient"), reason=reason
