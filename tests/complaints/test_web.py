@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hustings.auth.model import Role
 from hustings.complaints.model import Viewer
 from hustings.services import Services
-from tests.conftest import MakeUser, bearer
+from tests.conftest import MakeUser, bearer, sample_message
 
 PARTY = "example-party"
 ADMIN = Viewer("admin", frozenset({Role.ADMIN}), None)
@@ -223,3 +223,34 @@ def test_a_panel_departs_from_the_sanction_guidance_only_with_a_reason(
     assert "error" not in step(client, ref, panel, **decide, departure="A repeat of a warned offence.")
     history = client.get(f"/v1/complaints/{ref}", headers=panel).json()["history"]
     assert history[-1]["payload"]["departure"] == "A repeat of a warned offence."
+
+
+def test_a_moderator_raises_a_party_complaint_from_a_stored_message(
+    client: TestClient, make_user: MakeUser, services: Services
+) -> None:
+    (message_id,) = services.ingest(
+        [sample_message("c1", text="You will regret standing here.")], actor="system"
+    ).ids
+    _, moderator = make_user(Role.MODERATOR)
+    page = client.get("/complaints/raise", params={"message": message_id}, headers=bearer(moderator))
+    assert page.status_code == 200 and "You will regret standing here." in page.text
+    filed = client.post(
+        "/complaints/raise",
+        data={
+            "message": message_id,
+            "party": PARTY,
+            "category": "intimidation",
+            "what": "A threat.",
+            "respondent_member": "M2002",
+        },
+        headers=bearer(moderator),
+    )
+    assert filed.status_code == 200, filed.text
+    found = re.search(r'class="reference">(C-[0-9A-F]{8})<', filed.text)
+    assert found is not None
+    _, officer = team(services, make_user, Role.COMPLAINTS_OFFICER)
+    case = client.get(f"/v1/complaints/{found[1]}", headers=officer).json()
+    assert (case["message_ids"], case["respondent_member"]) == ([message_id], "M2002")
+    assert case["history"][0]["payload"]["source"] == "moderation"
+    missing = client.get("/complaints/raise", params={"message": "nope"}, headers=bearer(moderator))
+    assert missing.status_code == 404

@@ -73,6 +73,8 @@ COMPLAINT_READERS = frozenset(
     {Role.COMPLAINTS_OFFICER, Role.INVESTIGATOR, Role.PANEL_MEMBER, Role.OVERSIGHT, Role.PARTY_ADMIN}
 )
 """Who may reach the complaints pages at all; which cases each may open is the case's own rule."""
+RAISERS = frozenset({Role.MODERATOR, Role.COMPLAINTS_OFFICER})
+"""Who may raise a party complaint from a moderation item (its author is a member)."""
 OVERSIGHT_ROLES = frozenset({Role.OVERSIGHT})
 """Who may open any case of their party without a reason (and reads the access report)."""
 

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, TypeVar
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hustings.auth.login import form_token, form_token_matches, new_form_nonce
@@ -17,6 +17,7 @@ from hustings.auth.model import Principal, Role
 from hustings.complaints.model import (
     COMPLAINT_READERS,
     OVERSIGHT_ROLES,
+    RAISERS,
     Assessment,
     BreakGlassRequired,
     Case,
@@ -31,7 +32,7 @@ from hustings.complaints.model import (
     Viewer,
     Where,
 )
-from hustings.errors import HustingsError, InvalidInput
+from hustings.errors import HustingsError, InvalidInput, NotFound
 from hustings.events import SYSTEM_ACTOR, user_actor
 from hustings.services import Services
 from hustings.storage.database import savepoint
@@ -160,6 +161,70 @@ def file_complaint(
             )
     except HustingsError as failure:
         return _public_form(request, services, {"error": str(failure), "values": values}, status_code=422)
+    return render(
+        request, "complaints/filed.html", {"case": case, "stage": services.complaints.code.stages[case.state]}
+    )
+
+
+# ---------------------------------------------------------------- from a moderation item
+
+Raiser = Annotated[Principal, Depends(allow(*RAISERS))]
+
+
+@router.get("/raise")
+def raise_page(
+    principal: Raiser,
+    request: Request,
+    services: ServicesDep,
+    message: Annotated[str, Query(min_length=1, max_length=200)],
+    error: str = "",
+    sig: str = "",
+) -> Response:
+    """A party complaint about the author of a stored message: the message is its evidence."""
+    _, error = read_flash(services.settings, "", error, sig)
+    found = services.messages.get(message)
+    if found is None:
+        raise NotFound(f"message {message!r} not found")
+    return render(
+        request,
+        "complaints/raise.html",
+        {"message": found, "code": services.complaints.code, "error": error},
+    )
+
+
+@router.post("/raise")
+def raise_complaint(
+    principal: Raiser,
+    request: Request,
+    services: ServicesDep,
+    message: Annotated[str, Form(min_length=1, max_length=200)],
+    party: Short = "",
+    category: Short = "",
+    characteristic: Short = "",
+    respondent_member: Short = "",
+    what: Long = "",
+) -> Response:
+    found = services.messages.get(message)
+    if found is None:
+        raise NotFound(f"message {message!r} not found")
+    try:
+        with savepoint(services.session):
+            case = services.complaints.file(
+                NewComplaint(
+                    party=party,
+                    category=category,
+                    what=what,
+                    where=Where(online=True, message_ids=(found.id,)),
+                    when=found.created_at.date(),
+                    source=Source.MODERATION,
+                    respondent_member=respondent_member.strip() or None,
+                    characteristic=characteristic or None,
+                ),
+                actor=user_actor(principal.user.id),
+            )
+    except HustingsError as failure:
+        query = urlencode({"message": message, **flash(services.settings, error=str(failure))})
+        return RedirectResponse(f"/complaints/raise?{query}", 303)
     return render(
         request, "complaints/filed.html", {"case": case, "stage": services.complaints.code.stages[case.state]}
     )
