@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from hustings.auth.model import Role
 from hustings.complaints.model import Viewer
+from tests.browser.test_accessibility import AXE, blocking_violations
 from tests.conftest import LiveServer, login
 
 pytestmark = pytest.mark.browser
@@ -44,17 +45,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live.stop()
 
 
+def tab(browser: Any) -> Any:
+    """A tab with axe-core in every page it loads, as the accessibility tests have."""
+    context = browser.new_context()
+    context.add_init_script(path=str(AXE))
+    opened = context.new_page()
+    opened.set_default_timeout(10_000)
+    return opened
+
+
 def as_user(browser: Any, server: LiveServer, name: str) -> Any:
-    tab = browser.new_context().new_page()
-    tab.set_default_timeout(10_000)
-    login(tab, server.url, name, PASSWORD)
-    return tab
+    opened = tab(browser)
+    login(opened, server.url, name, PASSWORD)
+    return opened
 
 
-def test_a_complaint_from_the_public_to_the_oversight_report(
-    page: Any, browser: Any, server: LiveServer
-) -> None:
+def accessible(page: Any) -> None:
+    page.wait_for_load_state("networkidle")
+    assert blocking_violations(page) == []
+
+
+def test_a_complaint_from_the_public_to_the_oversight_report(browser: Any, server: LiveServer) -> None:
+    page = tab(browser)
     page.goto(f"{server.url}/complaints/new")
+    accessible(page)
     page.get_by_label("Which party is the complaint about?").select_option(PARTY)
     page.get_by_label("What kind of conduct?").select_option("harassment")
     page.get_by_label("What happened?").fill("He replies to every post of mine with abuse.")
@@ -64,11 +78,13 @@ def test_a_complaint_from_the_public_to_the_oversight_report(
     page.get_by_label("Your e-mail").fill("ann@example.org")
     page.get_by_role("button", name="Send the complaint").click()
     expect(page.get_by_role("heading", name="We have received your complaint")).to_be_visible()
+    accessible(page)
     reference = page.locator(".reference").inner_text()
     assert re.fullmatch(r"C-[0-9A-F]{8}", reference)
 
     olive = as_user(browser, server, "olive")
     olive.get_by_role("navigation", name="Main").get_by_role("link", name="Complaints").click()
+    accessible(olive)
     olive.get_by_role("link", name=reference).click()
     olive.get_by_role("button", name="Acknowledge").click()
     expect(olive.get_by_role("status")).to_contain_text("Done: acknowledge.")
@@ -90,6 +106,7 @@ def test_a_complaint_from_the_public_to_the_oversight_report(
     sam = as_user(browser, server, "sam")
     sam.goto(f"{server.url}/complaints/cases/{reference}")
     expect(sam.get_by_role("heading", name=f"You are not on the team of case {reference}")).to_be_visible()
+    accessible(sam)
     sam.get_by_label("Why do you need to open this case?").fill("The party leader asked me for an update.")
     sam.get_by_role("button", name="Open the case and record my reason").click()
     expect(sam.get_by_role("heading", name=re.compile(f"Case {reference}"))).to_be_visible()
@@ -98,3 +115,4 @@ def test_a_complaint_from_the_public_to_the_oversight_report(
     vera.get_by_role("navigation", name="Main").get_by_role("link", name="Oversight").click()
     row = vera.get_by_role("row").filter(has_text="The party leader asked me for an update.")
     expect(row).to_contain_text(reference)
+    accessible(vera)
