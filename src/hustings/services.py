@@ -17,6 +17,8 @@ from hustings.auth.accounts import AccountPolicy, Accounts
 from hustings.auth.login import LoginBackoff
 from hustings.auth.second_factor import SecretBox
 from hustings.clock import Clock, SystemClock
+from hustings.complaints.code import load_code
+from hustings.complaints.service import Complaints
 from hustings.detect.assessment import Detector, Label
 from hustings.elections.service import Elections
 from hustings.errors import DuplicateEvent
@@ -28,6 +30,7 @@ from hustings.protection.service import Protection
 from hustings.referrals.vault import configured_vault
 from hustings.referrals.workflow import Referrals
 from hustings.settings import Settings
+from hustings.storage.complaints import SqlComplaintStore
 from hustings.storage.elections import SqlElectionStore
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
@@ -107,6 +110,10 @@ class Services:
     @cached_property
     def elections(self) -> Elections:
         return Elections(SqlElectionStore(self.session), self.log, self.clock)
+
+    @cached_property
+    def complaints(self) -> Complaints:
+        return Complaints(SqlComplaintStore(self.session), self.log, self.clock, load_code())
 
     @cached_property
     def protection(self) -> Protection:

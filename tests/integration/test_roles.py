@@ -81,6 +81,8 @@ def test_public_routes_are_few_and_deliberate() -> None:
         "GET /transparency",
         "GET /transparency/{period}",
         "GET /v1/transparency",
+        "GET /complaints/new",
+        "POST /complaints/new",
     }
 
 
@@ -121,4 +123,8 @@ def test_all_roles_are_covered() -> None:
         "police_liaison",
         "analyst",
         "complaints_officer",
+        "investigator",
+        "panel_member",
+        "oversight",
+        "party_admin",
     }

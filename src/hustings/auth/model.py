@@ -27,6 +27,13 @@ class Role(StrEnum):
     POLICE_LIAISON = "police_liaison"
     ANALYST = "analyst"
     COMPLAINTS_OFFICER = "complaints_officer"
+    """Receives, acknowledges and assesses party complaints; handles the cases assigned to them."""
+    INVESTIGATOR = "investigator"
+    PANEL_MEMBER = "panel_member"
+    OVERSIGHT = "oversight"
+    """Independent oversight of complaint handling: opens any case of their party, reads the access report."""
+    PARTY_ADMIN = "party_admin"
+    """Enrols the users of one party in its complaints team."""
 
 
 ALL_ROLES: tuple[Role, ...] = tuple(Role)

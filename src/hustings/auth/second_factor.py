@@ -38,6 +38,10 @@ STAFF_ROLES = frozenset(
         Role.TRIAGE,
         Role.POLICE_LIAISON,
         Role.COMPLAINTS_OFFICER,
+        Role.INVESTIGATOR,
+        Role.PANEL_MEMBER,
+        Role.OVERSIGHT,
+        Role.PARTY_ADMIN,
         Role.ANALYST,
     }
 )

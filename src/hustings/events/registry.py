@@ -8,6 +8,7 @@ from hustings.events.model import Reducer
 def default_reducers() -> dict[str, Reducer]:
     from hustings.auth.events import SUBJECT as ACCOUNT
     from hustings.auth.events import reduce_account
+    from hustings.complaints.events import REDUCERS as COMPLAINTS
     from hustings.elections.events import REDUCERS as ELECTIONS
     from hustings.messages.events import SUBJECT as MESSAGE
     from hustings.messages.events import reduce_message
@@ -21,4 +22,5 @@ def default_reducers() -> dict[str, Reducer]:
         REFERRAL: reduce_referral,
         **PROTECTION,
         **ELECTIONS,
+        **COMPLAINTS,
     }

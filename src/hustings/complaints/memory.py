@@ -1,0 +1,28 @@
+"""A `ComplaintStore` over the `InMemoryEventStore` the log writes to, so the service's tests need no database."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from hustings.events import Event, InMemoryEventStore, Status
+
+
+class InMemoryComplaintStore:
+    def __init__(self, events: InMemoryEventStore) -> None:
+        self.events = events
+
+    def status(self, subject_type: str, subject_id: str) -> Status | None:
+        return self.events.statuses.get((subject_type, subject_id))
+
+    def statuses(self, subject_type: str, *, prefix: str | None = None) -> list[Status]:
+        return [
+            status
+            for (kind, subject_id), status in self.events.statuses.items()
+            if kind == subject_type and (prefix is None or subject_id.startswith(prefix))
+        ]
+
+    def events_for(self, subject_type: str, subject_id: str) -> list[Event]:
+        return [e for e in self.events.events if e.subject == (subject_type, subject_id)]
+
+    def events_of(self, subject_types: Collection[str]) -> list[Event]:
+        return [e for e in self.events.events if e.subject_type in subject_types]

@@ -1,0 +1,39 @@
+"""The `ComplaintStore` in SQL: complaints live in the event log and its statuses, so no tables of their own.
+
+Never commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hustings.events import Event, Status
+from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
+from hustings.storage.tables import EventRow, StatusRow
+
+
+class SqlComplaintStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.events = SqlEventStore(session)
+
+    def status(self, subject_type: str, subject_id: str) -> Status | None:
+        return self.events.status(subject_type, subject_id)
+
+    def statuses(self, subject_type: str, *, prefix: str | None = None) -> list[Status]:
+        query = select(StatusRow).where(StatusRow.subject_type == subject_type)
+        if prefix is not None:
+            query = query.where(StatusRow.subject_id.startswith(prefix, autoescape=True))
+        return [status_from_row(row) for row in self.session.scalars(query)]
+
+    def events_for(self, subject_type: str, subject_id: str) -> list[Event]:
+        return self.events.events_for(subject_type, subject_id)
+
+    def events_of(self, subject_types: Collection[str]) -> list[Event]:
+        rows = self.session.scalars(
+            select(EventRow).where(EventRow.subject_type.in_(sorted(subject_types))).order_by(EventRow.seq)
+        )
+        return [event_from_row(row) for row in rows]
