@@ -12,6 +12,7 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.messages.events import SUBJECT as MESSAGE
     from hustings.messages.events import reduce_message
     from hustings.protection.events import REDUCERS as PROTECTION
+    from hustings.protection.private import REDUCERS as PRIVATE_DETAILS
     from hustings.referrals.model import SUBJECT as REFERRAL
     from hustings.referrals.model import reduce_referral
 
@@ -21,4 +22,5 @@ def default_reducers() -> dict[str, Reducer]:
         REFERRAL: reduce_referral,
         **PROTECTION,
         **ELECTIONS,
+        **PRIVATE_DETAILS,
     }

@@ -69,6 +69,12 @@ class ReportDesk(Protocol):
     ) -> ReportOutcome: ...
 
 
+class InboxRedactor(Protocol):
+    """What takes private details out of a safe inbox's messages (`PrivateDetails.redacted`)."""
+
+    def redacted(self, target_id: str, items: Sequence[InboxItem]) -> list[InboxItem]: ...
+
+
 class ProtectionStore(Protocol):
     """What protection needs from storage beyond the event log. Never commits."""
 
@@ -129,8 +135,11 @@ class Protection:
         reports: ReportDesk,
         config: DetectorConfig | None = None,
         thresholds: Mapping[Label, float] | None = None,
+        redactor: InboxRedactor | None = None,
     ) -> None:
         self.store = store
+        self.redactor = redactor
+        """Redacts private details from what the inbox serves; None serves the text as stored."""
         self.log = log
         self.clock = clock
         self.reports = reports
@@ -173,10 +182,12 @@ class Protection:
         return self.store.folder_counts(target_id)
 
     def inbox(self, target_id: str, folder: str, *, limit: int = 100, offset: int = 0) -> list[InboxItem]:
-        """One folder of a target's safe inbox (`inbox`, `held` or `hidden`), newest first."""
+        """One folder of a target's safe inbox (`inbox`, `held` or `hidden`), newest first, with
+        private details, addresses, postcodes and phone numbers redacted."""
         if folder not in INBOX_FOLDERS:
             raise NotFound(f"folder: no folder {folder!r}; expected inbox, held or hidden")
-        return self.store.inbox(target_id, folder, limit=limit, offset=offset)
+        items = self.store.inbox(target_id, folder, limit=limit, offset=offset)
+        return items if self.redactor is None else self.redactor.redacted(target_id, items)
 
     def digest(self, target_id: str) -> dict[str, Any]:
         """What was held or hidden and why, the shield's state and recap, and open incidents."""
