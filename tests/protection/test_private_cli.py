@@ -24,10 +24,15 @@ def test_rekey_private_details_reseals_them_under_the_new_key(env: dict[str, str
         )
         services.private_details.add(target.id, DetailKind.POSTCODE, "KB1 2XY", actor="cli")
 
-    code, out, _ = run(env | {"HUSTINGS_SECRET_KEY": new, "HUSTINGS_SECRET_KEY_PREVIOUS": old}, "rekey-private-details")
+    code, out, _ = run(
+        env | {"HUSTINGS_SECRET_KEY": new, "HUSTINGS_SECRET_KEY_PREVIOUS": old}, "rekey-private-details"
+    )
     assert code == 0 and "resealed 1 private detail(s)" in out
 
     with services_under(env | {"HUSTINGS_SECRET_KEY": new}, clock) as services:
         assert [d.value for d in services.private_details.details(target.id)] == ["KB1 2XY"]
-    with pytest.raises(ConfigurationError), services_under(env | {"HUSTINGS_SECRET_KEY": old}, clock) as services:
+    with (
+        pytest.raises(ConfigurationError),
+        services_under(env | {"HUSTINGS_SECRET_KEY": old}, clock) as services,
+    ):
         services.private_details.details(target.id)

@@ -26,7 +26,9 @@ from tests.conftest import T0
 
 
 def register(*details: tuple[DetailKind, str]) -> Register:
-    return Register([PrivateDetail(f"pd_{i}", "tg_1", kind, value, T0) for i, (kind, value) in enumerate(details)])
+    return Register(
+        [PrivateDetail(f"pd_{i}", "tg_1", kind, value, T0) for i, (kind, value) in enumerate(details)]
+    )
 
 
 @pytest.mark.parametrize(
@@ -134,7 +136,7 @@ def test_details_are_sealed_and_the_log_names_only_their_kind() -> None:
 
 def test_rotating_the_key_reseals_every_detail() -> None:
     old = SecretBox("o" * 40)
-    service, store, _ = make_service(old)
+    service, _, _ = make_service(old)
     service.add("tg_1", DetailKind.POSTCODE, "KB1 2XY", actor="user:u_a")
     service.box = SecretBox("n" * 40, previous=["o" * 40])
     assert service.reseal() == 1
@@ -143,5 +145,7 @@ def test_rotating_the_key_reseals_every_detail() -> None:
 
 
 def test_masked_shows_little_of_the_detail() -> None:
-    detail = PrivateDetail("pd_1", "tg_1", DetailKind.HOME_ADDRESS, "12 Acacia Avenue", T0 - timedelta(days=1))
+    detail = PrivateDetail(
+        "pd_1", "tg_1", DetailKind.HOME_ADDRESS, "12 Acacia Avenue", T0 - timedelta(days=1)
+    )
     assert "Acacia" not in detail.masked and detail.masked.startswith("12")

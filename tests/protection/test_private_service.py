@@ -52,10 +52,14 @@ def test_a_matched_message_is_reported_due_within_the_hour_and_alerts(protected:
     assert calm is not None and calm.due_at is None
     (alert,) = protected.private_details.alerts(target.id)
     assert alert["message_id"] == message_id("x", "d1") and alert["kinds"] == ["school"]
-    (item,) = [i for i in protected.protection.inbox(target.id, "inbox") if i.message.id == message_id("x", "d1")]
+    (item,) = [
+        i for i in protected.protection.inbox(target.id, "inbox") if i.message.id == message_id("x", "d1")
+    ]
     assert item.message.text == "Her kids go to [school removed], wait at the gates"
     # The moderator's view is the message as sent.
-    assert protected.moderation.item_context(message_id("x", "d1")).message.text.startswith("Her kids go to KELBR1DGE")
+    assert protected.moderation.item_context(message_id("x", "d1")).message.text.startswith(
+        "Her kids go to KELBR1DGE"
+    )
 
 
 def test_a_message_for_a_target_with_no_register_files_nothing(protected: Services) -> None:

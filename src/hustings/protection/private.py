@@ -114,7 +114,9 @@ def clean_detail(kind: DetailKind, value: str) -> str:
     if len(value) > MAX_DETAIL:
         raise InvalidInput(f"value: at most {MAX_DETAIL} characters")
     if len(match_key(kind, value)) < MIN_KEY:
-        raise InvalidInput(f"value: too short to recognise in a message (at least {MIN_KEY} letters or digits)")
+        raise InvalidInput(
+            f"value: too short to recognise in a message (at least {MIN_KEY} letters or digits)"
+        )
     if kind == DetailKind.PHONE and not 10 <= len(match_key(kind, value)) <= 11:
         raise InvalidInput("value: a UK phone number has 10 or 11 digits")
     return value
@@ -205,7 +207,9 @@ class Register:
             upper = text.upper()
             compact, index = _compact(upper)
             for detail, key in self._codes:
-                found.extend(Match(detail.id, detail.kind, s, e) for s, e in _find(upper, compact, index, key))
+                found.extend(
+                    Match(detail.id, detail.kind, s, e) for s, e in _find(upper, compact, index, key)
+                )
         if self._words:
             normal = normalise(text)
             compact, index = _compact(normal.text)
@@ -220,7 +224,9 @@ def detected_spans(text: str, evidence: Iterable[tuple[int, int]] = ()) -> list[
     """Postcodes and phone numbers anywhere in `text`, and the detector's doxxing evidence spans."""
     spans = [Span(m.start(), m.end(), REMOVED_WORDS[DetailKind.POSTCODE]) for m in UK_POSTCODE.finditer(text)]
     spans += [Span(m.start(), m.end(), REMOVED_WORDS[DetailKind.PHONE]) for m in UK_PHONE.finditer(text)]
-    spans += [Span(s, e, REMOVED_WORDS[DetailKind.HOME_ADDRESS]) for s, e in evidence if 0 <= s < e <= len(text)]
+    spans += [
+        Span(s, e, REMOVED_WORDS[DetailKind.HOME_ADDRESS]) for s, e in evidence if 0 <= s < e <= len(text)
+    ]
     return spans
 
 
@@ -327,7 +333,9 @@ def reduce_register(status: Status | None, event: Event) -> Status:
     details: list[dict[str, Any]] = list(data.get("details", []))
     payload = event.payload
     if event.kind == DETAIL_ADDED:
-        details.append({"id": payload["detail_id"], "kind": payload["kind"], "added_at": event.occurred_at.isoformat()})
+        details.append(
+            {"id": payload["detail_id"], "kind": payload["kind"], "added_at": event.occurred_at.isoformat()}
+        )
     elif event.kind == DETAIL_REMOVED:
         details = [d for d in details if d["id"] != payload["detail_id"]]
     elif event.kind == DETAIL_MATCHED:

@@ -99,9 +99,7 @@ class PrivateDetails:
     # ------------------------------------------------------------------ the register
 
     def _open(self, sealed: Iterable[SealedDetail]) -> list[PrivateDetail]:
-        return [
-            PrivateDetail(d.id, d.target_id, d.kind, self.box.open(d.sealed), d.added_at) for d in sealed
-        ]
+        return [PrivateDetail(d.id, d.target_id, d.kind, self.box.open(d.sealed), d.added_at) for d in sealed]
 
     def details(self, target_id: str) -> list[PrivateDetail]:
         """The target's details, opened. Only for the target, their delegates and admins."""
@@ -199,7 +197,9 @@ class PrivateDetails:
                 item,
                 message=replace(
                     item.message,
-                    text=redact(item.message.text, register=register, evidence=evidence.get(item.message.id, ())),
+                    text=redact(
+                        item.message.text, register=register, evidence=evidence.get(item.message.id, ())
+                    ),
                 ),
             )
             for item in items

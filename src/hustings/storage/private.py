@@ -63,11 +63,16 @@ class SqlPrivateDetailStore:
         return detail
 
     def all_sealed(self) -> list[SealedDetail]:
-        return [_detail(row) for row in self.session.scalars(select(PrivateDetailRow).order_by(PrivateDetailRow.id))]
+        return [
+            _detail(row)
+            for row in self.session.scalars(select(PrivateDetailRow).order_by(PrivateDetailRow.id))
+        ]
 
     def replace_sealed(self, detail_id: str, sealed: str) -> None:
         require_transaction(self.session)
-        self.session.execute(update(PrivateDetailRow).where(PrivateDetailRow.id == detail_id).values(sealed=sealed))
+        self.session.execute(
+            update(PrivateDetailRow).where(PrivateDetailRow.id == detail_id).values(sealed=sealed)
+        )
 
     def status(self, target_id: str) -> Status | None:
         row = self.session.get(StatusRow, (REGISTER, target_id))

@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("sealed", sa.Text(), nullable=False),
         sa.Column("added_at", hustings.storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["target_id"], ["targets.id"], name=op.f("fk_private_details_target_id_targets")),
+        sa.ForeignKeyConstraint(
+            ["target_id"], ["targets.id"], name=op.f("fk_private_details_target_id_targets")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_private_details")),
     )
     with op.batch_alter_table("private_details", schema=None) as batch_op:
