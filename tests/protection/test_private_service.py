@@ -5,16 +5,19 @@ hour and alerts the target's delegates, and the safe inbox serves it redacted.""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, text
 
+from hustings.auth.model import Role
 from hustings.events import user_actor
 from hustings.messages.model import message_id
 from hustings.protection.private import DETAIL_MATCHED, DetailKind
 from hustings.services import Services
 from hustings.storage.private_tables import PrivateDetailRow
-from tests.conftest import T0
+from tests.conftest import T0, MakeUser, bearer
 from tests.protection.conftest import make_target, message
+from tests.protection.test_api import delegate_for, register
 
 ALICE = user_actor("u_alice")
 SCHOOL = "Kelbridge Academy"
@@ -68,3 +71,27 @@ def test_a_message_for_a_target_with_no_register_files_nothing(protected: Servic
     protected.session.commit()
     kinds = protected.session.execute(text("SELECT kind FROM events")).scalars().all()
     assert DETAIL_MATCHED not in kinds
+
+
+def test_the_inbox_api_serves_the_text_redacted_and_the_digest_the_alert(
+    protected_client: Any, make_user: MakeUser
+) -> None:
+    _, admin = make_user(Role.ADMIN)
+    _, ingester = make_user(Role.MODERATOR)
+    aisha = register(protected_client, admin, "Aisha Okafor", "aisha")
+    h = bearer(delegate_for(protected_client, admin, aisha["id"], "dan"))
+    base = f"/v1/targets/{aisha['id']}"
+    page = protected_client.post(
+        f"/private-details/{aisha['id']}",
+        data={"kind": "postcode", "value": "KB1 2XY"},
+        headers=h,
+        follow_redirects=False,
+    )
+    assert page.status_code == 303 and "error" not in page.headers["location"]
+    batch = [message("1", "Come round, kb12xy, ring 07700 900123", at=T0, author="a1", handle="aisha")]
+    protected_client.post("/v1/messages", json={"messages": batch}, headers=bearer(ingester))
+    (item,) = protected_client.get(f"{base}/inbox", headers=h).json()["messages"]
+    assert item["text"] == "Come round, [postcode removed], ring [phone number removed]"
+    (alert,) = protected_client.get(f"{base}/digest", headers=h).json()["private_detail_alerts"]
+    assert alert["kinds"] == ["postcode"] and alert["message_id"] == message_id("x", "1")
+    assert "KB1" not in repr(protected_client.get(f"{base}/digest", headers=h).json())

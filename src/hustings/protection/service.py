@@ -70,9 +70,12 @@ class ReportDesk(Protocol):
 
 
 class InboxRedactor(Protocol):
-    """What takes private details out of a safe inbox's messages (`PrivateDetails.redacted`)."""
+    """The private-details register as the safe inbox uses it (`PrivateDetails`): it takes
+    private details out of the inbox's messages, and says which messages named them."""
 
     def redacted(self, target_id: str, items: Sequence[InboxItem]) -> list[InboxItem]: ...
+
+    def alerts(self, target_id: str) -> list[dict[str, Any]]: ...
 
 
 class ProtectionStore(Protocol):
@@ -190,7 +193,8 @@ class Protection:
         return items if self.redactor is None else self.redactor.redacted(target_id, items)
 
     def digest(self, target_id: str) -> dict[str, Any]:
-        """What was held or hidden and why, the shield's state and recap, and open incidents."""
+        """What was held or hidden and why, the shield's state and recap, open incidents, and the
+        messages that named the target's private details (their kinds, never the details)."""
         reasons: Counter[str] = Counter()
         for status in self.store.deliveries(target_id):
             if status.state in (DeliveryState.HELD, DeliveryState.HIDDEN):
@@ -206,6 +210,7 @@ class Protection:
                 {"id": s.subject_id, "severity": s.priority, "messages": len(s.data.get("message_ids", []))}
                 for s in self.open_incidents_of(target_id)
             ],
+            "private_detail_alerts": [] if self.redactor is None else self.redactor.alerts(target_id),
         }
 
     def _state(self, target_id: str) -> TargetState:
