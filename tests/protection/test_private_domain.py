@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hustings.auth.second_factor import SecretBox
 from hustings.clock import FixedClock
@@ -149,3 +151,19 @@ def test_masked_shows_little_of_the_detail() -> None:
         "pd_1", "tg_1", DetailKind.HOME_ADDRESS, "12 Acacia Avenue", T0 - timedelta(days=1)
     )
     assert "Acacia" not in detail.masked and detail.masked.startswith("12")
+
+
+@given(
+    flips=st.lists(st.booleans(), min_size=16, max_size=16),
+    split=st.integers(min_value=3, max_value=15),
+    prefix=st.sampled_from(["", "she lives at ", "go to: ", "address -> "]),
+)
+def test_case_and_a_stray_space_never_hide_an_address(flips: list[bool], split: int, prefix: str) -> None:
+    value = "12 Acacia Avenue"
+    cased = "".join(ch.upper() if flip else ch.lower() for ch, flip in zip(value, flips, strict=True))
+    written = cased[:split] + " " + cased[split:]
+    matches = register((DetailKind.HOME_ADDRESS, value)).matches(prefix + written + " tonight")
+    assert [m.kind for m in matches] == [DetailKind.HOME_ADDRESS]
+    assert redact(prefix + written + " tonight", register=register((DetailKind.HOME_ADDRESS, value))) == (
+        prefix + "[address removed] tonight"
+    )
