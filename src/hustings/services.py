@@ -26,6 +26,7 @@ from hustings.events import EventLog
 from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.messages.model import Origin
+from hustings.protection.private_service import PrivateDetails
 from hustings.protection.service import Protection
 from hustings.referrals.vault import configured_vault
 from hustings.referrals.workflow import Referrals
@@ -35,6 +36,7 @@ from hustings.storage.elections import SqlElectionStore
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.private import SqlPrivateDetailStore
 from hustings.storage.protection import SqlProtectionStore
 from hustings.storage.referrals import SqlReferralStore
 from hustings.storage.sources import SqlOriginalRecords
@@ -60,7 +62,7 @@ def configured_detector(settings: Settings) -> Detector:
 
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
-    return [services.moderation.intake, services.protection.intake]
+    return [services.moderation.intake, services.protection.intake, services.private_details.intake]
 
 
 @dataclass
@@ -94,12 +96,17 @@ class Services:
         return UserStore(self.session)
 
     @cached_property
+    def secret_box(self) -> SecretBox:
+        """Seals secrets at rest under HUSTINGS_SECRET_KEY; opens under it or a previous key."""
+        return SecretBox(self.settings.secret_key.get_secret_value(), previous=self.settings.previous_secrets())
+
+    @cached_property
     def accounts(self) -> Accounts:
         return Accounts(
             self.users,
             self.log,
             self.clock,
-            SecretBox(self.settings.secret_key.get_secret_value(), previous=self.settings.previous_secrets()),
+            self.secret_box,
             AccountPolicy(token_days=self.settings.token_days),
         )
 
@@ -123,6 +130,14 @@ class Services:
             self.clock,
             reports=self.moderation,
             thresholds=self.thresholds(),
+            redactor=self.private_details,
+        )
+
+    @cached_property
+    def private_details(self) -> PrivateDetails:
+        """The private-details register, sealed under the service secret."""
+        return PrivateDetails(
+            SqlPrivateDetailStore(self.session), self.log, self.clock, self.secret_box, reports=self.moderation
         )
 
     @cached_property

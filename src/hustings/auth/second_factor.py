@@ -68,11 +68,11 @@ class SecretBox:
         return "SecretBox(**********)"
 
     def seal(self, plain: str) -> str:
-        return self._fernet.encrypt(plain.encode("ascii")).decode("ascii")
+        return self._fernet.encrypt(plain.encode("utf-8")).decode("ascii")
 
     def open(self, sealed: str) -> str:
         try:
-            return self._fernet.decrypt(sealed.encode("ascii")).decode("ascii")
+            return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
         except InvalidToken:
             raise _unreadable() from None
 

@@ -13,6 +13,7 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.messages.events import SUBJECT as MESSAGE
     from hustings.messages.events import reduce_message
     from hustings.protection.events import REDUCERS as PROTECTION
+    from hustings.protection.private import REDUCERS as PRIVATE_DETAILS
     from hustings.referrals.model import SUBJECT as REFERRAL
     from hustings.referrals.model import reduce_referral
 
@@ -23,4 +24,5 @@ def default_reducers() -> dict[str, Reducer]:
         **PROTECTION,
         **ELECTIONS,
         **COMPLAINTS,
+        **PRIVATE_DETAILS,
     }

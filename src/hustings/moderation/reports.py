@@ -97,7 +97,10 @@ def report_event(
     clock: Clock,
     idempotency_key: str | None = None,
     model: str | None = None,
+    clock_hours: int | None = None,
 ) -> Event:
+    """A `report.filed` event; `clock_hours` sets a shorter clock than the policy's (a message
+    naming a target's registered private details is due within the hour)."""
     manifest = policy.manifestly_illegal(category)
     payload: ReportFiled = {
         "report_id": report_id,
@@ -109,7 +112,8 @@ def report_event(
         "note": note,
         "repeat": repeat,
     }
-    body: dict[str, Any] = {**payload, "clock_hours": int(policy.clock(manifest).total_seconds() // 3600)}
+    hours = clock_hours if clock_hours is not None else int(policy.clock(manifest).total_seconds() // 3600)
+    body: dict[str, Any] = {**payload, "clock_hours": hours}
     return Event(
         kind=REPORT_FILED,
         subject_type=SUBJECT,

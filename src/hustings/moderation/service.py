@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol
 from hustings.auth.model import User
 from hustings.clock import Clock
 from hustings.errors import NotFound
-from hustings.events import Event, EventLog, Status
+from hustings.events import Event, EventLog, Status, model_actor
 from hustings.messages.events import MESSAGE_ASSESSED
 from hustings.messages.ingest import IngestResult
 from hustings.messages.model import Message
@@ -40,9 +40,11 @@ from hustings.moderation.queues import (
 )
 from hustings.moderation.reports import (
     ReportOutcome,
+    automated_report_id,
     file_automated_reports,
     file_report,
     message_id_of,
+    report_event,
     report_view,
     reporter_kind_for,
 )
@@ -158,6 +160,30 @@ class Moderation:
             policy=self.policy,
             idempotency_key=idempotency_key,
         )
+
+    def file_private_detail_report(
+        self, message_id: str, *, kinds: Sequence[str], model: str, clock_hours: int
+    ) -> str | None:
+        """File the automated `doxxing` report for a message that names a target's registered
+        private details (their kinds, never the details), due within `clock_hours`; return its id,
+        or None if this model had already reported the message."""
+        report_id = automated_report_id(message_id, model)
+        event = report_event(
+            message_id=message_id,
+            report_id=report_id,
+            reporter_kind=ReporterKind.AUTOMATED,
+            reporter_id=model_actor(model),
+            actor=model_actor(model),
+            category="doxxing",
+            claims_illegal=True,
+            note="names private details from the target's register: " + ", ".join(kinds),
+            repeat=False,
+            policy=self.policy,
+            clock=self.clock,
+            model=model,
+            clock_hours=clock_hours,
+        )
+        return report_id if self.log.append_many([event]).appended else None
 
     def reports_of(self, reporter: User, limit: int = 200) -> list[dict[str, Any]]:
         """A reporter's own reports, newest first, each with what happened to it (never who decided)."""

@@ -69,6 +69,15 @@ class ReportDesk(Protocol):
     ) -> ReportOutcome: ...
 
 
+class InboxRedactor(Protocol):
+    """The private-details register as the safe inbox uses it (`PrivateDetails`): it takes
+    private details out of the inbox's messages, and says which messages named them."""
+
+    def redacted(self, target_id: str, items: Sequence[InboxItem]) -> list[InboxItem]: ...
+
+    def alerts(self, target_id: str) -> list[dict[str, Any]]: ...
+
+
 class ProtectionStore(Protocol):
     """What protection needs from storage beyond the event log. Never commits."""
 
@@ -129,8 +138,11 @@ class Protection:
         reports: ReportDesk,
         config: DetectorConfig | None = None,
         thresholds: Mapping[Label, float] | None = None,
+        redactor: InboxRedactor | None = None,
     ) -> None:
         self.store = store
+        self.redactor = redactor
+        """Redacts private details from what the inbox serves; None serves the text as stored."""
         self.log = log
         self.clock = clock
         self.reports = reports
@@ -173,13 +185,16 @@ class Protection:
         return self.store.folder_counts(target_id)
 
     def inbox(self, target_id: str, folder: str, *, limit: int = 100, offset: int = 0) -> list[InboxItem]:
-        """One folder of a target's safe inbox (`inbox`, `held` or `hidden`), newest first."""
+        """One folder of a target's safe inbox (`inbox`, `held` or `hidden`), newest first, with
+        private details, addresses, postcodes and phone numbers redacted."""
         if folder not in INBOX_FOLDERS:
             raise NotFound(f"folder: no folder {folder!r}; expected inbox, held or hidden")
-        return self.store.inbox(target_id, folder, limit=limit, offset=offset)
+        items = self.store.inbox(target_id, folder, limit=limit, offset=offset)
+        return items if self.redactor is None else self.redactor.redacted(target_id, items)
 
     def digest(self, target_id: str) -> dict[str, Any]:
-        """What was held or hidden and why, the shield's state and recap, and open incidents."""
+        """What was held or hidden and why, the shield's state and recap, open incidents, and the
+        messages that named the target's private details (their kinds, never the details)."""
         reasons: Counter[str] = Counter()
         for status in self.store.deliveries(target_id):
             if status.state in (DeliveryState.HELD, DeliveryState.HIDDEN):
@@ -195,6 +210,7 @@ class Protection:
                 {"id": s.subject_id, "severity": s.priority, "messages": len(s.data.get("message_ids", []))}
                 for s in self.open_incidents_of(target_id)
             ],
+            "private_detail_alerts": [] if self.redactor is None else self.redactor.alerts(target_id),
         }
 
     def _state(self, target_id: str) -> TargetState:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hustings.auth.model import ALL_ROLES, Role
+from hustings.elections.guidance import guidance_for
 from hustings.web.deps import AnyUser, ServicesDep
 from hustings.web.templating import NavItem, render
 
@@ -13,6 +14,7 @@ router = APIRouter(include_in_schema=False)
 NAV = [NavItem("Start", "/", frozenset(ALL_ROLES), order=0)]
 
 _SEES_COUNTS = frozenset({Role.ADMIN, Role.MODERATOR, Role.TRIAGE, Role.ANALYST})
+_GUARDS = frozenset({Role.TARGET, Role.DELEGATE})
 
 
 @router.get("/")
@@ -23,4 +25,20 @@ def home(principal: AnyUser, request: Request, services: ServicesDep) -> Respons
             ("Messages", services.messages.count()),
             ("Protected people", services.targets.count()),
         ]
-    return render(request, "home.html", {"counts": counts})
+    under_pile_on: list[str] = []
+    if principal.user.roles & _GUARDS:
+        under_pile_on = [
+            target.name
+            for target_id in principal.user.target_ids
+            if services.protection.open_incidents_of(target_id)
+            and (target := services.targets.get(target_id)) is not None
+        ]
+    return render(
+        request,
+        "home.html",
+        {
+            "counts": counts,
+            "under_pile_on": under_pile_on,
+            "pile_on_guidance": guidance_for(pile_on=True) if under_pile_on else [],
+        },
+    )

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hustings.auth.model import Principal, Role
+from hustings.elections.guidance import guidance_for
 from hustings.errors import HustingsError, NotFound
 from hustings.events import user_actor
 from hustings.protection.controls import account_ref
@@ -67,6 +68,8 @@ def inbox_page(
     protection = services.protection
     messages = protection.inbox(target_id, folder, limit=200)
     summary = protection.digest(target_id)
+    private_alerts = services.private_details.alerts(target_id)
+    named = {str(alert["message_id"]) for alert in private_alerts}
     return render(
         request,
         "protection/inbox.html",
@@ -78,6 +81,12 @@ def inbox_page(
             "digest": summary,
             "shield": summary["shield"],
             "incidents": protection.open_incidents_of(target_id),
+            "guidance": {
+                m.message.id: guidance_for([*m.hostile, *(["doxxing"] if m.message.id in named else [])])
+                for m in messages
+            },
+            "pile_on_guidance": guidance_for(pile_on=True),
+            "private_alerts": private_alerts,
             "notice": notice,
             "error": error,
         },
