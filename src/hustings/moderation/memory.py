@@ -24,6 +24,7 @@ from hustings.moderation.queues import (
     QueueEntry,
     QueueSpec,
     all_queues,
+    lane_due,
     effective_priority,
 )
 from hustings.protection.events import INCIDENT
@@ -150,6 +151,7 @@ class InMemoryModerationStore:
             and (spec.category is None or status.category == spec.category)
             and (not spec.mine or status.assignee == (reader_id or ""))
             and (not spec.due_soon or (status.due_at is not None and status.due_at <= now + BREACH_WINDOW))
+            and (not spec.lane or lane_due(status) is not None)
         )
 
     def queue_page(
@@ -164,7 +166,9 @@ class InMemoryModerationStore:
             if self._in(spec, status, now, reader_id)
         ]
         ranked.sort(key=lambda entry: entry.status.subject_id)
-        if spec.due_soon:
+        if spec.lane:
+            ranked.sort(key=lambda entry: lane_due(entry.status) or now)
+        elif spec.due_soon:
             ranked.sort(key=lambda entry: entry.status.due_at or now)
         else:
             ranked.sort(key=lambda entry: (entry.status.due_at is None, entry.status.due_at or now))

@@ -110,6 +110,8 @@ def report_event(
         "repeat": repeat,
     }
     body: dict[str, Any] = {**payload, "clock_hours": int(policy.clock(manifest).total_seconds() // 3600)}
+    if reporter_kind == ReporterKind.TRUSTED_FLAGGER:
+        body["lane_hours"] = policy.lane_hours(category)
     return Event(
         kind=REPORT_FILED,
         subject_type=SUBJECT,

@@ -21,6 +21,7 @@ from hustings.moderation.queues import (
     BREACH_WINDOW,
     CANDIDATE_WEIGHT,
     CLOCKED_STATES,
+    LANE_STATES,
     MAX_BOOST,
     OPEN_INCIDENT_WEIGHT,
     URGENCY_STEPS,
@@ -217,6 +218,10 @@ class SqlModerationStore:
             query = query.where(StatusRow.assignee == (reader_id or ""))
         if floor is not None:
             query = query.where(StatusRow.priority >= floor)
+        if spec.lane:
+            # ISO times in UTC, as the reducer writes them, sort as text in time order.
+            lane_due = StatusRow.data["lane_due_at"].as_string()
+            return query.where(lane_due.is_not(None)).order_by(lane_due.asc(), StatusRow.subject_id)
         if spec.due_soon:
             return query.where(StatusRow.due_at <= now + BREACH_WINDOW).order_by(
                 StatusRow.due_at.asc(), StatusRow.subject_id
@@ -234,7 +239,7 @@ class SqlModerationStore:
         whole queue. An item whose base priority plus the largest possible boost is below L
         cannot reach the first `wanted` places, so ranking may skip it.
         """
-        if spec.due_soon:
+        if spec.due_soon or spec.lane:
             return None
         incidents = self.exposure().incident_targets
         slices: list[ColumnElement[bool] | None] = [None]
@@ -302,8 +307,17 @@ class SqlModerationStore:
                 StatusRow.assignee == (reader_id or ""),
             )
         )
+        lane = self.session.scalar(
+            select(func.count()).where(
+                StatusRow.subject_type == SUBJECT,
+                StatusRow.state.in_(LANE_STATES),
+                StatusRow.data["lane_due_at"].as_string().is_not(None),
+            )
+        )
         for spec in all_queues():
-            if spec.due_soon:
+            if spec.lane:
+                counts[spec.name] = int(lane or 0)
+            elif spec.due_soon:
                 counts[spec.name] = int(breaching or 0)
             elif spec.mine:
                 counts[spec.name] = int(mine or 0)

@@ -18,7 +18,7 @@ from hustings.errors import HustingsError, InvalidInput
 from hustings.moderation.decisions import DecisionRequest, default_facts
 from hustings.moderation.events import Action
 from hustings.moderation.policy import Policy
-from hustings.moderation.queues import all_queues, describe_time_left, queue, time_left
+from hustings.moderation.queues import all_queues, describe_lane, describe_time_left, queue, time_left
 from hustings.moderation.status import ItemState
 from hustings.services import Services
 from hustings.settings import Settings
@@ -65,6 +65,7 @@ def queue_page(name: str, principal: ConsoleUser, request: Request, services: Se
             "status": entry.status,
             "priority": entry.priority,
             "time_left": describe_time_left(time_left(entry.status, now)),
+            "lane": describe_lane(entry.status, now),
             "overdue": entry.status.due_at is not None and entry.status.due_at <= now,
             "text": texts.get(entry.status.subject_id, ""),
             "flagged": bool(entry.status.data.get("flagged")) or entry.status.category not in {None, "other"},
@@ -114,6 +115,7 @@ def item_page(message_id: str, principal: ConsoleUser, request: Request, service
             "rule_defaults": _rule_defaults(policy, severity),
             "facts": {rule.id: default_facts(status, rule) for rule in policy.rules},
             "time_left_words": describe_time_left(context.time_left),
+            "lane_words": describe_lane(status, services.clock.now()),
             "queue_name": request.query_params.get("queue", "unreviewed"),
             "notice": notice,
             "error": error,
