@@ -19,6 +19,7 @@ from hustings.auth.second_factor import SecretBox
 from hustings.clock import Clock, SystemClock
 from hustings.detect.assessment import Detector, Label
 from hustings.elections.service import Elections
+from hustings.elections.teams import Teams
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
@@ -35,6 +36,7 @@ from hustings.storage.protection import SqlProtectionStore
 from hustings.storage.referrals import SqlReferralStore
 from hustings.storage.sources import SqlOriginalRecords
 from hustings.storage.targets import TargetStore
+from hustings.storage.teams import SqlTeamStore
 from hustings.storage.transparency import SqlTransparencyStore
 from hustings.storage.users import UserStore
 from hustings.transparency.service import ReportCache, Transparency
@@ -104,6 +106,10 @@ class Services:
     @cached_property
     def elections(self) -> Elections:
         return Elections(SqlElectionStore(self.session), self.log, self.clock)
+
+    @cached_property
+    def teams(self) -> Teams:
+        return Teams(SqlTeamStore(self.session), self.log, self.clock, self.elections)
 
     @cached_property
     def protection(self) -> Protection:

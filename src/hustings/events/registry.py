@@ -9,6 +9,7 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.auth.events import SUBJECT as ACCOUNT
     from hustings.auth.events import reduce_account
     from hustings.elections.events import REDUCERS as ELECTIONS
+    from hustings.elections.teams import REDUCERS as TEAMS
     from hustings.messages.events import SUBJECT as MESSAGE
     from hustings.messages.events import reduce_message
     from hustings.protection.events import REDUCERS as PROTECTION
@@ -21,4 +22,5 @@ def default_reducers() -> dict[str, Reducer]:
         REFERRAL: reduce_referral,
         **PROTECTION,
         **ELECTIONS,
+        **TEAMS,
     }

@@ -24,8 +24,8 @@ from hustings.moderation.queues import (
     QueueEntry,
     QueueSpec,
     all_queues,
-    lane_due,
     effective_priority,
+    lane_due,
 )
 from hustings.protection.events import INCIDENT
 from hustings.targets.model import Target, TargetRole
