@@ -57,7 +57,9 @@ def team() -> Team:
         actor="system",
         hooks=[moderation.intake],
     )
-    return Team(Teams(InMemoryTeamStore(events, accounts), log, clock, elections), moderation, accounts, events, clock)
+    return Team(
+        Teams(InMemoryTeamStore(events, accounts), log, clock, elections), moderation, accounts, events, clock
+    )
 
 
 def invite(team: Team, email: str = "asha@kelbridge-labour.org.uk") -> str:
@@ -92,7 +94,10 @@ def test_an_invitation_is_accepted_once_and_makes_a_flagger(team: Team) -> None:
     assert team.accounts.password_matches(user.id, PASSWORD)
     with pytest.raises(NotFound, match="not valid"):
         team.teams.accept(token, password=PASSWORD)
-    assert [e.kind for e in team.events.events if e.subject_type == "team_member"] == [TEAM_INVITED, TEAM_JOINED]
+    assert [e.kind for e in team.events.events if e.subject_type == "team_member"] == [
+        TEAM_INVITED,
+        TEAM_JOINED,
+    ]
 
 
 def test_a_wrong_or_tampered_link_is_refused(team: Team) -> None:

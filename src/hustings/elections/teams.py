@@ -340,7 +340,9 @@ class Teams:
             linked = False
         payload: Joined = {"user_id": user.id, "linked": linked}
         status = self.log.append(
-            self._event(TEAM_JOINED, member.id, self._status(member.id), actor=user_actor(user.id), payload=payload)
+            self._event(
+                TEAM_JOINED, member.id, self._status(member.id), actor=user_actor(user.id), payload=payload
+            )
         )
         return member_from_status(status)
 
@@ -368,7 +370,9 @@ class Teams:
         now = self.clock.now()
         items = [
             s
-            for s in self.store.reported_items(reporters, election.dates.period_start, election.dates.period_end)
+            for s in self.store.reported_items(
+                reporters, election.dates.period_start, election.dates.period_end
+            )
             if lane_due(s) is not None
         ]
         verdicts = [lane_met(s, now) for s in items]

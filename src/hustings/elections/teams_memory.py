@@ -55,6 +55,10 @@ class InMemoryTeamStore:
         ids = {
             event.subject_id
             for event in self.events.iter_events()
-            if event.kind == REPORT_FILED and event.actor in actors and start <= as_utc(event.occurred_at) < end
+            if event.kind == REPORT_FILED
+            and event.actor in actors
+            and start <= as_utc(event.occurred_at) < end
         }
-        return [status for (kind, sid), status in self.events.statuses.items() if kind == SUBJECT and sid in ids]
+        return [
+            status for (kind, sid), status in self.events.statuses.items() if kind == SUBJECT and sid in ids
+        ]
