@@ -57,6 +57,10 @@ class QueueSpec:
     """Only items claimed by the reader."""
     lane: bool = False
     """Only items in the priority lane (a trusted flagger reported them), soonest lane due time first."""
+    election_id: str | None = None
+    """Only items about a candidate of this election (withdrawn ones too)."""
+    ballot_id: str | None = None
+    """Only items about a candidate on this ballot."""
 
 
 LANE_STATES = (ItemState.REPORTED, ItemState.CLAIMED, ItemState.ESCALATED)
