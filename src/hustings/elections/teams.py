@@ -184,6 +184,10 @@ class TeamStore(Protocol):
         """The message statuses of items these users reported between `start` and `end`."""
         ...
 
+    def message_ids(self, ids: Collection[str] = (), urls: Collection[str] = ()) -> list[str]:
+        """The stored messages with these ids, or whose URL is one of `urls`."""
+        ...
+
 
 # ---------------------------------------------------------------------- the service
 
@@ -270,6 +274,26 @@ class Teams:
         ):
             raise NotFound(INVALID_LINK)
         return member_from_status(status)
+
+    def find_message(self, reference: str) -> str:
+        """The stored message a flagger means: its id (``m_…``) or its post's address, exactly as
+        stored (a trailing slash or query string aside). `NotFound` saying which was not found."""
+        reference = reference.strip()
+        if not reference:
+            raise InvalidInput("message: give the message id or the post's address")
+        if reference.startswith(("http://", "https://")):
+            base = reference.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+            found = self.store.message_ids(urls=sorted({reference, base, base + "/"}))
+            if not found:
+                raise NotFound(
+                    f"message: no stored message has the address {reference}; Hustings can only take "
+                    "a report on a message it has ingested: give its id, or ask a moderator to ingest it"
+                )
+            return found[0]
+        found = self.store.message_ids(ids=[reference])
+        if not found:
+            raise NotFound(f"message: no stored message has the id {reference!r}")
+        return found[0]
 
     # ------------------------------------------------------------------ changing
 

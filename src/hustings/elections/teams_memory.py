@@ -24,6 +24,8 @@ class InMemoryTeamStore:
     def __init__(self, events: InMemoryEventStore, accounts: InMemoryAccountStore) -> None:
         self.events = events
         self.accounts = accounts
+        self.urls: dict[str, str] = {}
+        """Message id to its URL, for the messages a test has stored."""
 
     def members(self, member_ids: Collection[str] | None = None) -> list[Status]:
         return [
@@ -62,3 +64,7 @@ class InMemoryTeamStore:
         return [
             status for (kind, sid), status in self.events.statuses.items() if kind == SUBJECT and sid in ids
         ]
+
+    def message_ids(self, ids: Collection[str] = (), urls: Collection[str] = ()) -> list[str]:
+        stored = {sid for (kind, sid) in self.events.statuses if kind == SUBJECT}
+        return sorted({i for i in ids if i in stored} | {m for m, url in self.urls.items() if url in urls})

@@ -21,7 +21,7 @@ from hustings.moderation.events import REPORT_FILED
 from hustings.storage.bulk import chunks
 from hustings.storage.database import require_transaction
 from hustings.storage.events import status_from_row
-from hustings.storage.tables import EventRow, StatusRow, UserRow
+from hustings.storage.tables import EventRow, MessageRow, StatusRow, UserRow
 from hustings.storage.users import UserStore
 
 
@@ -73,3 +73,11 @@ class SqlTeamStore:
             )
             found.extend(status_from_row(row) for row in rows)
         return found
+
+    def message_ids(self, ids: Collection[str] = (), urls: Collection[str] = ()) -> list[str]:
+        found: set[str] = set()
+        if ids:
+            found.update(self.session.scalars(select(MessageRow.id).where(MessageRow.id.in_(sorted(ids)))))
+        if urls:
+            found.update(self.session.scalars(select(MessageRow.id).where(MessageRow.url.in_(sorted(urls)))))
+        return sorted(found)

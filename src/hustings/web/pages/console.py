@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hustings.auth.model import Principal, Role
+from hustings.elections.queues import narrow_queue
 from hustings.errors import HustingsError, InvalidInput
 from hustings.moderation.decisions import DecisionRequest, default_facts
 from hustings.moderation.events import Action
@@ -56,7 +57,9 @@ def console_home(principal: ConsoleUser, request: Request, services: ServicesDep
 
 @router.get("/queues/{name}")
 def queue_page(name: str, principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
-    spec = queue(name)
+    params = request.query_params
+    election, ballot = params.get("election") or None, params.get("ballot") or None
+    spec = narrow_queue(services.elections, queue(name), election_id=election, ballot_id=ballot)
     now = services.clock.now()
     page = services.moderation.queue_page(spec, reader_id=principal.user.id, limit=50)
     texts = services.moderation.texts([entry.status.subject_id for entry in page])
@@ -75,7 +78,12 @@ def queue_page(name: str, principal: ConsoleUser, request: Request, services: Se
     return render(
         request,
         "console/queue.html",
-        {"spec": spec, "rows": rows, "empty": request.query_params.get("empty") == "1"},
+        {
+            "spec": spec,
+            "rows": rows,
+            "empty": params.get("empty") == "1",
+            "elections": services.elections.all(),
+        },
     )
 
 
