@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from hustings.auth.model import Role
 from hustings.clock import FixedClock
+from tests.browser.test_accessibility import AXE, blocking_violations
 from tests.conftest import LiveServer, login, sample_message
 from tests.elections.conftest import IN_PERIOD, KELBRIDGE
 
@@ -40,7 +41,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def tab(browser: Any) -> Any:
-    page = browser.new_context().new_page()
+    """A tab with axe-core in every page it loads, as the accessibility tests have it."""
+    context = browser.new_context()
+    context.add_init_script(path=str(AXE))
+    page = context.new_page()
     page.set_default_timeout(10_000)
     return page
 
@@ -65,11 +69,13 @@ def test_a_member_joins_flags_and_loses_access_with_the_period(
     ada.get_by_role("button", name="Invite").click()
     expect(ada.get_by_role("status")).to_contain_text("Asha Patel invited.")
     link = ada.locator("#invitation-link").inner_text()
+    assert blocking_violations(ada) == []
     expect(ada.get_by_role("table", name="Members and invitations")).to_contain_text("invited")
 
     asha = tab(browser)
     asha.goto(link)
     expect(asha.get_by_role("heading", name="Join the pop-up team for Kelbridge local election")).to_be_visible()
+    assert blocking_violations(asha) == []
     asha.get_by_label("Choose a password", exact=False).fill(MEMBER_PASSWORD)
     asha.get_by_label("The password again").fill(MEMBER_PASSWORD)
     asha.get_by_role("button", name="Join the team").click()
@@ -82,6 +88,7 @@ def test_a_member_joins_flags_and_loses_access_with_the_period(
     asha.get_by_label("The message id, or the post's address").fill("https://x.com/someone/status/999")
     asha.get_by_role("button", name="Flag").click()
     expect(asha.get_by_role("alert")).to_contain_text("no stored message has the address")
+    assert blocking_violations(asha) == []
     asha.get_by_label("The message id, or the post's address").fill(POST)
     asha.get_by_label("What is wrong with it?").select_option("threat")
     asha.get_by_role("button", name="Flag").click()
@@ -92,6 +99,7 @@ def test_a_member_joins_flags_and_loses_access_with_the_period(
     sam.goto(f"{server.url}/console")
     sam.get_by_role("link", name="Priority lane (trusted flaggers)").click()
     expect(sam.locator(".lane")).to_contain_text("due 20 Apr 2028 13:00 UTC, 1 h 0 min left")
+    assert blocking_violations(sam) == []
     sam.locator("tbody tr").first.locator("a").first.click()
     expect(sam.locator("#lane-due")).to_contain_text("due 20 Apr 2028 13:00 UTC")
 
