@@ -81,6 +81,8 @@ def test_public_routes_are_few_and_deliberate() -> None:
         "GET /transparency",
         "GET /transparency/{period}",
         "GET /v1/transparency",
+        "GET /join/{token}",  # an election team's invitation: the one-time token is the credential
+        "POST /join/{token}",
     }
 
 
