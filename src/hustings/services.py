@@ -21,6 +21,7 @@ from hustings.complaints.code import load_code
 from hustings.complaints.service import Complaints
 from hustings.detect.assessment import Detector, Label
 from hustings.elections.service import Elections
+from hustings.elections.teams import Teams
 from hustings.errors import DuplicateEvent
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
@@ -41,6 +42,7 @@ from hustings.storage.protection import SqlProtectionStore
 from hustings.storage.referrals import SqlReferralStore
 from hustings.storage.sources import SqlOriginalRecords
 from hustings.storage.targets import TargetStore
+from hustings.storage.teams import SqlTeamStore
 from hustings.storage.transparency import SqlTransparencyStore
 from hustings.storage.users import UserStore
 from hustings.transparency.service import ReportCache, Transparency
@@ -121,6 +123,10 @@ class Services:
     @cached_property
     def complaints(self) -> Complaints:
         return Complaints(SqlComplaintStore(self.session), self.log, self.clock, load_code())
+
+    @cached_property
+    def teams(self) -> Teams:
+        return Teams(SqlTeamStore(self.session), self.log, self.clock, self.elections)
 
     @cached_property
     def protection(self) -> Protection:

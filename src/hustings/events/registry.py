@@ -10,6 +10,7 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.auth.events import reduce_account
     from hustings.complaints.events import REDUCERS as COMPLAINTS
     from hustings.elections.events import REDUCERS as ELECTIONS
+    from hustings.elections.teams import REDUCERS as TEAMS
     from hustings.messages.events import SUBJECT as MESSAGE
     from hustings.messages.events import reduce_message
     from hustings.protection.events import REDUCERS as PROTECTION
@@ -25,4 +26,5 @@ def default_reducers() -> dict[str, Reducer]:
         **ELECTIONS,
         **COMPLAINTS,
         **PRIVATE_DETAILS,
+        **TEAMS,
     }

@@ -11,7 +11,7 @@ travels in the event payload), so rebuilding status from the log always gives th
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
 from hustings.clock import iso, parse_iso
@@ -84,6 +84,8 @@ def _reported(current: Status, event: Event, data: dict[str, Any]) -> Status:
         manifestly_illegal=bool(data.get("manifestly_illegal")) or manifest,
         claims_illegal=bool(data.get("claims_illegal")) or bool(payload.get("claims_illegal")),
     )
+    if "lane_hours" in payload:
+        _enter_lane(data, event.occurred_at + timedelta(hours=int(payload["lane_hours"])), event)
     opens = current.state in {ItemState.INGESTED, ItemState.ASSESSED}
     category = current.category if current.state not in {ItemState.INGESTED, ItemState.ASSESSED} else None
     return current.evolve(
@@ -93,6 +95,22 @@ def _reported(current: Status, event: Event, data: dict[str, Any]) -> Status:
         due_at=due,
         priority=base_priority(data),
     )
+
+
+def _enter_lane(data: dict[str, Any], due: datetime, event: Event) -> None:
+    """A trusted flagger's report puts the item in the priority lane, due `due`; a later one can
+    bring the due time forward (a threat after abuse), never push it back."""
+    current = parse_iso(data.get("lane_due_at"))
+    if "lane_entered_at" not in data:
+        data["lane_entered_at"] = iso(event.occurred_at)
+    if current is None or due < current:
+        data["lane_due_at"] = iso(due)
+
+
+def _first_action(data: dict[str, Any], event: Event) -> None:
+    """The lane's service level is met by the first claim, escalation or decision."""
+    if "lane_due_at" in data and "lane_first_action_at" not in data:
+        data["lane_first_action_at"] = iso(event.occurred_at)
 
 
 def reduce_message(status: Status | None, event: Event) -> Status:
@@ -125,6 +143,8 @@ def reduce_message(status: Status | None, event: Event) -> Status:
         )
     if kind == REPORT_FILED:
         return _reported(current, event, data)
+    if kind in {ITEM_CLAIMED, ITEM_ESCALATED, DECISION_MADE}:
+        _first_action(data, event)
     if kind == ITEM_CLAIMED:
         data.update(return_state=current.state, claimed_at=iso(event.occurred_at))
         return current.evolve(state=ItemState.CLAIMED, data=data, assignee=str(payload["moderator_id"]))

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from hustings.elections.events import CANDIDATE, ELECTION, candidate_from_status, election_from_status
+from hustings.elections.model import EXPOSED
 from hustings.events import Event, InMemoryEventStore, Status, user_actor
 from hustings.messages.events import SUBJECT
 from hustings.messages.model import Message
@@ -25,9 +27,10 @@ from hustings.moderation.queues import (
     QueueSpec,
     all_queues,
     effective_priority,
+    lane_due,
 )
 from hustings.protection.events import INCIDENT
-from hustings.targets.model import Target, TargetRole
+from hustings.targets.model import Target
 
 _INCIDENT_OPEN = "open"  # an open incident's state (`hustings.protection.events.reduce_incident`)
 
@@ -133,13 +136,22 @@ class InMemoryModerationStore:
     def target(self, target_id: str) -> Target | None:
         return self.targets.get(target_id)
 
-    def exposure(self) -> Exposure:
+    def exposure(self, now: datetime) -> Exposure:
         incidents = frozenset(
             status.target_id
             for (kind, _), status in self.events.statuses.items()
             if kind == INCIDENT and status.state == _INCIDENT_OPEN and status.target_id
         )
-        candidates = frozenset(t.id for t in self.targets.values() if t.role == TargetRole.CANDIDATE)
+        in_period = {
+            election.id
+            for election in (election_from_status(s) for s in self._statuses(ELECTION))
+            if election.in_period(now)
+        }
+        candidates = frozenset(
+            candidate.target_id
+            for candidate in map(candidate_from_status, self._statuses(CANDIDATE))
+            if any(c.election_id in in_period and c.state in EXPOSED for c in candidate.candidacies)
+        )
         return Exposure(incident_targets=incidents, candidate_targets=candidates)
 
     # ------------------------------------------------------------ queues
@@ -150,12 +162,32 @@ class InMemoryModerationStore:
             and (spec.category is None or status.category == spec.category)
             and (not spec.mine or status.assignee == (reader_id or ""))
             and (not spec.due_soon or (status.due_at is not None and status.due_at <= now + BREACH_WINDOW))
+            and (not spec.lane or lane_due(status) is not None)
+            and (
+                (spec.election_id is None and spec.ballot_id is None)
+                or status.target_id in self._standing_targets(spec.election_id, spec.ballot_id)
+            )
         )
+
+    def _statuses(self, subject_type: str) -> list[Status]:
+        return [status for (kind, _), status in self.events.statuses.items() if kind == subject_type]
+
+    def _standing_targets(self, election_id: str | None, ballot_id: str | None) -> set[str]:
+        """The targets of an election's or a ballot's candidates, withdrawn ones too."""
+        return {
+            candidate.target_id
+            for candidate in map(candidate_from_status, self._statuses(CANDIDATE))
+            if any(
+                (election_id is None or c.election_id == election_id)
+                and (ballot_id is None or c.ballot_paper_id == ballot_id)
+                for c in candidate.candidacies
+            )
+        }
 
     def queue_page(
         self, spec: QueueSpec, *, now: datetime, reader_id: str | None, limit: int = 50, offset: int = 0
     ) -> list[QueueEntry]:
-        exposure = self.exposure()
+        exposure = self.exposure(now)
         ranked = [
             QueueEntry(
                 status, effective_priority(status, now, exposure.incident_targets, exposure.candidate_targets)
@@ -164,7 +196,9 @@ class InMemoryModerationStore:
             if self._in(spec, status, now, reader_id)
         ]
         ranked.sort(key=lambda entry: entry.status.subject_id)
-        if spec.due_soon:
+        if spec.lane:
+            ranked.sort(key=lambda entry: lane_due(entry.status) or now)
+        elif spec.due_soon:
             ranked.sort(key=lambda entry: entry.status.due_at or now)
         else:
             ranked.sort(key=lambda entry: (entry.status.due_at is None, entry.status.due_at or now))

@@ -83,6 +83,10 @@ class Policy(BaseModel):
     manifestly_illegal_categories: frozenset[str]
     clock_hours_manifestly_illegal: int = Field(gt=0)
     clock_hours_otherwise: int = Field(gt=0)
+    lane_hours_threat: int = Field(default=1, gt=0)
+    """The priority lane's service level for a trusted flagger's report of a threat category."""
+    lane_hours_otherwise: int = Field(default=4, gt=0)
+    lane_threat_categories: frozenset[str] = frozenset({"threat"})
     severity_bands: SeverityBands
     defaults: PolicyDefaults
     rules: tuple[Rule, ...]
@@ -136,6 +140,10 @@ class Policy(BaseModel):
         """How long the statutory clock runs from the first notice."""
         hours = self.clock_hours_manifestly_illegal if manifestly_illegal else self.clock_hours_otherwise
         return timedelta(hours=hours)
+
+    def lane_hours(self, category: str | None) -> int:
+        """The priority lane's service level for a trusted flagger's report: hours to first action."""
+        return self.lane_hours_threat if category in self.lane_threat_categories else self.lane_hours_otherwise
 
 
 def parse_policy(text: str, *, source: str = "policy") -> Policy:

@@ -21,6 +21,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from hustings.clock import parse_iso
 from hustings.errors import NotFound
 from hustings.events import SYSTEM_ACTOR, Event, Status
 from hustings.moderation.events import CLOCK_BREACHED, ClockBreached
@@ -54,9 +55,18 @@ class QueueSpec:
     """Only items due within `BREACH_WINDOW` (or overdue), soonest first."""
     mine: bool = False
     """Only items claimed by the reader."""
+    lane: bool = False
+    """Only items in the priority lane (a trusted flagger reported them), soonest lane due time first."""
+    election_id: str | None = None
+    """Only items about a candidate of this election (withdrawn ones too)."""
+    ballot_id: str | None = None
+    """Only items about a candidate on this ballot."""
 
+
+LANE_STATES = (ItemState.REPORTED, ItemState.CLAIMED, ItemState.ESCALATED)
 
 FIXED_QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec("lane", "Priority lane (trusted flaggers)", LANE_STATES, lane=True),
     QueueSpec("unreviewed", "Unreviewed", (ItemState.REPORTED,)),
     QueueSpec("breaching", "Breaching the clock", CLOCKED_STATES, due_soon=True),
     QueueSpec("escalated", "Escalated", (ItemState.ESCALATED,)),
@@ -135,6 +145,35 @@ def effective_priority(
         + urgency(status.due_at, now),
         6,
     )
+
+
+def lane_due(status: Status) -> datetime | None:
+    """When the priority lane's service level runs out for an item; None outside the lane."""
+    return parse_iso(status.data.get("lane_due_at"))
+
+
+def lane_met(status: Status, now: datetime) -> bool | None:
+    """Whether the lane's service level was met: first acted on by its due time. None while it is
+    still open and not yet due, or for an item outside the lane."""
+    due = lane_due(status)
+    if due is None:
+        return None
+    first = parse_iso(status.data.get("lane_first_action_at"))
+    if first is not None:
+        return first <= due
+    return False if now > due else None
+
+
+def describe_lane(status: Status, now: datetime) -> str | None:
+    """E.g. "due 01 Apr 2028 11:00 UTC, 40 min left", "met", "missed"; None outside the lane."""
+    due = lane_due(status)
+    if due is None:
+        return None
+    met = lane_met(status, now)
+    when = f"due {due.strftime('%d %b %Y %H:%M')} UTC"
+    if status.data.get("lane_first_action_at") is not None:
+        return f"{when}: {'met' if met else 'missed'} (first acted on {status.data['lane_first_action_at'][:16]})"
+    return f"{when}, {describe_time_left(due - now)}"
 
 
 def time_left(status: Status, now: datetime) -> timedelta | None:

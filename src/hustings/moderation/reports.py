@@ -114,6 +114,8 @@ def report_event(
     }
     hours = clock_hours if clock_hours is not None else int(policy.clock(manifest).total_seconds() // 3600)
     body: dict[str, Any] = {**payload, "clock_hours": hours}
+    if reporter_kind == ReporterKind.TRUSTED_FLAGGER:
+        body["lane_hours"] = policy.lane_hours(category)
     return Event(
         kind=REPORT_FILED,
         subject_type=SUBJECT,

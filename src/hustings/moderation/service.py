@@ -86,7 +86,9 @@ class ModerationStore(ClusterIndex, Protocol):
 
     def target(self, target_id: str) -> Target | None: ...
 
-    def exposure(self) -> Exposure: ...
+    def exposure(self, now: datetime) -> Exposure:
+        """Targets under an open incident, and candidates in an election in its period at `now`."""
+        ...
 
     def queue_page(
         self, spec: QueueSpec, *, now: datetime, reader_id: str | None, limit: int, offset: int
@@ -349,7 +351,7 @@ class Moderation:
         related = self.store.statuses([other.id for other in [*thread, *history]])
         rule, action = self.suggested(status)
         now = self.clock.now()
-        exposure = self.store.exposure()
+        exposure = self.store.exposure(now)
         names = {}
         for target_id in message.target_ids:
             target = self.store.target(target_id)

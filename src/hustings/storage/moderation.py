@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from hustings.elections.events import ELECTION, election_from_status
+from hustings.elections.model import EXPOSED
 from hustings.events import Event, Status, user_actor
 from hustings.messages.events import SUBJECT
 from hustings.messages.model import Message
@@ -21,6 +23,7 @@ from hustings.moderation.queues import (
     BREACH_WINDOW,
     CANDIDATE_WEIGHT,
     CLOCKED_STATES,
+    LANE_STATES,
     MAX_BOOST,
     OPEN_INCIDENT_WEIGHT,
     URGENCY_STEPS,
@@ -32,12 +35,13 @@ from hustings.moderation.queues import (
 from hustings.moderation.status import OPEN_STATES, ItemState
 from hustings.protection.events import INCIDENT
 from hustings.storage.bulk import among, chunks, insert_rows
+from hustings.storage.elections_tables import CandidacyRow
 from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
 from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.moderation_tables import ClusterBandRow, ClusterMemberRow
-from hustings.storage.tables import EventRow, MessageRow, StatusRow, TargetRow
+from hustings.storage.tables import EventRow, MessageRow, StatusRow
 from hustings.storage.targets import TargetStore
-from hustings.targets.model import Target, TargetRole
+from hustings.targets.model import Target
 
 INCIDENT_OPEN = "open"  # an open incident's state (`hustings.protection.events.reduce_incident`)
 
@@ -47,7 +51,9 @@ def _urgency_sql(now: datetime) -> ColumnElement[float]:
     return case(*whens, else_=0.0)
 
 
-def _exposure_sql() -> ColumnElement[float]:
+def _exposure_sql(election_ids: Sequence[str]) -> ColumnElement[float]:
+    """The exposure boost in SQL: an open incident against the target, and a target standing in
+    one of `election_ids` (the elections in their period of heightened protection)."""
     incident_status = aliased(StatusRow)
     incidents = (
         select(incident_status.target_id)
@@ -58,9 +64,15 @@ def _exposure_sql() -> ColumnElement[float]:
         )
         .scalar_subquery()
     )
-    candidates = select(TargetRow.id).where(TargetRow.role == TargetRole.CANDIDATE.value).scalar_subquery()
     return case((StatusRow.target_id.in_(incidents), OPEN_INCIDENT_WEIGHT), else_=0.0) + case(
-        (StatusRow.target_id.in_(candidates), CANDIDATE_WEIGHT), else_=0.0
+        (StatusRow.target_id.in_(_standing_in(election_ids).scalar_subquery()), CANDIDATE_WEIGHT), else_=0.0
+    )
+
+
+def _standing_in(election_ids: Sequence[str]) -> Select[str]:
+    return select(CandidacyRow.target_id).where(
+        CandidacyRow.election_id.in_(list(election_ids)),
+        CandidacyRow.state.in_(sorted(state.value for state in EXPOSED)),
     )
 
 
@@ -173,7 +185,14 @@ class SqlModerationStore:
     def target(self, target_id: str) -> Target | None:
         return self._targets.get(target_id)
 
-    def exposure(self) -> Exposure:
+    def elections_in_period(self, now: datetime) -> list[str]:
+        """The ids of the elections whose period of heightened protection contains `now`."""
+        rows = self.session.scalars(
+            select(StatusRow).where(StatusRow.subject_type == ELECTION, StatusRow.due_at > now)
+        )
+        return sorted(e.id for e in map(election_from_status, map(status_from_row, rows)) if e.in_period(now))
+
+    def exposure(self, now: datetime) -> Exposure:
         incidents = self.session.scalars(
             select(StatusRow.target_id).where(
                 StatusRow.subject_type == INCIDENT,
@@ -181,9 +200,7 @@ class SqlModerationStore:
                 StatusRow.target_id.is_not(None),
             )
         )
-        candidates = self.session.scalars(
-            select(TargetRow.id).where(TargetRow.role == TargetRole.CANDIDATE.value)
-        )
+        candidates = self.session.scalars(_standing_in(self.elections_in_period(now)))
         return Exposure(
             incident_targets=frozenset(str(t) for t in incidents if t),
             candidate_targets=frozenset(candidates),
@@ -207,16 +224,28 @@ class SqlModerationStore:
         by the stored base priority instead (an index range scan); `floor` skips items whose base
         priority is below it.
         """
-        score = (StatusRow.priority + _exposure_sql() + _urgency_sql(now)).label("score")
+        exposure = _exposure_sql(self.elections_in_period(now))
+        score = (StatusRow.priority + exposure + _urgency_sql(now)).label("score")
         query = select(StatusRow.subject_id, score).where(
             StatusRow.subject_type == SUBJECT, StatusRow.state.in_(spec.states)
         )
         if spec.category is not None:
             query = query.where(StatusRow.category == spec.category)
+        if spec.election_id is not None or spec.ballot_id is not None:
+            candidates = select(CandidacyRow.target_id)
+            if spec.election_id is not None:
+                candidates = candidates.where(CandidacyRow.election_id == spec.election_id)
+            if spec.ballot_id is not None:
+                candidates = candidates.where(CandidacyRow.ballot_paper_id == spec.ballot_id)
+            query = query.where(StatusRow.target_id.in_(candidates.scalar_subquery()))
         if spec.mine:
             query = query.where(StatusRow.assignee == (reader_id or ""))
         if floor is not None:
             query = query.where(StatusRow.priority >= floor)
+        if spec.lane:
+            # ISO times in UTC, as the reducer writes them, sort as text in time order.
+            lane_due = StatusRow.data["lane_due_at"].as_string()
+            return query.where(lane_due.is_not(None)).order_by(lane_due.asc(), StatusRow.subject_id)
         if spec.due_soon:
             return query.where(StatusRow.due_at <= now + BREACH_WINDOW).order_by(
                 StatusRow.due_at.asc(), StatusRow.subject_id
@@ -234,9 +263,9 @@ class SqlModerationStore:
         whole queue. An item whose base priority plus the largest possible boost is below L
         cannot reach the first `wanted` places, so ranking may skip it.
         """
-        if spec.due_soon:
+        if spec.due_soon or spec.lane:
             return None
-        incidents = self.exposure().incident_targets
+        incidents = self.exposure(now).incident_targets
         slices: list[ColumnElement[bool] | None] = [None]
         slices += [StatusRow.due_at <= now + limit for limit, _ in URGENCY_STEPS]
         if incidents:
@@ -302,8 +331,17 @@ class SqlModerationStore:
                 StatusRow.assignee == (reader_id or ""),
             )
         )
+        lane = self.session.scalar(
+            select(func.count()).where(
+                StatusRow.subject_type == SUBJECT,
+                StatusRow.state.in_(LANE_STATES),
+                StatusRow.data["lane_due_at"].as_string().is_not(None),
+            )
+        )
         for spec in all_queues():
-            if spec.due_soon:
+            if spec.lane:
+                counts[spec.name] = int(lane or 0)
+            elif spec.due_soon:
                 counts[spec.name] = int(breaching or 0)
             elif spec.mine:
                 counts[spec.name] = int(mine or 0)

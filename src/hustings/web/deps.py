@@ -201,6 +201,9 @@ class RoleGate:
                 f"your roles ({', '.join(sorted(principal.user.roles))}) do not include one this needs "
                 f"({', '.join(sorted(self.roles))})"
             )
+        if self.roles & principal.user.roles == {Role.FLAGGER}:
+            # Admitted only as a flagger: an election team member's access ends with the period.
+            await run_in_threadpool(services.teams.check_flagger, principal.user)
         if principal.via == "session" and request.method in UNSAFE_METHODS:
             await self._check_csrf(request, principal)
         request.state.principal = principal

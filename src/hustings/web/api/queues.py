@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hustings.auth.model import Principal, Role
 from hustings.clock import iso
+from hustings.elections.queues import narrow_queue
 from hustings.events import Status
-from hustings.moderation.queues import all_queues, describe_time_left, queue, time_left
+from hustings.moderation.queues import all_queues, describe_time_left, lane_due, queue, time_left
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.params import Offset
 
@@ -44,6 +45,9 @@ class ItemSummary(BaseModel):
     repeat_reports: int
     flagged: list[str]
     cluster_id: str | None
+    lane_due_at: str | None = Field(
+        default=None, description="In the priority lane (a trusted flagger reported it): first action due by."
+    )
 
 
 class EscalateCreate(BaseModel):
@@ -76,6 +80,7 @@ def summary(status: Status, priority: float, *, now: datetime, reader_id: str) -
         repeat_reports=int(data.get("repeat_reports", 0)),
         flagged=list(data.get("flagged", [])),
         cluster_id=status.cluster_id,
+        lane_due_at=iso(lane_due(status)),
     )
 
 
@@ -98,9 +103,12 @@ def queue_items(
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
+    election: Annotated[str | None, Query(max_length=200, description="Only items about its candidates.")] = None,
+    ballot: Annotated[str | None, Query(max_length=200, description="Only items about its candidates.")] = None,
 ) -> Any:
-    """A page of a queue, highest priority first (the breaching queue: soonest due first)."""
-    spec = queue(name)
+    """A page of a queue, highest priority first (the breaching queue: soonest due first; the
+    lane: soonest lane due time first), narrowed to an election's or a ballot's candidates if asked."""
+    spec = narrow_queue(services.elections, queue(name), election_id=election, ballot_id=ballot)
     now = services.clock.now()
     page = services.moderation.queue_page(spec, reader_id=principal.user.id, limit=limit, offset=offset)
     return [summary(entry.status, entry.priority, now=now, reader_id=principal.user.id) for entry in page]

@@ -14,11 +14,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hustings.auth.model import Principal, Role
+from hustings.elections.queues import narrow_queue
 from hustings.errors import HustingsError, InvalidInput
 from hustings.moderation.decisions import DecisionRequest, default_facts
 from hustings.moderation.events import Action
 from hustings.moderation.policy import Policy
-from hustings.moderation.queues import all_queues, describe_time_left, queue, time_left
+from hustings.moderation.queues import all_queues, describe_lane, describe_time_left, queue, time_left
 from hustings.moderation.status import ItemState
 from hustings.services import Services
 from hustings.settings import Settings
@@ -56,7 +57,9 @@ def console_home(principal: ConsoleUser, request: Request, services: ServicesDep
 
 @router.get("/queues/{name}")
 def queue_page(name: str, principal: ConsoleUser, request: Request, services: ServicesDep) -> Response:
-    spec = queue(name)
+    params = request.query_params
+    election, ballot = params.get("election") or None, params.get("ballot") or None
+    spec = narrow_queue(services.elections, queue(name), election_id=election, ballot_id=ballot)
     now = services.clock.now()
     page = services.moderation.queue_page(spec, reader_id=principal.user.id, limit=50)
     texts = services.moderation.texts([entry.status.subject_id for entry in page])
@@ -65,6 +68,7 @@ def queue_page(name: str, principal: ConsoleUser, request: Request, services: Se
             "status": entry.status,
             "priority": entry.priority,
             "time_left": describe_time_left(time_left(entry.status, now)),
+            "lane": describe_lane(entry.status, now),
             "overdue": entry.status.due_at is not None and entry.status.due_at <= now,
             "text": texts.get(entry.status.subject_id, ""),
             "flagged": bool(entry.status.data.get("flagged")) or entry.status.category not in {None, "other"},
@@ -74,7 +78,12 @@ def queue_page(name: str, principal: ConsoleUser, request: Request, services: Se
     return render(
         request,
         "console/queue.html",
-        {"spec": spec, "rows": rows, "empty": request.query_params.get("empty") == "1"},
+        {
+            "spec": spec,
+            "rows": rows,
+            "empty": params.get("empty") == "1",
+            "elections": services.elections.all(),
+        },
     )
 
 
@@ -114,6 +123,7 @@ def item_page(message_id: str, principal: ConsoleUser, request: Request, service
             "rule_defaults": _rule_defaults(policy, severity),
             "facts": {rule.id: default_facts(status, rule) for rule in policy.rules},
             "time_left_words": describe_time_left(context.time_left),
+            "lane_words": describe_lane(status, services.clock.now()),
             "queue_name": request.query_params.get("queue", "unreviewed"),
             "notice": notice,
             "error": error,
