@@ -3,7 +3,7 @@ statement of reasons, written out afresh from the database's API documentation (
 `hustings.moderation.reasons`, so a test that passes here is not the validator checking itself),
 and a local HTTP server with its two endpoints that refuses a `puid` it already holds.
 
-The lists (categories, keywords, languages) are read from the package's data files, as the
+The lists (categories, keywords, languages, EEA states) are read from the package's data files, as the
 database's own lists; everything else is the rules.
 """
 
@@ -50,11 +50,17 @@ CONTENT_TYPES = {
     "CONTENT_TYPE_VIDEO",
     "CONTENT_TYPE_OTHER",
 }
-SOURCES = {"SOURCE_ARTICLE_16", "SOURCE_TRUSTED_FLAGGER", "SOURCE_TYPE_OTHER_NOTIFICATION", "SOURCE_VOLUNTARY"}
-AUTOMATED_DECISIONS = {"AUTOMATED_DECISION_FULLY", "AUTOMATED_DECISION_PARTIALLY", "AUTOMATED_DECISION_NOT_AUTOMATED"}
-EEA = set(
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK".split()
-)
+SOURCES = {
+    "SOURCE_ARTICLE_16",
+    "SOURCE_TRUSTED_FLAGGER",
+    "SOURCE_TYPE_OTHER_NOTIFICATION",
+    "SOURCE_VOLUNTARY",
+}
+AUTOMATED_DECISIONS = {
+    "AUTOMATED_DECISION_FULLY",
+    "AUTOMATED_DECISION_PARTIALLY",
+    "AUTOMATED_DECISION_NOT_AUTOMATED",
+}
 PUID = re.compile(r"^[a-zA-Z0-9-_]+$")
 
 
@@ -129,7 +135,7 @@ def validate(s: dict[str, Any]) -> dict[str, list[str]]:
     within("category_specification", set(TAXONOMY.keywords), many=True)
     if s.get("content_language") is not None and s["content_language"] not in TAXONOMY.languages:
         fail("content_language", "The selected content language is invalid.")
-    within("territorial_scope", EEA, many=True)
+    within("territorial_scope", set(TAXONOMY.countries), many=True)
     content_date, application_date = _day(s.get("content_date")), _day(s.get("application_date"))
     if content_date is None or content_date < date(2000, 1, 1):
         fail("content_date", "required, Y-m-d, on or after 2000-01-01")
@@ -172,14 +178,15 @@ class FakeDatabase:
     token: str
     held: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, int]] = field(default_factory=list)
-    fail_next: list[int] = field(default_factory=list)
-    """Statuses to answer the next calls with before doing anything (a 503 in the middle)."""
+    fail_calls: dict[int, int] = field(default_factory=dict)
+    """Calls (numbered from 1) to answer with this status and do nothing else: a 503 in the middle."""
+    received: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _handler(db: FakeDatabase) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
         def _answer(self, status: int, body: dict[str, Any]) -> None:
@@ -195,8 +202,9 @@ def _handler(db: FakeDatabase) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
             with db.lock:
-                if db.fail_next:
-                    self._answer(db.fail_next.pop(0), {"message": "Service Unavailable"})
+                db.received += 1
+                if db.received in db.fail_calls:
+                    self._answer(db.fail_calls[db.received], {"message": "Service Unavailable"})
                     return
                 if self.headers.get("Authorization") != f"Bearer {db.token}":
                     self._answer(401, {"message": "Unauthenticated."})
@@ -248,7 +256,7 @@ def _handler(db: FakeDatabase) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_database(token: str = "test-token") -> Iterator[tuple[str, FakeDatabase]]:
+def running_database(token: str) -> Iterator[tuple[str, FakeDatabase]]:
     """A stand-in database on a free local port, stopped afterwards: (base URL, state)."""
     db = FakeDatabase(token=token)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(db))

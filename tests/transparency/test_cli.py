@@ -59,4 +59,6 @@ def test_dsa_export_refuses_the_golden_logs_empty_statements(env: dict[str, str]
     assert "decision d1 on message m1: statement: missing" in result.stderr
     lenient = runner.invoke(app, ["dsa-export", "--skip-invalid"], env=env)
     assert lenient.exit_code == 1 and lenient.stdout == ""
-    assert "1 no_action decision(s)" in lenient.stderr and lenient.stderr.count("refused:") == 8
+    # Eight restricting decisions and one appeal reversed to `remove`, each without a statement.
+    assert "1 no_action decision(s)" in lenient.stderr and lenient.stderr.count("refused:") == 9
+    assert "refused: appeal ap3 on message m3: statement: missing" in lenient.stderr

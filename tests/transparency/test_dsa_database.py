@@ -20,7 +20,14 @@ from hustings.moderation.policy import POLICY_FILE, parse_policy
 from hustings.moderation.reports import file_automated_reports, file_report
 from hustings.moderation.taxonomy import TAXONOMY
 from hustings.transparency.dsa import dsa_export
-from tests.moderation.conftest import assessed_event, assessment, fixed_clock, ingested_event, memory_log, person
+from tests.moderation.conftest import (
+    assessed_event,
+    assessment,
+    fixed_clock,
+    ingested_event,
+    memory_log,
+    person,
+)
 
 __all__ = ["fixed_clock", "memory_log"]  # fixtures shared with the moderation tests
 from tests.transparency.dsa_database import validate

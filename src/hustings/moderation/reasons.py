@@ -1,9 +1,10 @@
 """The statement of reasons, with the field names and enumerations of the EU DSA Transparency
 Database API (`POST /api/v1/statement`), so a decision can be exported to it unchanged.
 
-Written from the Transparency Database's API documentation as we know it (no network was
-available to re-check it): the fields, the values of each enumeration and the rules for which
-fields go together. `StatementOfReasons` refuses any invalid combination with an error that names
+Written from the Transparency Database's API documentation: the fields, the values of each
+enumeration and the rules for which fields go together. Its lists (categories and keywords,
+languages, EEA states) are data, with the version of the database they match, in
+`hustings.moderation.taxonomy`. `StatementOfReasons` refuses any invalid combination with an error that names
 the field; `to_dsa_json()` gives the JSON object the database accepts.
 
 `build_statement` fills a statement from a decision: the action's effect on visibility or the
@@ -14,9 +15,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import urlsplit
 from enum import StrEnum
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -96,40 +97,7 @@ PUID_PATTERN = r"^[a-zA-Z0-9_-]+$"
 """The database's rule for `puid`: letters, digits, `-` and `_`, at most 500 characters."""
 
 # The territorial scope is given in EEA member states (ISO 3166-1 alpha-2, Greece as "GR").
-EEA_COUNTRIES: frozenset[str] = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IS",
-        "IT",
-        "LI",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "NO",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
+EEA_COUNTRIES: frozenset[str] = TAXONOMY.countries
 
 # The database's date bounds: content from 2000 on, decisions from 2020 on (the DSA's drafting).
 _EARLIEST_CONTENT = date(2000, 1, 1)

@@ -2,7 +2,8 @@
 
 `dsa/taxonomy.json` holds the statement categories and their keywords (Implementing Regulation
 (EU) 2024/2835, in force in the database since 1 July 2025) with the names it removed and what
-replaced each; `dsa/iso639-1.txt` the language codes `content_language` takes. When the database
+replaced each; `dsa/iso639-1.txt` the language codes `content_language` takes; and the EEA states a
+`territorial_scope` may name. When the database
 changes its lists, the change is to these files. The statement validator
 (`hustings.moderation.reasons`) and the policy check (`hustings.moderation.policy`) both read
 them through `TAXONOMY`, so the two cannot disagree.
@@ -30,6 +31,8 @@ class Taxonomy:
     removed: dict[str, str]
     """A name the database no longer takes, with the one that replaced it."""
     languages: frozenset[str]
+    countries: frozenset[str]
+    """The EEA member states a `territorial_scope` may name (ISO 3166-1 alpha-2, Greece as `GR`)."""
 
     @property
     def keywords(self) -> frozenset[str]:
@@ -71,6 +74,7 @@ def load_taxonomy(folder: Path = DATA) -> Taxonomy:
         any_category_keywords=frozenset(raw["any_category_keywords"]),
         removed=dict(raw["removed"]),
         languages=languages,
+        countries=frozenset(raw["territorial_scope"]),
     )
 
 
