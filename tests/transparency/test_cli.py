@@ -36,6 +36,14 @@ def test_json_csv_and_html_for_a_period(env: dict[str, str], tmp_path: Path) -> 
     result = runner.invoke(app, ["transparency", "--period", "2026-Q2", "--format", "csv"], env=env)
     assert result.stdout.splitlines()[0] == "section,key,metric,value"
     assert "summary,,reports_received,9" in result.stdout.splitlines()
+    result = runner.invoke(app, ["transparency", "--period", "2026-Q2", "--format", "dsa-csv"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "section,indicator,breakdown,value"
+    assert "notices,number_of_notices,total,7" in lines
+    assert "own_initiative,decisions_by_type_of_restriction,account,1" in lines
+    assert "complaints,median_time_to_decide_hours,total,48.0" in lines
+    assert "automated_means,accuracy_share_upheld,total,1.0" in lines
     page = tmp_path / "report.html"
     result = runner.invoke(
         app, ["transparency", "--period", "2026-Q2", "--format", "html", "-o", str(page)], env=env

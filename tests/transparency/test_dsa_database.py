@@ -156,3 +156,17 @@ def test_a_policy_with_an_old_name_is_refused_naming_the_rule_and_the_replacemen
     message = str(raised.value)
     assert "rules.S1.dsa_keywords" in message
     assert "KEYWORD_CYBER_BULLYING_INTIMIDATION" in message and "2025-07-01" in message
+
+
+def test_what_the_report_counts_as_taken_down_is_what_the_statements_say_was_removed() -> None:
+    from hustings.moderation.events import TAKEDOWN_ACTIONS
+    from hustings.moderation.reasons import DecisionVisibility, effects_of
+
+    takes_down = {DecisionVisibility.CONTENT_REMOVED, DecisionVisibility.CONTENT_DISABLED}
+    declared = {
+        action
+        for action in Action
+        if action != Action.NO_ACTION and takes_down & set(effects_of(action).get("decision_visibility", []))
+    }
+    assert declared == TAKEDOWN_ACTIONS
+    assert {Action.RESTRICT_ACCOUNT, Action.SUSPEND_ACCOUNT} <= TAKEDOWN_ACTIONS

@@ -32,18 +32,20 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Instead of --from/--to: 2026-Q2, 2026-05, 2026 or 2026-04-01..2026-06-30."),
         ] = None,
-        kind: Annotated[str, typer.Option("--format", help="json, csv or html.")] = "json",
+        kind: Annotated[
+            str, typer.Option("--format", help="json, csv, html or dsa-csv (the DSA harmonised templates).")
+        ] = "json",
         output: Annotated[
             Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
         ] = None,
     ) -> None:
         """The transparency report for a period (default: the current calendar quarter)."""
         from hustings.errors import InvalidInput
-        from hustings.transparency.output import to_csv_text, to_json_text
+        from hustings.transparency.output import to_csv_text, to_dsa_template_csv, to_json_text
         from hustings.transparency.period import parse_period, period_between
 
-        if kind not in ("json", "csv", "html"):
-            raise InvalidInput(f"--format: {kind!r} is not json, csv or html")
+        if kind not in ("json", "csv", "html", "dsa-csv"):
+            raise InvalidInput(f"--format: {kind!r} is not json, csv, html or dsa-csv")
         settings = load_settings()
         with unit_of_work(settings) as services:
             chosen = (
@@ -56,6 +58,8 @@ def register(app: typer.Typer) -> None:
             text = to_json_text(report)
         elif kind == "csv":
             text = to_csv_text(report)
+        elif kind == "dsa-csv":
+            text = to_dsa_template_csv(report)
         else:
             from hustings.transparency.view import render_standalone
             from hustings.web.templating import TEMPLATES
