@@ -172,3 +172,45 @@ def test_packs_at_rest_are_encrypted_and_need_the_right_secret(tmp_path: Path) -
 
     with pytest.raises(ConfigurationError, match="rotated"):
         PackVault(tmp_path / "packs", "another-secret").load("p_0123456789abcdef")
+
+
+def _offset_of_data(pack: bytes, name: str) -> int:
+    """Where `name`'s compressed bytes begin inside the ZIP."""
+    with zipfile.ZipFile(io.BytesIO(pack)) as archive:
+        info = archive.getinfo(name)
+    header = info.header_offset
+    name_length = int.from_bytes(pack[header + 26 : header + 28], "little")
+    extra_length = int.from_bytes(pack[header + 28 : header + 30], "little")
+    return header + 30 + name_length + extra_length
+
+
+@pytest.mark.parametrize("name", [PDF, "messages.json", "custody.json"])
+def test_a_zip_damaged_inside_an_item_gets_a_verdict_naming_the_item(name: str) -> None:
+    pack = bytearray(a_pack())
+    start = _offset_of_data(bytes(pack), name)
+    for position in range(start + 5, start + 25):
+        pack[position] ^= 0xFF
+    result = verify_pack(bytes(pack))
+    assert not result.ok
+    assert [p.split(":")[0] for p in result.problems if "damaged" in p] == [name]
+
+
+def test_a_zip_cut_short_or_empty_is_refused_saying_so(tmp_path: Path) -> None:
+    pack = a_pack()
+    with pytest.raises(InvalidInput, match="damaged ZIP.*cut short"):
+        verify_pack(pack[: len(pack) // 2])
+    with pytest.raises(InvalidInput, match="empty"):
+        verify_pack(b"")
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(pack[:-30])
+    result = runner.invoke(app, ["verify-pack", str(cut)])
+    assert result.exit_code != 0 and "damaged ZIP" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_damaged_manifest_is_named() -> None:
+    pack = bytearray(a_pack())
+    start = _offset_of_data(bytes(pack), MANIFEST)
+    for position in range(start + 5, start + 25):
+        pack[position] ^= 0xFF
+    with pytest.raises(InvalidInput, match=r"manifest\.json: damaged"):
+        verify_pack(bytes(pack))

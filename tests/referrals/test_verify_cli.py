@@ -66,3 +66,23 @@ def test_against_the_log_a_consistent_forgery_fails(env: dict[str, str], tmp_pat
     result = runner.invoke(app, ["verify-pack", str(forged), "--against-log"], env=env)
     assert result.exit_code == 1
     assert "manifest.json: pack_sha256" in result.stderr and "event log" in result.stderr
+
+
+def test_referrals_pack_builds_a_pack_that_verifies_against_the_log(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", assess_on_ingest=False)
+    with unit_of_work(settings) as services:
+        seeded = seed(services)
+        referral = services.referrals.create(actor=user_actor("u1"), message_ids=[seeded.threat])
+    written = tmp_path / "pack.zip"
+    result = runner.invoke(app, ["referrals", "pack", referral.subject_id, "-o", str(written)], env=env)
+    assert result.exit_code == 0, result.output
+    assert verify_pack(written.read_bytes()).ok
+    checked = runner.invoke(app, ["verify-pack", str(written), "--against-log"], env=env)
+    assert checked.exit_code == 0, checked.output
+    with unit_of_work(settings) as services:
+        actions = [e.kind for e in services.referrals.store.referral_events(referral.subject_id)]
+    assert actions[-2:] == ["referral.pack_built", "referral.exported"]
+    unknown = runner.invoke(app, ["referrals", "pack", "r_nope"], env=env)
+    assert unknown.exit_code != 0 and "r_nope" in unknown.stderr and "Traceback" not in unknown.output
