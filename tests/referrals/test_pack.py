@@ -197,7 +197,7 @@ def test_a_zip_damaged_inside_an_item_gets_a_verdict_naming_the_item(name: str) 
 
 def test_a_zip_cut_short_or_empty_is_refused_saying_so(tmp_path: Path) -> None:
     pack = a_pack()
-    with pytest.raises(InvalidInput, match="damaged ZIP.*cut short"):
+    with pytest.raises(InvalidInput, match=r"damaged ZIP.*cut short"):
         verify_pack(pack[: len(pack) // 2])
     with pytest.raises(InvalidInput, match="empty"):
         verify_pack(b"")
