@@ -137,7 +137,11 @@ class Services:
     def referrals(self) -> Referrals:
         """Referrals and their evidence packs, the packs under ``data_dir/packs``."""
         return Referrals(
-            SqlReferralStore(self.session), self.log, self.clock, configured_vault(self.settings)
+            SqlReferralStore(self.session),
+            self.log,
+            self.clock,
+            configured_vault(self.settings),
+            organisation=self.settings.organisation,
         )
 
     def detector(self) -> Detector:
@@ -157,7 +161,9 @@ class Services:
             **{Label(name): value for name, value in self.settings.detect_thresholds.items()},
         }
 
-    def ingest(self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()) -> IngestResult:
+    def ingest(
+        self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()
+    ) -> IngestResult:
         return ingest(
             raw,
             repository=self.messages,

@@ -67,6 +67,8 @@ class PackContent:
     crime_reference: str = ""
     note: str = ""
     custody: tuple[CustodyEntry, ...] = field(default_factory=tuple)
+    built_by_who: str = ""
+    """`built_by` by name, role and organisation."""
 
 
 class EvidenceSource(Protocol):

@@ -156,6 +156,7 @@ def build_pack(content: PackContent) -> BuiltPack:
                 {
                     "at": iso(content.built_at),
                     "actor": content.built_by,
+                    "who": content.built_by_who or content.built_by,
                     "action": "pack built",
                     "detail": content.pack_id,
                 }

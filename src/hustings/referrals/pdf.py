@@ -229,7 +229,7 @@ def render_pdf(
     doc.heading("Evidence pack for a police referral", 16)
     doc.field("Referral", content.referral_id)
     doc.field("Pack", content.pack_id)
-    doc.field("Built", f"{_when(content.built_at)} by {content.built_by}")
+    doc.field("Built", f"{_when(content.built_at)} by {content.built_by_who or content.built_by}")
     doc.field("Force", content.force or "not yet chosen")
     doc.field("Unit", content.unit or "-")
     doc.field("Crime reference", content.crime_reference or "none yet")
@@ -288,8 +288,11 @@ def render_pdf(
         doc.para(f"Found: {entry.finding.value}. {entry.grounds}", 9)
     doc.heading("Chain of custody (to the time this pack was built)")
     for link in content.custody:
-        doc.para(f"{_when(link.at)}  {link.actor}  {link.action}  {link.detail}", 9)
-    doc.para(f"{_when(content.built_at)}  {content.built_by}  pack built  {content.pack_id}", 9)
+        doc.para(f"{_when(link.at)}  {link.who or link.actor}  {link.action}  {link.detail}", 9)
+    doc.para(
+        f"{_when(content.built_at)}  {content.built_by_who or content.built_by}  pack built  {content.pack_id}",
+        9,
+    )
     doc.heading("Verifying this pack")
     doc.para(
         "This PDF is one item of a ZIP pack. manifest.json in the same pack lists the SHA-256 of every item "

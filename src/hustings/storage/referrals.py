@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hustings.auth.model import User
 from hustings.detect.assessment import Assessment
 from hustings.errors import NotFound
 from hustings.events import Event, Status
@@ -27,6 +28,7 @@ from hustings.storage.events import SqlEventStore, event_from_row, status_from_r
 from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.tables import EventRow, StatusRow
 from hustings.storage.targets import TargetStore
+from hustings.storage.users import UserStore
 from hustings.targets.model import Target
 
 THREAD_DEPTH = 25
@@ -121,6 +123,9 @@ class SqlEvidenceSource:
 
 class SqlReferralStore(SqlEvidenceSource):
     """The `ReferralStore` the referral service reads, over one session."""
+
+    def people(self) -> dict[str, User]:
+        return {user.id: user for user in UserStore(self.session).all()}
 
     def referral(self, referral_id: str) -> Status | None:
         return self.events.status(REFERRAL, referral_id)
