@@ -214,3 +214,16 @@ def test_a_damaged_manifest_is_named() -> None:
         pack[position] ^= 0xFF
     with pytest.raises(InvalidInput, match=r"manifest\.json: damaged"):
         verify_pack(bytes(pack))
+
+
+def test_a_replys_parent_is_in_the_pack_where_held_and_said_to_be_missing_where_not() -> None:
+    parent = message("10", "Vote for the new bypass!", minutes=-30)
+    held = message("11", "I know where you live.", reply_to="10")
+    orphan = message("12", "You'll get what's coming.", reply_to="99")
+    pack = build_pack(content(item(held, thread=(parent,)), item(orphan))).data
+    records = json.loads(read_item(pack, "messages.json"))["messages"]
+    assert records[0]["in_reply_to"]["held"] is True and records[0]["thread"][0]["id"] == parent.id
+    assert records[1]["in_reply_to"]["held"] is False and records[1]["thread"] == []
+    text = " ".join(pdf_text(pack).split())
+    assert f"a message not held by Hustings ({orphan.in_reply_to_id})" in text
+    assert f"{parent.id} (held: shown in the thread)" in text

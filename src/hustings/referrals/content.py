@@ -51,6 +51,25 @@ class PackMessage:
     def flagged(self) -> tuple[str, ...]:
         return tuple(label.value for label in self.assessment.flagged) if self.assessment else ()
 
+    @property
+    def parent_held(self) -> bool | None:
+        """Whether Hustings holds the message this one replies to (then it is in `thread`);
+        None when it replies to nothing."""
+        parent = self.message.in_reply_to_id
+        if parent is None:
+            return None
+        return any(other.id == parent for other in self.thread)
+
+    @property
+    def in_reply_to(self) -> str | None:
+        """What the pack says of the message this one replies to."""
+        parent = self.message.in_reply_to_id
+        if parent is None:
+            return None
+        if self.parent_held:
+            return f"{parent} (held: shown in the thread)"
+        return f"a message not held by Hustings ({parent})"
+
 
 @dataclass(frozen=True, slots=True)
 class PackContent:

@@ -95,6 +95,9 @@ def _pack_message_json(item: PackMessage) -> dict[str, Any]:
             for report in item.reports
         ],
         "thread": [message_json(other) for other in item.thread],
+        "in_reply_to": None
+        if item.message.in_reply_to_id is None
+        else {"id": item.message.in_reply_to_id, "held": item.parent_held, "note": item.in_reply_to},
         "author_history_with_target": [message_json(other) for other in item.author_history],
     }
 

@@ -173,6 +173,8 @@ def _message_section(doc: _Document, index: int, total: int, item: PackMessage) 
         doc.field(
             "Reported", f"{_when(report.at)} by {report.reporter_kind} as {report.category}{illegal}{note}"
         )
+    if item.in_reply_to is not None:
+        doc.field("In reply to", item.in_reply_to)
     if item.thread:
         doc.set_font(FONT, "B", 10)
         doc.cell(
