@@ -227,3 +227,47 @@ def test_a_replys_parent_is_in_the_pack_where_held_and_said_to_be_missing_where_
     text = " ".join(pdf_text(pack).split())
     assert f"a message not held by Hustings ({orphan.in_reply_to_id})" in text
     assert f"{parent.id} (held: shown in the thread)" in text
+
+
+def test_a_pack_carries_the_original_record_byte_for_byte_with_its_hash_and_capture() -> None:
+    from datetime import UTC, datetime
+
+    from hustings.messages.model import Capture, Origin, OriginalRecord
+
+    payload = (
+        b'{"id":"1101","uri":"https://example.social/users/a/statuses/1101","content":'
+        b'"<p>I know where your constituency office is &amp; I&#39;ll be waiting</p>"}\n'
+    )
+    record = OriginalRecord(payload=payload, format="mastodon")
+    captured = Capture(
+        message_id="m",
+        origin=Origin(
+            record=record,
+            pointer="",
+            converter="hustings.sources.mastodon",
+            converter_version="1",
+            source_time=datetime(2026, 5, 6, 9, 0, tzinfo=UTC),
+        ),
+        received_at=datetime(2026, 5, 6, 9, 0, 2, tzinfo=UTC),
+    )
+    threat = message("20", "I know where your constituency office is & I'll be waiting")
+    with_original = type(item(threat))(message=threat, assessment=None, original=captured)
+    pack = build_pack(content(with_original, item(message("21", "plain JSON message")))).data
+    name = f"originals/{record.sha256}.json"
+    assert read_item(pack, name) == payload
+    assert verify_pack(pack).ok and name in verify_pack(pack).items
+    records = json.loads(read_item(pack, "messages.json"))["messages"]
+    original = records[0]["original_record"]
+    assert original["sha256"] == sha256(payload) and original["item"] == name
+    assert original["converter"] == "hustings.sources.mastodon" and original["format"] == "mastodon"
+    assert original["captured_at_source"].startswith("2026-05-06T09:00:00")
+    assert original["received_by_hustings_at"].startswith("2026-05-06T09:00:02")
+    assert records[1]["original_record"] is None
+    text = " ".join(pdf_text(pack).split())
+    assert "hustings.sources.mastodon" in text and "Original record" in text
+    # An altered original is caught and named, like any other item.
+    assert (
+        verify_pack(rewrite(pack, {name: payload.replace(b"waiting", b"wafting")}))
+        .problems[0]
+        .startswith(name)
+    )

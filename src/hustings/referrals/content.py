@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from hustings.detect.assessment import Assessment
-from hustings.messages.model import Message
+from hustings.messages.model import Capture, Message
 from hustings.moderation.events import FiledReport
 from hustings.referrals.model import CustodyEntry
 from hustings.targets.model import Target
@@ -46,6 +46,9 @@ class PackMessage:
     """The messages it replies to (up the chain) and the replies to it, oldest first; itself excluded."""
     author_history: tuple[Message, ...] = ()
     """Other messages from the same author to the same target(s), oldest first; itself excluded."""
+    original: Capture | None = None
+    """The record the message was read from, as received, with how and when it was captured;
+    None for a message sent to Hustings as its own JSON."""
 
     @property
     def flagged(self) -> tuple[str, ...]:

@@ -80,8 +80,40 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
+ORIGINALS = "originals/"
+"""Where the records messages were read from are kept in a pack, each under its SHA-256."""
+
+
+def original_item_name(item: PackMessage) -> str | None:
+    """The pack item holding the message's original record, or None if it has none."""
+    if item.original is None:
+        return None
+    record = item.original.origin.record
+    extension = "eml" if record.format in {"eml", "mbox"} else "json"
+    return f"{ORIGINALS}{record.sha256}.{extension}"
+
+
+def original_json(item: PackMessage) -> dict[str, Any] | None:
+    """How and when the message's original record was captured, and where it is in the pack."""
+    if item.original is None:
+        return None
+    origin = item.original.origin
+    return {
+        "item": original_item_name(item),
+        "sha256": origin.record.sha256,
+        "bytes": len(origin.record.payload),
+        "format": origin.record.format,
+        "pointer": origin.pointer,
+        "converter": origin.converter,
+        "converter_version": origin.converter_version,
+        "captured_at_source": iso(origin.source_time),
+        "received_by_hustings_at": iso(item.original.received_at),
+    }
+
+
 def _pack_message_json(item: PackMessage) -> dict[str, Any]:
     return {
+        "original_record": original_json(item),
         "message": message_json(item.message),
         "assessment": item.assessment.to_json() if item.assessment else None,
         "reports": [
@@ -166,6 +198,10 @@ def build_pack(content: PackContent) -> BuiltPack:
             ]
         ),
     }
+    for pack_item in content.messages:
+        name = original_item_name(pack_item)
+        if name is not None and pack_item.original is not None:
+            items[name] = pack_item.original.origin.record.payload
     items[PDF] = render_pdf(
         content, hints=hints, checklist=checklist, urgency=urgency, other_items=sorted(items)
     )

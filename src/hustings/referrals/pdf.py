@@ -173,6 +173,17 @@ def _message_section(doc: _Document, index: int, total: int, item: PackMessage) 
         doc.field(
             "Reported", f"{_when(report.at)} by {report.reporter_kind} as {report.category}{illegal}{note}"
         )
+    if item.original is not None:
+        origin = item.original.origin
+        at_source = f"; at source {_when(origin.source_time)}" if origin.source_time else ""
+        doc.field(
+            "Original record",
+            f"{origin.record.format}, {len(origin.record.payload)} bytes, sha256 {origin.record.sha256}; "
+            f"read by {origin.converter} {origin.converter_version}"
+            f"{' at ' + origin.pointer if origin.pointer else ''}{at_source}; "
+            f"received by Hustings {_when(item.original.received_at)}; "
+            f"kept byte for byte in this pack as originals/{origin.record.sha256}.*",
+        )
     if item.in_reply_to is not None:
         doc.field("In reply to", item.in_reply_to)
     if item.thread:

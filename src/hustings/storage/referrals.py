@@ -26,6 +26,7 @@ from hustings.referrals.model import REFERRAL_PACK_BUILT
 from hustings.referrals.model import SUBJECT as REFERRAL
 from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
 from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.sources import SqlOriginalRecords
 from hustings.storage.tables import EventRow, StatusRow
 from hustings.storage.targets import TargetStore
 from hustings.storage.users import UserStore
@@ -44,6 +45,7 @@ class SqlEvidenceSource:
         self.events = SqlEventStore(session)
         self.messages = SqlMessageRepository(session)
         self.targets = TargetStore(session)
+        self.originals = SqlOriginalRecords(session)
 
     def _message(self, message_id: str) -> Message:
         message = self.messages.get(message_id)
@@ -86,6 +88,7 @@ class SqlEvidenceSource:
                     reports=tuple(reports),
                     thread=tuple(self._thread(message)),
                     author_history=tuple(self._history(message)),
+                    original=self.originals.for_message(message_id),
                 )
             )
         return items
