@@ -56,3 +56,10 @@ class ConfigurationError(HustingsError):
     """Settings or configuration files that cannot be used as given."""
 
     status_code = 500
+
+
+class SubmissionFailed(HustingsError):
+    """A remote service Hustings sends to (the DSA Transparency Database) could not be reached, or
+    kept failing, after every retry; what it had accepted before is recorded."""
+
+    status_code = 502

@@ -168,7 +168,11 @@ class Services:
     def referrals(self) -> Referrals:
         """Referrals and their evidence packs, the packs under ``data_dir/packs``."""
         return Referrals(
-            SqlReferralStore(self.session), self.log, self.clock, configured_vault(self.settings)
+            SqlReferralStore(self.session),
+            self.log,
+            self.clock,
+            configured_vault(self.settings),
+            organisation=self.settings.organisation,
         )
 
     def detector(self) -> Detector:

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     public_url: str = "http://127.0.0.1:8000"
+    organisation: str = ""
+    """The organisation running this installation, named beside each person in an evidence
+    pack's chain of custody (e.g. ``Fenshire Council elections office``)."""
+    dsa_api_url: str | None = None
+    """The EU DSA Transparency Database's base URL for `hustings dsa-export --submit`
+    (e.g. ``https://transparency.dsa.ec.europa.eu``; its sandbox for trials)."""
+    dsa_api_token: SecretStr | None = None
+    """The platform's API token for the Transparency Database; never logged or shown."""
     clock_sweep_seconds: float = Field(default=60.0, ge=0, le=86_400)
     """How often `hustings serve` raises the alerts for items past their statutory clock (0: never)."""
 

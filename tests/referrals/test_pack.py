@@ -172,3 +172,102 @@ def test_packs_at_rest_are_encrypted_and_need_the_right_secret(tmp_path: Path) -
 
     with pytest.raises(ConfigurationError, match="rotated"):
         PackVault(tmp_path / "packs", "another-secret").load("p_0123456789abcdef")
+
+
+def _offset_of_data(pack: bytes, name: str) -> int:
+    """Where `name`'s compressed bytes begin inside the ZIP."""
+    with zipfile.ZipFile(io.BytesIO(pack)) as archive:
+        info = archive.getinfo(name)
+    header = info.header_offset
+    name_length = int.from_bytes(pack[header + 26 : header + 28], "little")
+    extra_length = int.from_bytes(pack[header + 28 : header + 30], "little")
+    return header + 30 + name_length + extra_length
+
+
+@pytest.mark.parametrize("name", [PDF, "messages.json", "custody.json"])
+def test_a_zip_damaged_inside_an_item_gets_a_verdict_naming_the_item(name: str) -> None:
+    pack = bytearray(a_pack())
+    start = _offset_of_data(bytes(pack), name)
+    for position in range(start + 5, start + 25):
+        pack[position] ^= 0xFF
+    result = verify_pack(bytes(pack))
+    assert not result.ok
+    assert [p.split(":")[0] for p in result.problems if "damaged" in p] == [name]
+
+
+def test_a_zip_cut_short_or_empty_is_refused_saying_so(tmp_path: Path) -> None:
+    pack = a_pack()
+    with pytest.raises(InvalidInput, match=r"damaged ZIP.*cut short"):
+        verify_pack(pack[: len(pack) // 2])
+    with pytest.raises(InvalidInput, match="empty"):
+        verify_pack(b"")
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(pack[:-30])
+    result = runner.invoke(app, ["verify-pack", str(cut)])
+    assert result.exit_code != 0 and "damaged ZIP" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_damaged_manifest_is_named() -> None:
+    pack = bytearray(a_pack())
+    start = _offset_of_data(bytes(pack), MANIFEST)
+    for position in range(start + 5, start + 25):
+        pack[position] ^= 0xFF
+    with pytest.raises(InvalidInput, match=r"manifest\.json: damaged"):
+        verify_pack(bytes(pack))
+
+
+def test_a_replys_parent_is_in_the_pack_where_held_and_said_to_be_missing_where_not() -> None:
+    parent = message("10", "Vote for the new bypass!", minutes=-30)
+    held = message("11", "I know where you live.", reply_to="10")
+    orphan = message("12", "You'll get what's coming.", reply_to="99")
+    pack = build_pack(content(item(held, thread=(parent,)), item(orphan))).data
+    records = json.loads(read_item(pack, "messages.json"))["messages"]
+    assert records[0]["in_reply_to"]["held"] is True and records[0]["thread"][0]["id"] == parent.id
+    assert records[1]["in_reply_to"]["held"] is False and records[1]["thread"] == []
+    text = " ".join(pdf_text(pack).split())
+    assert f"a message not held by Hustings ({orphan.in_reply_to_id})" in text
+    assert f"{parent.id} (held: shown in the thread)" in text
+
+
+def test_a_pack_carries_the_original_record_byte_for_byte_with_its_hash_and_capture() -> None:
+    from datetime import UTC, datetime
+
+    from hustings.messages.model import Capture, Origin, OriginalRecord
+
+    payload = (
+        b'{"id":"1101","uri":"https://example.social/users/a/statuses/1101","content":'
+        b'"<p>I know where your constituency office is &amp; I&#39;ll be waiting</p>"}\n'
+    )
+    record = OriginalRecord(payload=payload, format="mastodon")
+    captured = Capture(
+        message_id="m",
+        origin=Origin(
+            record=record,
+            pointer="",
+            converter="hustings.sources.mastodon",
+            converter_version="1",
+            source_time=datetime(2026, 5, 6, 9, 0, tzinfo=UTC),
+        ),
+        received_at=datetime(2026, 5, 6, 9, 0, 2, tzinfo=UTC),
+    )
+    threat = message("20", "I know where your constituency office is & I'll be waiting")
+    with_original = type(item(threat))(message=threat, assessment=None, original=captured)
+    pack = build_pack(content(with_original, item(message("21", "plain JSON message")))).data
+    name = f"originals/{record.sha256}.json"
+    assert read_item(pack, name) == payload
+    assert verify_pack(pack).ok and name in verify_pack(pack).items
+    records = json.loads(read_item(pack, "messages.json"))["messages"]
+    original = records[0]["original_record"]
+    assert original["sha256"] == sha256(payload) and original["item"] == name
+    assert original["converter"] == "hustings.sources.mastodon" and original["format"] == "mastodon"
+    assert original["captured_at_source"].startswith("2026-05-06T09:00:00")
+    assert original["received_by_hustings_at"].startswith("2026-05-06T09:00:02")
+    assert records[1]["original_record"] is None
+    text = " ".join(pdf_text(pack).split())
+    assert "hustings.sources.mastodon" in text and "Original record" in text
+    # An altered original is caught and named, like any other item.
+    assert (
+        verify_pack(rewrite(pack, {name: payload.replace(b"waiting", b"wafting")}))
+        .problems[0]
+        .startswith(name)
+    )

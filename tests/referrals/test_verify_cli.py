@@ -16,7 +16,7 @@ from hustings.events import user_actor
 from hustings.referrals.pack import MANIFEST, pack_digest, read_item, sha256, verify_pack
 from hustings.settings import Settings
 from tests.referrals.conftest import seed
-from tests.referrals.test_pack import a_pack, rewrite
+from tests.referrals.test_pack import a_pack, pdf_text, rewrite
 
 ITEMS = ("evidence.pdf", "messages.json", "hints.json", "custody.json")
 runner = CliRunner()
@@ -66,3 +66,50 @@ def test_against_the_log_a_consistent_forgery_fails(env: dict[str, str], tmp_pat
     result = runner.invoke(app, ["verify-pack", str(forged), "--against-log"], env=env)
     assert result.exit_code == 1
     assert "manifest.json: pack_sha256" in result.stderr and "event log" in result.stderr
+
+
+def test_referrals_pack_builds_a_pack_that_verifies_against_the_log(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", assess_on_ingest=False)
+    with unit_of_work(settings) as services:
+        seeded = seed(services)
+        referral = services.referrals.create(actor=user_actor("u1"), message_ids=[seeded.threat])
+    written = tmp_path / "pack.zip"
+    result = runner.invoke(app, ["referrals", "pack", referral.subject_id, "-o", str(written)], env=env)
+    assert result.exit_code == 0, result.output
+    assert verify_pack(written.read_bytes()).ok
+    checked = runner.invoke(app, ["verify-pack", str(written), "--against-log"], env=env)
+    assert checked.exit_code == 0, checked.output
+    with unit_of_work(settings) as services:
+        actions = [e.kind for e in services.referrals.store.referral_events(referral.subject_id)]
+    assert actions[-2:] == ["referral.pack_built", "referral.exported"]
+    unknown = runner.invoke(app, ["referrals", "pack", "r_nope"], env=env)
+    assert unknown.exit_code != 0 and "r_nope" in unknown.stderr and "Traceback" not in unknown.output
+
+
+def test_the_chain_of_custody_names_people_by_name_role_and_organisation(tmp_path: Path) -> None:
+    from hustings.auth.model import Role
+    from hustings.referrals.pack import CUSTODY
+
+    settings = Settings(data_dir=tmp_path / "data", assess_on_ingest=False, organisation="Fenshire Council")
+    with unit_of_work(settings) as services:
+        seeded = seed(services)
+        liaison = services.users.create(
+            "sokafor", {Role.POLICE_LIAISON}, now=services.clock.now(), display_name="Sam Okafor"
+        )
+        referral = services.referrals.create(actor=user_actor(liaison.id), message_ids=[seeded.threat])
+        built = services.referrals.build_pack(referral.subject_id, actor=user_actor(liaison.id))
+    custody = json.loads(read_item(built.data, CUSTODY))
+    assert [link["who"] for link in custody] == ["Sam Okafor (police_liaison, Fenshire Council)"] * 2
+    assert all(link["actor"] == user_actor(liaison.id) for link in custody)  # the id stays, for audit
+    text = " ".join(pdf_text(built.data).split())
+    assert "Sam Okafor (police_liaison, Fenshire Council)" in text and "user:u_" not in text
+
+
+def test_an_actor_no_longer_known_is_shown_by_id_not_hidden() -> None:
+    from hustings.referrals.model import describe_actor
+
+    assert describe_actor("user:u_gone", {}) == "user:u_gone (no longer a user)"
+    assert describe_actor("cli:ops", {}, "Fenshire Council") == "ops (command line, Fenshire Council)"
+    assert describe_actor("system", {}) == "Hustings, automatically"

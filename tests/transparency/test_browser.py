@@ -33,7 +33,7 @@ def test_anyone_reads_the_quarter_at_a_glance(page: Any, server: LiveServer) -> 
     assert page.get_by_role("heading", name="Transparency report: 2026-Q2").is_visible()
     assert page.locator('[data-figure="reports_received"]').inner_text() == str(EXPECTED["reports_received"])
     assert page.locator('[data-figure="taken_down_share"]').inner_text() == "57.1%"
-    assert page.locator('[data-figure="median"]').inner_text() == "36.0 h"
+    assert page.locator('[data-figure="median"]').inner_text() == "27.0 h"
     charts = page.get_by_role("img")
     assert charts.count() == 3
     histogram = page.locator("svg.chart").first

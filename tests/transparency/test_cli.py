@@ -36,6 +36,14 @@ def test_json_csv_and_html_for_a_period(env: dict[str, str], tmp_path: Path) -> 
     result = runner.invoke(app, ["transparency", "--period", "2026-Q2", "--format", "csv"], env=env)
     assert result.stdout.splitlines()[0] == "section,key,metric,value"
     assert "summary,,reports_received,9" in result.stdout.splitlines()
+    result = runner.invoke(app, ["transparency", "--period", "2026-Q2", "--format", "dsa-csv"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "section,indicator,breakdown,value"
+    assert "notices,number_of_notices,total,7" in lines
+    assert "own_initiative,decisions_by_type_of_restriction,account,1" in lines
+    assert "complaints,median_time_to_decide_hours,total,48.0" in lines
+    assert "automated_means,accuracy_share_upheld,total,1.0" in lines
     page = tmp_path / "report.html"
     result = runner.invoke(
         app, ["transparency", "--period", "2026-Q2", "--format", "html", "-o", str(page)], env=env
@@ -59,4 +67,6 @@ def test_dsa_export_refuses_the_golden_logs_empty_statements(env: dict[str, str]
     assert "decision d1 on message m1: statement: missing" in result.stderr
     lenient = runner.invoke(app, ["dsa-export", "--skip-invalid"], env=env)
     assert lenient.exit_code == 1 and lenient.stdout == ""
-    assert "1 no_action decision(s)" in lenient.stderr and lenient.stderr.count("refused:") == 8
+    # Eight restricting decisions and one appeal reversed to `remove`, each without a statement.
+    assert "1 no_action decision(s)" in lenient.stderr and lenient.stderr.count("refused:") == 9
+    assert "refused: appeal ap3 on message m3: statement: missing" in lenient.stderr

@@ -25,7 +25,7 @@ def statement(action: Action, puid: str) -> dict[str, Any]:
         legal_ground="Hustings policy rule A1: threats",
         explanation="A threat of violence against a candidate.",
         category="STATEMENT_CATEGORY_VIOLENCE",
-        keywords=("KEYWORD_ONLINE_BULLYING_INTIMIDATION",),
+        keywords=("KEYWORD_CYBER_BULLYING_INTIMIDATION",),
         decision_facts="Message threatened the candidate at her home.",
         content_date=date(2026, 5, 6),
         application_date=date(2026, 5, 7),
@@ -50,14 +50,14 @@ def decision(decision_id: str, action: Action, statement_json: dict[str, Any]) -
 
 def test_each_restricting_decision_becomes_one_json_line_with_dsa_field_names() -> None:
     events = [
-        decision("d1", Action.REMOVE, statement(Action.REMOVE, "d1:m_d1")),
+        decision("d1", Action.REMOVE, statement(Action.REMOVE, "d1-m_d1")),
         decision("d2", Action.NO_ACTION, {}),
-        decision("d3", Action.SUSPEND_ACCOUNT, statement(Action.SUSPEND_ACCOUNT, "d3:m_d3")),
+        decision("d3", Action.SUSPEND_ACCOUNT, statement(Action.SUSPEND_ACCOUNT, "d3-m_d3")),
     ]
     export = dsa_export(events)
     assert export.no_statement == 1 and not export.refused
     lines = [json.loads(line) for line in export.text().splitlines()]
-    assert [line["puid"] for line in lines] == ["d1:m_d1", "d3:m_d3"]
+    assert [line["puid"] for line in lines] == ["d1-m_d1", "d3-m_d3"]
     assert lines[0]["decision_visibility"] == ["DECISION_VISIBILITY_CONTENT_REMOVED"]
     assert lines[0]["source_type"] == "SOURCE_TRUSTED_FLAGGER"
     assert lines[1]["decision_account"] == "DECISION_ACCOUNT_SUSPENDED"
@@ -65,10 +65,10 @@ def test_each_restricting_decision_becomes_one_json_line_with_dsa_field_names() 
 
 
 def test_an_invalid_combination_is_refused_naming_the_decision_and_the_field() -> None:
-    broken = statement(Action.REMOVE, "d9:m_d9")
+    broken = statement(Action.REMOVE, "d9-m_d9")
     broken["decision_ground"] = "DECISION_GROUND_ILLEGAL_CONTENT"  # but the illegal-content fields are absent
     events = [
-        decision("d8", Action.HIDE, statement(Action.HIDE, "d8:m_d8")),
+        decision("d8", Action.HIDE, statement(Action.HIDE, "d8-m_d8")),
         decision("d9", Action.REMOVE, broken),
     ]
     with pytest.raises(InvalidInput, match=r"decision d9 on message m_d9: .*illegal_content_legal_ground"):

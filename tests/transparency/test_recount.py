@@ -33,7 +33,12 @@ message_events = st.lists(
         st.tuples(
             st.just("report.filed"), delta, st.sampled_from(list(ReporterKind)), st.sampled_from(CATEGORIES)
         ),
-        st.tuples(st.just("decision.made"), delta, st.sampled_from(list(Action)), st.none()),
+        st.tuples(
+            st.just("decision.made"),
+            delta,
+            st.sampled_from(list(Action)),
+            st.sampled_from([None, "AUTOMATED_DECISION_FULLY", "AUTOMATED_DECISION_NOT_AUTOMATED"]),
+        ),
         st.tuples(st.just("appeal.filed"), delta, st.none(), st.none()),
         st.tuples(st.just("appeal.decided"), delta, st.sampled_from(["upheld", "reversed"]), st.none()),
     ),
@@ -75,7 +80,8 @@ def build_log(drawn: list[tuple[list[str], int, list[Any]]], drawn_referrals: li
             if kind == "report.filed":
                 add(kind, "message", mid, at, {"reporter_kind": str(first), "category": second})
             elif kind == "decision.made":
-                add(kind, "message", mid, at, {"action": str(first), "statement": {}})
+                statement = {"automated_decision": second} if second else {}
+                add(kind, "message", mid, at, {"action": str(first), "statement": statement})
             elif kind == "appeal.decided":
                 add(kind, "message", mid, at, {"outcome": first})
             else:
@@ -216,6 +222,61 @@ def recount(events: list[Event]) -> dict[str, Any]:
     }
 
 
+def recount_dsa(events: list[Event]) -> dict[str, Any]:
+    """The harmonised templates' figures, event by event, looking back and forward in the log."""
+    ordered = sorted(events, key=lambda e: (e.occurred_at, e.seq or 0))
+    notice_kinds = {"user", "target", "delegate", "trusted_flagger"}
+
+    def before(index: int, mid: str, kind: str) -> list[Event]:
+        return [e for e in ordered[:index] if e.subject_id == mid and e.kind == kind]
+
+    automated_notices = 0
+    for index, e in enumerate(ordered):
+        if e.kind == "report.filed" and inside(e) and e.payload["reporter_kind"] in notice_kinds:
+            later = [
+                d for d in ordered[index + 1 :] if d.subject_id == e.subject_id and d.kind == "decision.made"
+            ]
+            automated = bool(later) and (
+                later[0].payload["statement"].get("automated_decision") == "AUTOMATED_DECISION_FULLY"
+            )
+            if automated and inside(later[0]):
+                automated_notices += 1
+    by_detection: dict[str, int] = {}
+    by_restriction: dict[str, int] = {}
+    flags = upheld = 0
+    appeal_hours: list[float] = []
+    for index, e in enumerate(ordered):
+        if e.kind == "decision.made" and inside(e):
+            kinds = {r.payload["reporter_kind"] for r in before(index, e.subject_id, "report.filed")}
+            if "automated" in kinds:
+                flags += 1
+                upheld += e.payload["action"] != "no_action"
+            if not kinds & notice_kinds and e.payload["action"] != "no_action":
+                method = "automated" if "automated" in kinds else "manual"
+                by_detection[method] = by_detection.get(method, 0) + 1
+                kind = "account" if e.payload["action"] == "suspend_account" else "visibility"
+                by_restriction[kind] = by_restriction.get(kind, 0) + 1
+        if e.kind == "appeal.decided" and inside(e):
+            filed = before(index, e.subject_id, "appeal.filed")
+            if filed:
+                appeal_hours.append((e.occurred_at - filed[-1].occurred_at).total_seconds() / 3600)
+    return {
+        "notices_received": sum(
+            1
+            for e in ordered
+            if e.kind == "report.filed" and inside(e) and e.payload["reporter_kind"] in notice_kinds
+        ),
+        "notices_processed_by_automated_means": automated_notices,
+        "own_initiative_decisions_by_detection": by_detection,
+        "own_initiative_decisions_by_restriction": by_restriction,
+        "appeals_decided": len(appeal_hours),
+        "median_hours_to_decide_appeal": median_by_definition(appeal_hours),
+        "automated_flags_decided": flags,
+        "automated_flags_upheld": upheld,
+        "automated_flags_upheld_share": upheld / flags if flags else None,
+    }
+
+
 def approx(value: float | None) -> Any:
     return None if value is None else pytest.approx(value, abs=1e-9)
 
@@ -290,6 +351,19 @@ def test_every_figure_equals_a_brute_force_recount(drawn: list[Any], drawn_refer
     assert report.referrals_sent == expected["referrals_sent"]
     assert percentile_median(report.hours_first_report_to_referral) == approx(expected["to_referral_median"])
     assert sum(sum(week.values()) for _, week in report.weekly) == expected["reports_received"]
+    dsa = report.dsa
+    by_hand = recount_dsa(events)
+    assert dsa.notices_received == by_hand["notices_received"]
+    assert dsa.notices_processed_by_automated_means == by_hand["notices_processed_by_automated_means"]
+    assert dict(dsa.own_initiative_by_detection) == by_hand["own_initiative_decisions_by_detection"]
+    assert dict(dsa.own_initiative_by_restriction) == by_hand["own_initiative_decisions_by_restriction"]
+    assert len(dsa.appeal_hours) == by_hand["appeals_decided"]
+    assert percentile_median(dsa.appeal_hours) == approx(by_hand["median_hours_to_decide_appeal"])
+    assert (dsa.automated_flags_decided, dsa.automated_flags_upheld) == (
+        by_hand["automated_flags_decided"],
+        by_hand["automated_flags_upheld"],
+    )
+    assert dsa.automated_flags_upheld_share == approx(by_hand["automated_flags_upheld_share"])
 
 
 def percentile_median(values: tuple[float, ...]) -> float | None:

@@ -1,5 +1,6 @@
 """Commands: `hustings verify-pack PACK.zip` checks an evidence pack has not been altered;
-`hustings rekey-packs` re-encrypts stored packs under the current secret key after a rotation."""
+`hustings rekey-packs` re-encrypts stored packs under the current secret key after a rotation;
+`hustings referrals pack REFERRAL_ID` builds a referral's evidence pack and writes it out."""
 
 from __future__ import annotations
 
@@ -8,10 +9,39 @@ from typing import Annotated
 
 import typer
 
-from hustings.cli.common import cli_errors, err, fail, load_settings, out, unit_of_work
+from hustings.cli.common import cli_actor, cli_errors, err, fail, load_settings, out, unit_of_work
 
 
 def register(app: typer.Typer) -> None:
+    referrals = typer.Typer(help="Referrals to the police and their evidence packs.", no_args_is_help=True)
+    app.add_typer(referrals, name="referrals")
+
+    @referrals.command("pack")
+    @cli_errors
+    def pack_command(
+        referral_id: Annotated[str, typer.Argument(help="The referral, e.g. r_0123456789abcdef.")],
+        output: Annotated[
+            Path | None,
+            typer.Option("--output", "-o", help="Write the ZIP here (default: evidence-pack-<pack id>.zip)."),
+        ] = None,
+    ) -> None:
+        """Build the referral's evidence pack now, store it encrypted, and write a copy out.
+
+        Building and the export are both in the referral's chain of custody, by this login name.
+        """
+        actor = cli_actor()
+        with unit_of_work(load_settings()) as services:
+            built = services.referrals.build_pack(referral_id, actor=actor)
+            data, filename = services.referrals.export_pack(referral_id, built.pack_id, actor=actor)
+        target = output or Path(filename)
+        target.write_bytes(data)
+        out.print(
+            f"{target}: pack {built.pack_id} of referral {referral_id}, {len(built.manifest['items'])} items, "
+            f"sha256 {built.pack_sha256}" + (" (urgent: see the PDF's first page)" if built.urgent else ""),
+            markup=False,
+            soft_wrap=True,
+        )
+
     @app.command("verify-pack")
     @cli_errors
     def verify_pack_command(
@@ -64,4 +94,6 @@ def register(app: typer.Typer) -> None:
         """
         with unit_of_work(load_settings()) as services:
             count = services.referrals.rekey_packs()
-        out.print(f"re-encrypted {count} evidence pack(s) under the current HUSTINGS_SECRET_KEY", markup=False)
+        out.print(
+            f"re-encrypted {count} evidence pack(s) under the current HUSTINGS_SECRET_KEY", markup=False
+        )

@@ -17,11 +17,14 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.protection.private import REDUCERS as PRIVATE_DETAILS
     from hustings.referrals.model import SUBJECT as REFERRAL
     from hustings.referrals.model import reduce_referral
+    from hustings.transparency.submit import SUBJECT as DSA_STATEMENT
+    from hustings.transparency.submit import reduce_submission
 
     return {
         ACCOUNT: reduce_account,
         MESSAGE: reduce_message,
         REFERRAL: reduce_referral,
+        DSA_STATEMENT: reduce_submission,
         **PROTECTION,
         **ELECTIONS,
         **COMPLAINTS,

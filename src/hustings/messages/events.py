@@ -12,7 +12,7 @@ travels in the event payload), so rebuilding status from the log always gives th
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from hustings.clock import iso, parse_iso
 from hustings.events.model import Event, Status, initial_status
@@ -48,6 +48,7 @@ class MessageIngested(TypedDict):
     author_id: str  # the author's key, "<source>:<external id>"
     target_ids: list[str]
     created_at: str | None  # ISO time the source gives for the message
+    lang: NotRequired[str | None]  # BCP 47, as the source gives it (absent in older events)
 
 
 # `message.assessed` carries `Assessment.to_json()` (hustings.detect.assessment) as its payload.
@@ -125,6 +126,7 @@ def reduce_message(status: Status | None, event: Event) -> Status:
             author_id=payload.get("author_id"),
             target_ids=list(payload.get("target_ids", [])),
             created_at=payload.get("created_at"),
+            lang=payload.get("lang"),
         )
         targets = data["target_ids"]
         return current.evolve(

@@ -178,6 +178,7 @@ def ingest(
                 "author_id": message.author.key,
                 "target_ids": list(message.target_ids),
                 "created_at": iso(message.created_at),
+                "lang": message.lang,
             },
         )
         for message in new_messages

@@ -19,7 +19,7 @@ from hustings.messages.events import SUBJECT
 from hustings.moderation.decisions import item_statement
 from hustings.moderation.events import APPEAL_DECIDED, APPEAL_FILED, Action, AppealDecided, AppealFiled
 from hustings.moderation.policy import Policy, load_policy
-from hustings.moderation.reasons import statement_required
+from hustings.moderation.reasons import dsa_puid, statement_required
 from hustings.moderation.status import ItemState
 from hustings.moderation.work import load_item
 
@@ -115,7 +115,7 @@ def decide_appeal(
             raise InvalidInput(f"new_action: rule {rule.id} finds no breach, so only no_action can follow")
         statement = item_statement(
             item,
-            puid=f"{(item.data.get('appeal') or {}).get('appeal_id')}:{message_id}",
+            puid=dsa_puid(str((item.data.get("appeal") or {}).get("appeal_id")), message_id),
             action=action,
             rule=rule,
             policy=policy,

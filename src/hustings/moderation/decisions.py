@@ -21,7 +21,7 @@ from hustings.errors import Conflict, InvalidInput
 from hustings.events import Event, EventLog, Status, user_actor
 from hustings.moderation.events import DECISION_MADE, Action, DecisionMade, ReporterKind
 from hustings.moderation.policy import Policy, Rule, load_policy
-from hustings.moderation.reasons import build_statement, statement_required
+from hustings.moderation.reasons import build_statement, dsa_puid, statement_required
 from hustings.moderation.status import DECIDABLE_STATES, ItemState
 from hustings.moderation.work import load_item
 
@@ -113,6 +113,7 @@ def item_statement(
         reporter_kinds=set(data.get("reporter_kinds", [])),
         automated_detection=detected_automatically(item),
         reference_url=policy.reference_url,
+        content_language=data.get("lang"),
     ).to_dsa_json()
 
 
@@ -156,7 +157,7 @@ def _decision_event(
             )
         statement = item_statement(
             item,
-            puid=f"{decision_id}:{item.subject_id}",
+            puid=dsa_puid(decision_id, item.subject_id),
             action=request.action,
             rule=rule,
             policy=policy,

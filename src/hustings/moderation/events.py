@@ -45,8 +45,11 @@ class Action(StrEnum):
     SUSPEND_ACCOUNT = "suspend_account"
 
 
-TAKEDOWN_ACTIONS = frozenset({Action.HIDE, Action.REMOVE})
-"""Actions that count as taking content down in the transparency report."""
+TAKEDOWN_ACTIONS = frozenset({Action.HIDE, Action.REMOVE, Action.RESTRICT_ACCOUNT, Action.SUSPEND_ACCOUNT})
+"""Actions that count as taking content down in the transparency report: exactly those whose
+statement of reasons declares the content removed or disabled (`hustings.moderation.reasons.
+effects_of`), so the report and the statements agree. Restricting or suspending the account
+removes the content; labelling leaves it up."""
 
 
 class ReportFiled(TypedDict):

@@ -93,18 +93,22 @@ class Policy(BaseModel):
 
     @model_validator(mode="after")
     def _rules_are_unique_and_valid(self) -> Policy:
-        from hustings.moderation.reasons import DSA_CATEGORIES, DSA_KEYWORDS
+        from hustings.moderation.taxonomy import TAXONOMY
 
         seen: set[str] = set()
         for rule in self.rules:
             if rule.id in seen:
                 raise ValueError(f"rules: rule id {rule.id!r} appears twice")
             seen.add(rule.id)
-            if rule.breach and rule.dsa_category not in DSA_CATEGORIES:
-                raise ValueError(f"rules.{rule.id}.dsa_category: {rule.dsa_category!r} is not a DSA category")
+            # The same lists the statement validator reads, so a rule the policy accepts gives
+            # statements the database accepts.
+            problem = TAXONOMY.category_problem(rule.dsa_category) if rule.breach else None
+            if problem:
+                raise ValueError(f"rules.{rule.id}.dsa_category: {problem}")
             for keyword in rule.dsa_keywords:
-                if keyword not in DSA_KEYWORDS:
-                    raise ValueError(f"rules.{rule.id}.dsa_keywords: {keyword!r} is not a DSA keyword")
+                problem = TAXONOMY.keyword_problem(keyword)
+                if problem:
+                    raise ValueError(f"rules.{rule.id}.dsa_keywords: {problem}")
         return self
 
     def rule(self, rule_id: str) -> Rule:

@@ -1,9 +1,10 @@
 """The statement of reasons, with the field names and enumerations of the EU DSA Transparency
 Database API (`POST /api/v1/statement`), so a decision can be exported to it unchanged.
 
-Written from the Transparency Database's API documentation as we know it (no network was
-available to re-check it): the fields, the values of each enumeration and the rules for which
-fields go together. `StatementOfReasons` refuses any invalid combination with an error that names
+Written from the Transparency Database's API documentation: the fields, the values of each
+enumeration and the rules for which fields go together. Its lists (categories and keywords,
+languages, EEA states) are data, with the version of the database they match, in
+`hustings.moderation.taxonomy`. `StatementOfReasons` refuses any invalid combination with an error that names
 the field; `to_dsa_json()` gives the JSON object the database accepts.
 
 `build_statement` fills a statement from a decision: the action's effect on visibility or the
@@ -12,14 +13,17 @@ account, the policy rule's ground, category and explanation, and the item's fact
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hustings.errors import InvalidInput
 from hustings.moderation.events import Action, ReporterKind
+from hustings.moderation.taxonomy import TAXONOMY
 
 
 class DecisionVisibility(StrEnum):
@@ -86,86 +90,18 @@ class AutomatedDecision(StrEnum):
 
 YesNo = Literal["Yes", "No"]
 
-DSA_CATEGORIES: frozenset[str] = frozenset(
-    {
-        "STATEMENT_CATEGORY_ANIMAL_WELFARE",
-        "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS",
-        "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
-        "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
-        "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
-        "STATEMENT_CATEGORY_NON_CONSENSUAL_BEHAVIOUR",
-        "STATEMENT_CATEGORY_PORNOGRAPHY_OR_SEXUALIZED_CONTENT",
-        "STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
-        "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY",
-        "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
-        "STATEMENT_CATEGORY_SELF_HARM",
-        "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE",
-        "STATEMENT_CATEGORY_UNSAFE_AND_ILLEGAL_PRODUCTS",
-        "STATEMENT_CATEGORY_VIOLENCE",
-    }
-)
+DSA_CATEGORIES: frozenset[str] = frozenset(TAXONOMY.categories)
+DSA_KEYWORDS: frozenset[str] = TAXONOMY.keywords
 
-# The keywords (`category_specification`) relevant to intimidation, plus KEYWORD_OTHER.
-DSA_KEYWORDS: frozenset[str] = frozenset(
-    {
-        "KEYWORD_DEFAMATION",
-        "KEYWORD_DISCRIMINATION",
-        "KEYWORD_HATE_SPEECH",
-        "KEYWORD_NON_CONSENSUAL_IMAGE_SHARING",
-        "KEYWORD_NON_CONSENSUAL_ITEMS_DEEPFAKE",
-        "KEYWORD_ONLINE_BULLYING_INTIMIDATION",
-        "KEYWORD_STALKING",
-        "KEYWORD_COORDINATED_HARM",
-        "KEYWORD_GENDER_BASED_VIOLENCE",
-        "KEYWORD_INCITEMENT_VIOLENCE_HATRED",
-        "KEYWORD_DISINFORMATION",
-        "KEYWORD_MISINFORMATION",
-        "KEYWORD_FOREIGN_INFORMATION_MANIPULATION",
-        "KEYWORD_BIOMETRIC_DATA_BREACH",
-        "KEYWORD_MISSING_PROCESSING_GROUND",
-        "KEYWORD_RIGHT_TO_BE_FORGOTTEN",
-        "KEYWORD_DATA_FALSIFICATION",
-        "KEYWORD_OTHER",
-    }
-)
+PUID_PATTERN = r"^[a-zA-Z0-9_-]+$"
+"""The database's rule for `puid`: letters, digits, `-` and `_`, at most 500 characters."""
 
 # The territorial scope is given in EEA member states (ISO 3166-1 alpha-2, Greece as "GR").
-EEA_COUNTRIES: frozenset[str] = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IS",
-        "IT",
-        "LI",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "NO",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
+EEA_COUNTRIES: frozenset[str] = TAXONOMY.countries
 
-_EARLIEST = date(2000, 1, 1)
+# The database's date bounds: content from 2000 on, decisions from 2020 on (the DSA's drafting).
+_EARLIEST_CONTENT = date(2000, 1, 1)
+_EARLIEST_APPLICATION = date(2020, 1, 1)
 
 
 class StatementOfReasons(BaseModel):
@@ -204,7 +140,7 @@ class StatementOfReasons(BaseModel):
     category_specification_other: str | None = Field(default=None, max_length=500)
     content_type: list[ContentType] = Field(min_length=1)
     content_type_other: str | None = Field(default=None, max_length=500)
-    content_language: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    content_language: str | None = None
     content_date: date
     application_date: date
     territorial_scope: list[str] = Field(min_length=1)
@@ -213,30 +149,47 @@ class StatementOfReasons(BaseModel):
     source_identity: str | None = Field(default=None, max_length=500)
     automated_detection: YesNo
     automated_decision: AutomatedDecision
-    puid: str = Field(min_length=1, max_length=500)
+    puid: str = Field(min_length=1, max_length=500, pattern=PUID_PATTERN)
     """The platform's own unique identifier for this statement."""
 
     @field_validator("category")
     @classmethod
     def _known_category(cls, value: str) -> str:
-        if value not in DSA_CATEGORIES:
-            raise ValueError(f"{value!r} is not a DSA statement category")
+        problem = TAXONOMY.category_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("category_addition")
     @classmethod
     def _known_categories(cls, value: list[str] | None) -> list[str] | None:
         for item in value or []:
-            if item not in DSA_CATEGORIES:
-                raise ValueError(f"{item!r} is not a DSA statement category")
+            problem = TAXONOMY.category_problem(item)
+            if problem:
+                raise ValueError(problem)
         return value
 
     @field_validator("category_specification")
     @classmethod
     def _known_keywords(cls, value: list[str] | None) -> list[str] | None:
         for item in value or []:
-            if item not in DSA_KEYWORDS:
-                raise ValueError(f"{item!r} is not a DSA keyword")
+            problem = TAXONOMY.keyword_problem(item)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    @field_validator("content_language")
+    @classmethod
+    def _iso_639_1(cls, value: str | None) -> str | None:
+        if value is not None and value not in TAXONOMY.languages:
+            raise ValueError(f"{value!r} is not an ISO 639-1 language code (two upper-case letters)")
+        return value
+
+    @field_validator("decision_ground_reference_url")
+    @classmethod
+    def _a_url(cls, value: str | None) -> str | None:
+        if value is not None and not is_url(value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
         return value
 
     @field_validator("territorial_scope")
@@ -299,8 +252,10 @@ class StatementOfReasons(BaseModel):
             )
         if self.category in (self.category_addition or []):
             raise ValueError("category_addition: must not repeat category")
-        if self.content_date < _EARLIEST:
-            raise ValueError("content_date: must be on or after 2000-01-01")
+        if self.content_date < _EARLIEST_CONTENT:
+            raise ValueError(f"content_date: must be on or after {_EARLIEST_CONTENT}")
+        if self.application_date < _EARLIEST_APPLICATION:
+            raise ValueError(f"application_date: must be on or after {_EARLIEST_APPLICATION}")
         if self.application_date < self.content_date:
             raise ValueError("application_date: must be on or after content_date")
         for name in (
@@ -321,6 +276,30 @@ class StatementOfReasons(BaseModel):
     def to_dsa_json(self) -> dict[str, Any]:
         """The JSON object for the Transparency Database: dates as YYYY-MM-DD, absent fields left out."""
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def is_url(value: str) -> bool:
+    """Whether `value` is an absolute http(s) URL with a host, as the database's `url` rule wants."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and not re.search(r"\s", value)
+
+
+def dsa_puid(*parts: str) -> str:
+    """A `puid` the database takes, from the ids that make it unique (joined by `-`; any other
+    character the pattern forbids becomes `-`). Stable: the same parts give the same puid."""
+    return re.sub(r"[^a-zA-Z0-9_-]", "-", "-".join(parts))[:500]
+
+
+def language_code(lang: str | None) -> str | None:
+    """`content_language` from a message's BCP 47 `lang` (`en-GB` gives `EN`), or None where the
+    primary subtag is not an ISO 639-1 code (a three-letter code, `und`)."""
+    if not lang:
+        return None
+    primary = lang.split("-")[0].upper()
+    return primary if primary in TAXONOMY.languages else None
 
 
 def _paired(name: str, value: object, required: bool, condition: str) -> None:
@@ -417,7 +396,7 @@ def build_statement(
         "category": category,
         "category_specification": list(keywords) or None,
         "content_type": list(content_type),
-        "content_language": content_language.split("-")[0].upper() if content_language else None,
+        "content_language": language_code(content_language),
         "content_date": content_date,
         "application_date": application_date,
         "territorial_scope": list(territorial_scope),

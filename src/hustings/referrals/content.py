@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from hustings.detect.assessment import Assessment
-from hustings.messages.model import Message
+from hustings.messages.model import Capture, Message
 from hustings.moderation.events import FiledReport
 from hustings.referrals.model import CustodyEntry
 from hustings.targets.model import Target
@@ -46,10 +46,32 @@ class PackMessage:
     """The messages it replies to (up the chain) and the replies to it, oldest first; itself excluded."""
     author_history: tuple[Message, ...] = ()
     """Other messages from the same author to the same target(s), oldest first; itself excluded."""
+    original: Capture | None = None
+    """The record the message was read from, as received, with how and when it was captured;
+    None for a message sent to Hustings as its own JSON."""
 
     @property
     def flagged(self) -> tuple[str, ...]:
         return tuple(label.value for label in self.assessment.flagged) if self.assessment else ()
+
+    @property
+    def parent_held(self) -> bool | None:
+        """Whether Hustings holds the message this one replies to (then it is in `thread`);
+        None when it replies to nothing."""
+        parent = self.message.in_reply_to_id
+        if parent is None:
+            return None
+        return any(other.id == parent for other in self.thread)
+
+    @property
+    def in_reply_to(self) -> str | None:
+        """What the pack says of the message this one replies to."""
+        parent = self.message.in_reply_to_id
+        if parent is None:
+            return None
+        if self.parent_held:
+            return f"{parent} (held: shown in the thread)"
+        return f"a message not held by Hustings ({parent})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +89,8 @@ class PackContent:
     crime_reference: str = ""
     note: str = ""
     custody: tuple[CustodyEntry, ...] = field(default_factory=tuple)
+    built_by_who: str = ""
+    """`built_by` by name, role and organisation."""
 
 
 class EvidenceSource(Protocol):

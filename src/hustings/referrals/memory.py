@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from hustings.auth.model import User
 from hustings.errors import NotFound
 from hustings.events import Event, InMemoryEventStore, Status
 from hustings.referrals.content import PackMessage
@@ -24,6 +25,7 @@ class InMemoryReferralStore:
         self.targets: dict[str, Target] = {}
         self.incidents: dict[str, list[str]] = {}
         self.bundles: dict[str, list[str]] = {}
+        self.users: dict[str, User] = {}
 
     # Set-up helpers for tests: in SQL these are messages, targets and protection's statuses.
     def add_message(self, item: PackMessage) -> None:
@@ -79,3 +81,6 @@ class InMemoryReferralStore:
     def first_report_at(self, message_ids: Sequence[str]) -> datetime | None:
         times = [r.at for i in message_ids if i in self.messages for r in self.messages[i].reports]
         return min(times, default=None)
+
+    def people(self) -> dict[str, User]:
+        return dict(self.users)

@@ -8,14 +8,15 @@ from the same events (`chain_of_custody`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypedDict
 
+from hustings.auth.model import User
 from hustings.clock import parse_iso
-from hustings.events.model import Event, Status, initial_status
+from hustings.events.model import SYSTEM_ACTOR, Event, Status, initial_status
 
 SUBJECT = "referral"
 
@@ -225,9 +226,17 @@ class CustodyEntry:
     actor: str
     action: str
     detail: str
+    who: str = ""
+    """The actor as an officer reads it: name, role and organisation (`describe_actor`)."""
 
     def to_json(self) -> dict[str, str]:
-        return {"at": self.at.isoformat(), "actor": self.actor, "action": self.action, "detail": self.detail}
+        return {
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "who": self.who or self.actor,
+            "action": self.action,
+            "detail": self.detail,
+        }
 
 
 _ACTIONS = {
@@ -260,11 +269,38 @@ def _detail(event: Event) -> str:
     return ""
 
 
-def chain_of_custody(events: Iterable[Event]) -> list[CustodyEntry]:
-    """Every event on a referral, in log order, as custody entries."""
+def describe_actor(actor: str, people: Mapping[str, User], organisation: str = "") -> str:
+    """Who an event's actor is, for a chain of custody: ``Sam Okafor (moderator, Fenshire
+    Council)`` for a user, the login name for the command line, Hustings itself for the system.
+    An actor no longer known is shown as its id, so nothing is hidden."""
+    kind, _, name = actor.partition(":")
+    if kind == "user":
+        user = people.get(name)
+        if user is None:
+            return f"{actor} (no longer a user)"
+        roles = ", ".join(sorted(role.value for role in user.roles)) or "no role"
+        about = ", ".join(part for part in (roles, organisation) if part)
+        return f"{user.display_name or user.name} ({about})"
+    if kind == "cli":
+        return f"{name or 'an operator'} (command line{', ' + organisation if organisation else ''})"
+    if actor == SYSTEM_ACTOR:
+        return f"Hustings, automatically{' (' + organisation + ')' if organisation else ''}"
+    return actor
+
+
+def chain_of_custody(
+    events: Iterable[Event], people: Mapping[str, User] | None = None, organisation: str = ""
+) -> list[CustodyEntry]:
+    """Every event on a referral, in log order, as custody entries, each naming who acted
+    from `people` (users by id)."""
+    known = people or {}
     return [
         CustodyEntry(
-            at=event.occurred_at, actor=event.actor, action=_ACTIONS[event.kind], detail=_detail(event)
+            at=event.occurred_at,
+            actor=event.actor,
+            action=_ACTIONS[event.kind],
+            detail=_detail(event),
+            who=describe_actor(event.actor, known, organisation),
         )
         for event in events
         if event.subject_type == SUBJECT and event.kind in _ACTIONS

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,8 +80,40 @@ def message_json(message: Message) -> dict[str, Any]:
     }
 
 
+ORIGINALS = "originals/"
+"""Where the records messages were read from are kept in a pack, each under its SHA-256."""
+
+
+def original_item_name(item: PackMessage) -> str | None:
+    """The pack item holding the message's original record, or None if it has none."""
+    if item.original is None:
+        return None
+    record = item.original.origin.record
+    extension = "eml" if record.format in {"eml", "mbox"} else "json"
+    return f"{ORIGINALS}{record.sha256}.{extension}"
+
+
+def original_json(item: PackMessage) -> dict[str, Any] | None:
+    """How and when the message's original record was captured, and where it is in the pack."""
+    if item.original is None:
+        return None
+    origin = item.original.origin
+    return {
+        "item": original_item_name(item),
+        "sha256": origin.record.sha256,
+        "bytes": len(origin.record.payload),
+        "format": origin.record.format,
+        "pointer": origin.pointer,
+        "converter": origin.converter,
+        "converter_version": origin.converter_version,
+        "captured_at_source": iso(origin.source_time),
+        "received_by_hustings_at": iso(item.original.received_at),
+    }
+
+
 def _pack_message_json(item: PackMessage) -> dict[str, Any]:
     return {
+        "original_record": original_json(item),
         "message": message_json(item.message),
         "assessment": item.assessment.to_json() if item.assessment else None,
         "reports": [
@@ -94,6 +127,9 @@ def _pack_message_json(item: PackMessage) -> dict[str, Any]:
             for report in item.reports
         ],
         "thread": [message_json(other) for other in item.thread],
+        "in_reply_to": None
+        if item.message.in_reply_to_id is None
+        else {"id": item.message.in_reply_to_id, "held": item.parent_held, "note": item.in_reply_to},
         "author_history_with_target": [message_json(other) for other in item.author_history],
     }
 
@@ -155,12 +191,17 @@ def build_pack(content: PackContent) -> BuiltPack:
                 {
                     "at": iso(content.built_at),
                     "actor": content.built_by,
+                    "who": content.built_by_who or content.built_by,
                     "action": "pack built",
                     "detail": content.pack_id,
                 }
             ]
         ),
     }
+    for pack_item in content.messages:
+        name = original_item_name(pack_item)
+        if name is not None and pack_item.original is not None:
+            items[name] = pack_item.original.origin.record.payload
     items[PDF] = render_pdf(
         content, hints=hints, checklist=checklist, urgency=urgency, other_items=sorted(items)
     )
@@ -205,11 +246,48 @@ class Verification:
         return not self.problems
 
 
+class DamagedItem(Exception):
+    """An item whose stored bytes cannot be read back out of the ZIP; the message says why."""
+
+
+# What the zipfile module raises for a damaged member: a CRC mismatch or bad header
+# (BadZipFile), corrupt compressed data (zlib.error), data cut short (EOFError), or an
+# impossible size or offset (ValueError, OSError).
+_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError)
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+    """An item's bytes; `DamagedItem` naming the damage where the ZIP cannot give them back."""
+    try:
+        return archive.read(name)
+    except _DAMAGE as error:
+        raise DamagedItem(f"damaged in the ZIP, its bytes cannot be read back ({error})") from None
+
+
+def open_archive(data: bytes) -> zipfile.ZipFile:
+    """The pack as a ZIP; `InvalidInput` saying what is wrong where it is not one, or is cut short."""
+    if not data:
+        raise InvalidInput("pack: the file is empty")
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        if data[:4] == b"PK\x03\x04":
+            raise InvalidInput(
+                f"pack: a damaged ZIP: it starts as one, but its directory of items is missing or "
+                f"corrupt ({error}); the file was probably cut short in a download or copy"
+            ) from None
+        raise InvalidInput("pack: not a ZIP file") from None
+    except _DAMAGE as error:
+        raise InvalidInput(f"pack: a damaged ZIP ({error})") from None
+
+
 def read_manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
     try:
-        manifest = json.loads(archive.read(MANIFEST))
+        manifest = json.loads(_read(archive, MANIFEST))
     except KeyError:
         raise InvalidInput(f"{MANIFEST}: the pack has no manifest") from None
+    except DamagedItem as error:
+        raise InvalidInput(f"{MANIFEST}: {error}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InvalidInput(f"{MANIFEST}: not valid JSON ({error})") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("items"), list):
@@ -223,10 +301,7 @@ def verify_pack(data: bytes, *, recorded_sha256: Sequence[str] = ()) -> Verifica
     `recorded_sha256`, when given, are the pack digests the event log holds for this pack: the
     manifest's digest must be one of them.
     """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise InvalidInput("pack: not a ZIP file") from None
+    archive = open_archive(data)
     with archive:
         manifest = read_manifest(archive)
         problems: list[str] = []
@@ -241,7 +316,11 @@ def verify_pack(data: bytes, *, recorded_sha256: Sequence[str] = ()) -> Verifica
             if name not in present:
                 problems.append(f"{name}: listed in the manifest but missing from the pack")
                 continue
-            actual = sha256(archive.read(name))
+            try:
+                actual = sha256(_read(archive, name))
+            except DamagedItem as error:
+                problems.append(f"{name}: {error}")
+                continue
             if actual != expected:
                 problems.append(f"{name}: altered (sha256 {actual}, manifest says {expected})")
         for name in sorted(present - set(listed)):

@@ -173,6 +173,19 @@ def _message_section(doc: _Document, index: int, total: int, item: PackMessage) 
         doc.field(
             "Reported", f"{_when(report.at)} by {report.reporter_kind} as {report.category}{illegal}{note}"
         )
+    if item.original is not None:
+        origin = item.original.origin
+        at_source = f"; at source {_when(origin.source_time)}" if origin.source_time else ""
+        doc.field(
+            "Original record",
+            f"{origin.record.format}, {len(origin.record.payload)} bytes, sha256 {origin.record.sha256}; "
+            f"read by {origin.converter} {origin.converter_version}"
+            f"{' at ' + origin.pointer if origin.pointer else ''}{at_source}; "
+            f"received by Hustings {_when(item.original.received_at)}; "
+            f"kept byte for byte in this pack as originals/{origin.record.sha256}.*",
+        )
+    if item.in_reply_to is not None:
+        doc.field("In reply to", item.in_reply_to)
     if item.thread:
         doc.set_font(FONT, "B", 10)
         doc.cell(
@@ -229,7 +242,7 @@ def render_pdf(
     doc.heading("Evidence pack for a police referral", 16)
     doc.field("Referral", content.referral_id)
     doc.field("Pack", content.pack_id)
-    doc.field("Built", f"{_when(content.built_at)} by {content.built_by}")
+    doc.field("Built", f"{_when(content.built_at)} by {content.built_by_who or content.built_by}")
     doc.field("Force", content.force or "not yet chosen")
     doc.field("Unit", content.unit or "-")
     doc.field("Crime reference", content.crime_reference or "none yet")
@@ -288,8 +301,11 @@ def render_pdf(
         doc.para(f"Found: {entry.finding.value}. {entry.grounds}", 9)
     doc.heading("Chain of custody (to the time this pack was built)")
     for link in content.custody:
-        doc.para(f"{_when(link.at)}  {link.actor}  {link.action}  {link.detail}", 9)
-    doc.para(f"{_when(content.built_at)}  {content.built_by}  pack built  {content.pack_id}", 9)
+        doc.para(f"{_when(link.at)}  {link.who or link.actor}  {link.action}  {link.detail}", 9)
+    doc.para(
+        f"{_when(content.built_at)}  {content.built_by_who or content.built_by}  pack built  {content.pack_id}",
+        9,
+    )
     doc.heading("Verifying this pack")
     doc.para(
         "This PDF is one item of a ZIP pack. manifest.json in the same pack lists the SHA-256 of every item "

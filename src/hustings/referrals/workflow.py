@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from hustings.auth.model import User
 from hustings.clock import Clock, iso
 from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status
@@ -38,6 +39,7 @@ from hustings.referrals.model import (
     PoliceStatus,
     ReferralState,
     chain_of_custody,
+    describe_actor,
     new_referral_id,
     referral_event,
 )
@@ -70,6 +72,10 @@ class ReferralStore(EvidenceSource, Protocol):
         """When the first `report.filed` on any of the messages happened, if any did."""
         ...
 
+    def people(self) -> dict[str, User]:
+        """The users an actor id can name, by user id (for the chain of custody)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ReferralEvidence:
@@ -92,6 +98,14 @@ class Referrals:
     log: EventLog
     clock: Clock
     vault: PackVault
+    organisation: str = ""
+    """Who runs this installation, named beside each person in a chain of custody."""
+
+    def custody(self, referral_id: str) -> list[CustodyEntry]:
+        """The referral's chain of custody, each link naming who acted by name, role and organisation."""
+        return chain_of_custody(
+            self.store.referral_events(referral_id), self.store.people(), self.organisation
+        )
 
     def get(self, referral_id: str) -> Status:
         status = self.store.referral(referral_id)
@@ -124,7 +138,7 @@ class Referrals:
             hints=offence_hints(messages, target_roles=[t.role.value for t in targets]),
             checklist=cps_checklist(messages),
             urgency=assess_urgency(messages),
-            custody=chain_of_custody(self.store.referral_events(referral_id)),
+            custody=self.custody(referral_id),
         )
 
     def create(
@@ -188,13 +202,14 @@ class Referrals:
             pack_id=new_pack_id(),
             built_at=at,
             built_by=actor,
+            built_by_who=describe_actor(actor, self.store.people(), self.organisation),
             targets=tuple(self.store.targets_of(messages)),
             messages=tuple(messages),
             force=str(status.data.get("force", "")),
             unit=str(status.data.get("unit", "")),
             crime_reference=str(status.data.get("crime_reference", "")),
             note=str(status.data.get("note", "")),
-            custody=tuple(chain_of_custody(self.store.referral_events(referral_id))),
+            custody=tuple(self.custody(referral_id)),
         )
         built = build_pack(content)
         # The file is written before the event: if the transaction then fails, an unreferenced

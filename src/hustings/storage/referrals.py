@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hustings.auth.model import User
 from hustings.detect.assessment import Assessment
 from hustings.errors import NotFound
 from hustings.events import Event, Status
@@ -25,8 +26,10 @@ from hustings.referrals.model import REFERRAL_PACK_BUILT
 from hustings.referrals.model import SUBJECT as REFERRAL
 from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
 from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.sources import SqlOriginalRecords
 from hustings.storage.tables import EventRow, StatusRow
 from hustings.storage.targets import TargetStore
+from hustings.storage.users import UserStore
 from hustings.targets.model import Target
 
 THREAD_DEPTH = 25
@@ -42,6 +45,7 @@ class SqlEvidenceSource:
         self.events = SqlEventStore(session)
         self.messages = SqlMessageRepository(session)
         self.targets = TargetStore(session)
+        self.originals = SqlOriginalRecords(session)
 
     def _message(self, message_id: str) -> Message:
         message = self.messages.get(message_id)
@@ -84,6 +88,7 @@ class SqlEvidenceSource:
                     reports=tuple(reports),
                     thread=tuple(self._thread(message)),
                     author_history=tuple(self._history(message)),
+                    original=self.originals.for_message(message_id),
                 )
             )
         return items
@@ -121,6 +126,9 @@ class SqlEvidenceSource:
 
 class SqlReferralStore(SqlEvidenceSource):
     """The `ReferralStore` the referral service reads, over one session."""
+
+    def people(self) -> dict[str, User]:
+        return {user.id: user for user in UserStore(self.session).all()}
 
     def referral(self, referral_id: str) -> Status | None:
         return self.events.status(REFERRAL, referral_id)

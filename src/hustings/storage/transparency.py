@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hustings.events import Event
-from hustings.moderation.events import DECISION_MADE
+from hustings.moderation.events import APPEAL_DECIDED, DECISION_MADE
 from hustings.storage.events import event_from_row
 from hustings.storage.tables import EventRow, TargetRow
 from hustings.transparency.report import REFERRAL_KINDS, REPORT_KINDS
@@ -69,8 +69,8 @@ class SqlTransparencyStore:
 def decision_events(
     session: Session, *, since: datetime | None = None, before: datetime | None = None
 ) -> list[Event]:
-    """`decision.made` events in log order, optionally within [since, before)."""
-    query = select(EventRow).where(EventRow.kind == DECISION_MADE)
+    """`decision.made` and `appeal.decided` events in log order, optionally within [since, before)."""
+    query = select(EventRow).where(EventRow.kind.in_((DECISION_MADE, APPEAL_DECIDED)))
     if since is not None:
         query = query.where(EventRow.occurred_at >= since)
     if before is not None:

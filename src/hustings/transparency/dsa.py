@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from hustings.errors import InvalidInput
 from hustings.events import Event
-from hustings.moderation.events import DECISION_MADE, Action
-from hustings.moderation.reasons import parse_statement, statement_required
+from hustings.moderation.events import APPEAL_DECIDED, DECISION_MADE, Action
+from hustings.moderation.reasons import dsa_puid, parse_statement, statement_required
 
 
 @dataclass
@@ -38,26 +38,42 @@ def _needs_statement(action: str) -> bool:
 
 
 def dsa_export(events: Iterable[Event], *, strict: bool = True) -> DsaExport:
-    """Statements of reasons from `decision.made` events, in log order.
+    """Statements of reasons from `decision.made` and reversing `appeal.decided` events, in log order.
 
-    `no_action` decisions restrict nothing and have no statement: they are counted, not exported.
+    `no_action` decisions restrict nothing and have no statement: they are counted, not exported;
+    nor is an upheld appeal (the decision it upholds has its statement). A `puid` written before
+    the database's pattern was applied (`d_…:m_…`) is exported with `-` for the `:`, the same
+    `puid` every time, so a resubmission is still recognised.
     An invalid statement raises `InvalidInput` naming the decision and the field at fault, or
     with `strict=False` is listed in `refused` and the rest are exported.
     """
     export = DsaExport()
     for event in events:
-        if event.kind != DECISION_MADE:
+        if event.kind == APPEAL_DECIDED:
+            if event.payload.get("outcome") != "reversed":
+                continue
+            action = str(event.payload.get("new_action", ""))
+        elif event.kind == DECISION_MADE:
+            action = str(event.payload.get("action", ""))
+        else:
             continue
-        action = str(event.payload.get("action", ""))
         if not _needs_statement(action):
             export.no_statement += 1
             continue
-        where = f"decision {event.payload.get('decision_id', '?')} on {event.subject_type} {event.subject_id}"
+        what = (
+            f"appeal {event.payload.get('appeal_id', '?')}"
+            if event.kind == APPEAL_DECIDED
+            else f"decision {event.payload.get('decision_id', '?')}"
+        )
+        where = f"{what} on {event.subject_type} {event.subject_id}"
         raw = event.payload.get("statement")
         try:
             if not isinstance(raw, dict) or not raw:
                 raise InvalidInput(f"statement: missing, but a {action!r} decision needs one")
-            statement = parse_statement(dict(raw))
+            fields = dict(raw)
+            if isinstance(fields.get("puid"), str):
+                fields["puid"] = dsa_puid(fields["puid"])
+            statement = parse_statement(fields)
         except InvalidInput as error:
             message = f"{where}: {error}"
             if strict:

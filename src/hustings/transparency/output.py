@@ -46,7 +46,59 @@ def _rows(report: dict[str, Any]) -> list[tuple[str, str, str, object]]:
     for week in report["weekly_reports"]:
         for category, count in week["by_category"].items():
             rows.append(("weekly_reports", week["week_starting"], category, count))
+    for metric, value in report["dsa_harmonised"].items():
+        if isinstance(value, dict):
+            for key, count in value.items():
+                rows.append(("dsa_harmonised", key, metric, count))
+        else:
+            rows.append(("dsa_harmonised", "", metric, value))
     return rows
+
+
+DSA_TEMPLATE_COLUMNS = ("section", "indicator", "breakdown", "value")
+"""The harmonised templates' sheets, one figure a row, as their CSV exports lay them out."""
+
+
+def to_dsa_template_csv(report: TransparencyReport) -> str:
+    """The figures the DSA harmonised reporting templates ask for that Hustings knows, by the
+    templates' sections: notices (Art. 16), own-initiative moderation, complaints (Art. 20) and
+    automated means (Art. 15(1)(e)). See docs/transparency.md for what each counts."""
+    figures = report.dsa.to_json()
+    rows: list[tuple[str, str, str, object]] = [
+        ("reporting_period", "start_date", "", report.period.start.isoformat()),
+        ("reporting_period", "end_date", "", report.period.last.isoformat()),
+        ("notices", "number_of_notices", "total", figures["notices_received"]),
+    ]
+    for source, count in report.by_source.items():
+        if source != "automated":
+            rows.append(("notices", "number_of_notices", source, count))
+    rows.append(
+        (
+            "notices",
+            "notices_processed_by_automated_means",
+            "total",
+            figures["notices_processed_by_automated_means"],
+        )
+    )
+    for method, count in figures["own_initiative_decisions_by_detection"].items():
+        rows.append(("own_initiative", "decisions_by_detection_method", method, count))
+    for kind, count in figures["own_initiative_decisions_by_restriction"].items():
+        rows.append(("own_initiative", "decisions_by_type_of_restriction", kind, count))
+    rows += [
+        ("complaints", "number_of_complaints_received", "total", report.appeals_filed),
+        ("complaints", "complaints_decided", "total", figures["appeals_decided"]),
+        ("complaints", "complaints_decision_reversed", "total", report.appeals_reversed),
+        ("complaints", "median_time_to_decide_hours", "total", figures["median_hours_to_decide_appeal"]),
+        ("automated_means", "automated_flags_decided", "total", figures["automated_flags_decided"]),
+        ("automated_means", "automated_flags_upheld", "total", figures["automated_flags_upheld"]),
+        ("automated_means", "accuracy_share_upheld", "total", figures["automated_flags_upheld_share"]),
+    ]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(DSA_TEMPLATE_COLUMNS)
+    for row in rows:
+        writer.writerow((*row[:3], "" if row[3] is None else row[3]))
+    return buffer.getvalue()
 
 
 def to_csv_text(report: TransparencyReport) -> str:

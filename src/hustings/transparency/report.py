@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from hustings.clock import parse_iso
+from hustings.errors import InvalidInput
 from hustings.events import Event
 from hustings.messages.events import MESSAGE_INGESTED
 from hustings.messages.events import SUBJECT as MESSAGE
@@ -31,9 +32,11 @@ from hustings.moderation.events import (
     DECISION_MADE,
     REPORT_FILED,
     TAKEDOWN_ACTIONS,
+    Action,
     FiledReport,
     ReporterKind,
 )
+from hustings.moderation.reasons import effects_of
 from hustings.referrals.model import REFERRAL_CREATED, REFERRAL_SENT
 from hustings.referrals.model import SUBJECT as REFERRAL
 from hustings.transparency.period import Period
@@ -133,6 +136,7 @@ class TransparencyReport:
     referrals_sent: int
     hours_first_report_to_referral: tuple[float, ...]
     weekly: tuple[tuple[date, Mapping[str, int]], ...] = field(default_factory=tuple)
+    dsa: DsaFigures = field(default_factory=lambda: DsaFigures())
 
     @property
     def taken_down_share(self) -> float | None:
@@ -211,7 +215,117 @@ class TransparencyReport:
                 {"week_starting": week.isoformat(), "by_category": dict(sorted(counts.items()))}
                 for week, counts in self.weekly
             ],
+            "dsa_harmonised": self.dsa.to_json(),
         }
+
+
+NOTICE_KINDS = frozenset(
+    {
+        ReporterKind.USER.value,
+        ReporterKind.TARGET.value,
+        ReporterKind.DELEGATE.value,
+        ReporterKind.TRUSTED_FLAGGER.value,
+    }
+)
+"""Reports that are notices (DSA Articles 16 and 22); the rest (the detector's) are own initiative."""
+AUTOMATED_DECISIONS = frozenset({"AUTOMATED_DECISION_FULLY", "AUTOMATED_DECISION_PARTIALLY"})
+
+
+def restriction_type(action: str) -> str | None:
+    """The harmonised templates' type of restriction for an action, from what its statement
+    declares (`effects_of`): `account` where it suspends the account, else `visibility`; None for
+    `no_action` (or an action Hustings does not know)."""
+    try:
+        effects = effects_of(Action(action))
+    except (ValueError, InvalidInput):
+        return None
+    return "account" if "decision_account" in effects else "visibility"
+
+
+@dataclass(frozen=True, slots=True)
+class DsaFigures:
+    """What the DSA's harmonised transparency reporting templates (Implementing Regulation (EU)
+    2024/2835) ask that the log already knows, for decisions and appeals in the period."""
+
+    notices_received: int = 0
+    notices_processed_by_automated_means: int = 0
+    """Notices whose item was next decided with `automated_decision` fully or partially automated."""
+    own_initiative_by_detection: Mapping[str, int] = field(default_factory=dict)
+    """Own-initiative decisions that restrict something, by `automated` or `manual` detection."""
+    own_initiative_by_restriction: Mapping[str, int] = field(default_factory=dict)
+    appeal_hours: tuple[float, ...] = ()
+    automated_flags_decided: int = 0
+    automated_flags_upheld: int = 0
+
+    @property
+    def automated_flags_upheld_share(self) -> float | None:
+        return share(self.automated_flags_upheld, self.automated_flags_decided)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "notices_received": self.notices_received,
+            "notices_processed_by_automated_means": self.notices_processed_by_automated_means,
+            "own_initiative_decisions_by_detection": dict(sorted(self.own_initiative_by_detection.items())),
+            "own_initiative_decisions_by_restriction": dict(
+                sorted(self.own_initiative_by_restriction.items())
+            ),
+            "appeals_decided": len(self.appeal_hours),
+            "median_hours_to_decide_appeal": _round(percentile(self.appeal_hours, 0.5), 2),
+            "automated_flags_decided": self.automated_flags_decided,
+            "automated_flags_upheld": self.automated_flags_upheld,
+            "automated_flags_upheld_share": _round(self.automated_flags_upheld_share, 4),
+        }
+
+
+def dsa_figures(ordered: Sequence[Event], period: Period) -> DsaFigures:
+    """The harmonised templates' figures from message events in log order (see docs/transparency.md)."""
+    start_at, end_at = period.start_at, period.end_at
+    notices_waiting: dict[str, int] = defaultdict(int)  # notices in the period not yet decided
+    reporter_kinds: dict[str, set[str]] = defaultdict(set)
+    appeal_filed_at: dict[str, datetime] = {}
+    notices = automated_notices = decided_flags = upheld_flags = 0
+    by_detection: Counter[str] = Counter()
+    by_restriction: Counter[str] = Counter()
+    appeal_hours: list[float] = []
+    for event in ordered:
+        if event.subject_type != MESSAGE:
+            continue
+        inside = start_at <= event.occurred_at < end_at
+        mid = event.subject_id
+        if event.kind == REPORT_FILED:
+            kind = FiledReport.from_event(event).reporter_kind
+            reporter_kinds[mid].add(kind)
+            if inside and kind in NOTICE_KINDS:
+                notices += 1
+                notices_waiting[mid] += 1
+        elif event.kind == DECISION_MADE and inside:
+            action = str(event.payload.get("action", ""))
+            statement = event.payload.get("statement") or {}
+            if isinstance(statement, dict) and statement.get("automated_decision") in AUTOMATED_DECISIONS:
+                automated_notices += notices_waiting[mid]
+            notices_waiting[mid] = 0
+            kinds = reporter_kinds[mid]
+            automated = ReporterKind.AUTOMATED.value in kinds
+            if automated:
+                decided_flags += 1
+                upheld_flags += action != Action.NO_ACTION.value
+            restriction = restriction_type(action)
+            if not kinds & NOTICE_KINDS and restriction is not None:
+                by_detection["automated" if automated else "manual"] += 1
+                by_restriction[restriction] += 1
+        elif event.kind == APPEAL_FILED:
+            appeal_filed_at[mid] = event.occurred_at
+        elif event.kind == APPEAL_DECIDED and inside and mid in appeal_filed_at:
+            appeal_hours.append(_hours(appeal_filed_at[mid], event.occurred_at))
+    return DsaFigures(
+        notices_received=notices,
+        notices_processed_by_automated_means=automated_notices,
+        own_initiative_by_detection=dict(by_detection),
+        own_initiative_by_restriction=dict(by_restriction),
+        appeal_hours=tuple(sorted(appeal_hours)),
+        automated_flags_decided=decided_flags,
+        automated_flags_upheld=upheld_flags,
+    )
 
 
 @dataclass
@@ -342,6 +456,7 @@ def compute_report(
         referrals_sent=sent_in_period,
         hours_first_report_to_referral=tuple(sorted(hours_to_referral)),
         weekly=tuple((week, dict(counts)) for week, counts in sorted(weekly.items())),
+        dsa=dsa_figures(ordered, period),
     )
 
 
