@@ -41,6 +41,7 @@ from hustings.transparency.service import ReportCache, Transparency
 
 if TYPE_CHECKING:
     from hustings.moderation.service import Moderation
+    from hustings.stream.broker import Broker
 
 DetectorProvider = Callable[[], Detector]
 
@@ -66,6 +67,8 @@ class Services:
     """Who supplies the detector; by default the shipped model at the configured thresholds."""
     report_cache: ReportCache | None = None
     """Transparency reports kept across units of work (the web app shares one); None: none kept."""
+    broker: Broker | None = None
+    """Where ingest publishes when HUSTINGS_BROKER_URL is set (workers store and assess); None: in process."""
 
     @cached_property
     def events(self) -> SqlEventStore:
@@ -158,6 +161,12 @@ class Services:
         }
 
     def ingest(self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()) -> IngestResult:
+        """Store, log and assess `raw` here, or, with a broker, publish it for the workers to.
+
+        Messages with their platform records (`origins`) are stored here even with a broker.
+        """
+        if self.broker is not None and not origins:
+            return self.broker.publish(raw, actor=actor)
         return ingest(
             raw,
             repository=self.messages,

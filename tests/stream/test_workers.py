@@ -1,0 +1,134 @@
+"""Ingest through NATS JetStream and workers behind it, with the real nats-server.
+
+Every acknowledged message is stored exactly once with its events, however the workers die; a
+retried publish is stored once; with the broker down, ingest answers 503 and stores nothing.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from hustings.auth.model import Role
+from hustings.events import SYSTEM_ACTOR
+from hustings.messages.model import message_id
+from hustings.services import Services
+from hustings.storage.database import make_sessionmaker, transaction
+from hustings.stream.broker import Broker
+from hustings.web.app import create_app
+from tests.conftest import bearer, sample_message
+from tests.natsserver import TempNats
+from tests.pgserver import _free_port
+from tests.stream.conftest import StartWorker, broker_env, count, settings_from, wait_until
+
+STORED = "SELECT count(*) FROM messages"
+INGESTED = "SELECT count(*) FROM events WHERE kind = 'message.ingested'"
+ASSESSED = "SELECT count(*) FROM events WHERE kind = 'message.assessed'"
+
+
+def messages(n: int, prefix: str = "") -> list[dict[str, object]]:
+    """`n` messages spread over 40 targets, so every partition has work."""
+    return [
+        sample_message(f"{prefix}{i}", targets=[f"@target{i % 40}"], text=f"message number {i}")
+        for i in range(n)
+    ]
+
+
+def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
+    tmp_path: Path, nats_server: TempNats, stored_engine: Engine, start_worker: StartWorker
+) -> None:
+    env = broker_env(tmp_path, nats_server.url)
+    broker = Broker(settings_from(env))
+    batch = messages(4000)
+    for start in range(0, len(batch), 500):
+        result = broker.publish(batch[start : start + 500], actor=SYSTEM_ACTOR)
+        assert (result.accepted, result.duplicates, result.rejected) == (500, 0, [])
+
+    first = start_worker(env)
+    wait_until(lambda: count(stored_engine, STORED) > 0, "the first worker to store a batch")
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    at_kill = count(stored_engine, STORED)
+    assert at_kill < len(batch), "the worker was killed after it had finished"
+
+    start_worker(env)
+    wait_until(lambda: count(stored_engine, STORED) == len(batch), "the second worker to store the rest")
+    wait_until(
+        lambda: all(p.lag == 0 and p.in_flight == 0 for p in broker.status().partitions),
+        "every message to be acknowledged",
+    )
+    with transaction(make_sessionmaker(stored_engine), writes=False) as session:
+        stored = Services(session=session, settings=settings_from(env)).messages.existing_ids(
+            [message_id("x", str(item["external_id"])) for item in batch]
+        )
+    assert len(stored) == len(batch)
+    assert count(stored_engine, STORED) == len(batch)
+    assert count(stored_engine, INGESTED) == len(batch)
+    broker.close()
+
+
+def test_a_retried_publish_is_stored_once_and_assessed_once(
+    tmp_path: Path, nats_server: TempNats, stored_engine: Engine, start_worker: StartWorker
+) -> None:
+    env = broker_env(tmp_path, nats_server.url, HUSTINGS_ASSESS_ON_INGEST="true")
+    broker = Broker(settings_from(env))
+    batch = messages(150)
+    first = broker.publish(batch, actor=SYSTEM_ACTOR)
+    again = broker.publish(batch, actor=SYSTEM_ACTOR)
+    assert (first.accepted, first.duplicates) == (150, 0)
+    assert (again.accepted, again.duplicates) == (0, 150)
+    assert again.ids == first.ids
+
+    start_worker(env)
+    wait_until(lambda: count(stored_engine, ASSESSED) == len(batch), "every message to be assessed")
+    wait_until(
+        lambda: all(p.lag == 0 and p.in_flight == 0 for p in broker.status().partitions),
+        "every message to be acknowledged",
+    )
+    assert count(stored_engine, STORED) == len(batch)
+    assert count(stored_engine, INGESTED) == len(batch)
+    assert count(stored_engine, ASSESSED) == len(batch)
+    broker.close()
+
+
+def test_with_the_broker_down_ingest_answers_503_and_stores_nothing(
+    tmp_path: Path, stored_engine: Engine
+) -> None:
+    port = _free_port()
+    env = broker_env(tmp_path, f"nats://127.0.0.1:{port}", HUSTINGS_BROKER_TIMEOUT_SECONDS="1")
+    settings = settings_from(env)
+    app = create_app(settings, engine=stored_engine)
+    with transaction(make_sessionmaker(stored_engine), writes=True) as session:
+        services = Services(session=session, settings=settings)
+        user = services.users.create("triager", {Role.TRIAGE}, now=services.clock.now())
+        token = services.users.issue_token(user.id, now=services.clock.now(), expires_at=None)
+    with TestClient(app) as client:
+        refused = client.post("/v1/messages", json={"messages": messages(3)}, headers=bearer(token))
+        assert refused.status_code == 503
+        assert int(refused.headers["Retry-After"]) > 0
+        assert "try again" in refused.json()["detail"]
+        assert count(stored_engine, STORED) == 0
+        assert count(stored_engine, INGESTED) == 0
+
+        server = TempNats()
+        server.port = port
+        server.start()
+        try:
+            answered = client.post("/v1/messages", json={"messages": messages(3)}, headers=bearer(token))
+            assert answered.status_code == 200
+            assert answered.json()["accepted"] == 3
+            metrics = client.get("/metrics").text
+            assert "hustings_broker_up 1.0" in metrics
+            assert (
+                sum(
+                    float(line.rsplit(" ", 1)[1])
+                    for line in metrics.splitlines()
+                    if line.startswith("hustings_stream_lag{")
+                )
+                == 3
+            )
+        finally:
+            server.stop()
