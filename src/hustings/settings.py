@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     assesses it. Unset: everything runs in process (see docs/deploy.md)."""
     broker_partitions: int = Field(default=8, ge=1, le=1024)
     """Subjects messages are spread over by target; fixed for the life of a stream."""
+    broker_replicas: int = Field(default=1, ge=1, le=5)
+    """Copies JetStream keeps of the stream and its consumers: 3 on a three-node NATS cluster."""
     broker_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     """How long ingest waits for the broker to acknowledge a publish before answering 503."""
     worker_batch: int = Field(default=200, ge=1, le=10_000)

@@ -6,7 +6,11 @@ retried publish is stored once; with the broker down, ingest answers 503 and sto
 
 from __future__ import annotations
 
+import json
+import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -22,7 +26,7 @@ from hustings.web.app import create_app
 from tests.conftest import bearer, sample_message
 from tests.natsserver import TempNats
 from tests.pgserver import _free_port
-from tests.stream.conftest import StartWorker, broker_env, count, settings_from, wait_until
+from tests.stream.conftest import SRC, StartWorker, broker_env, count, settings_from, wait_until
 
 STORED = "SELECT count(*) FROM messages"
 INGESTED = "SELECT count(*) FROM events WHERE kind = 'message.ingested'"
@@ -132,3 +136,22 @@ def test_with_the_broker_down_ingest_answers_503_and_stores_nothing(
             )
         finally:
             server.stop()
+
+
+def test_the_cli_publishes_and_worker_status_shows_the_lag(
+    tmp_path: Path, nats_server: TempNats, stored_engine: Engine
+) -> None:
+    env = broker_env(tmp_path, nats_server.url)
+    lines = tmp_path / "messages.jsonl"
+    lines.write_text("".join(json.dumps(item) + "\n" for item in messages(30)) + "not json\n")
+    command = [sys.executable, "-c", "from hustings.cli.main import app; app()"]
+    run_env = os.environ | {"PYTHONPATH": str(SRC)} | env
+    ingested = subprocess.run([*command, "ingest", str(lines)], env=run_env, capture_output=True, text=True)
+    assert "accepted 30, duplicates 0, rejected 1" in ingested.stdout
+    assert count(stored_engine, STORED) == 0, "with a broker, the CLI leaves storing to the workers"
+
+    status = subprocess.run([*command, "worker", "--status"], env=run_env, capture_output=True, text=True)
+    assert status.returncode == 0, status.stderr
+    rows = [line.split() for line in status.stdout.splitlines()[1:] if line.split()[0].isdigit()]
+    assert len(rows) == 4
+    assert sum(int(row[1]) for row in rows) == 30

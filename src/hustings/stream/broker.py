@@ -66,6 +66,7 @@ async def ensure_stream(js: JetStreamContext, settings: Settings) -> None:
             name=STREAM,
             subjects=[f"{SUBJECT_PREFIX}.*"],
             storage=StorageType.FILE,
+            num_replicas=settings.broker_replicas,
             duplicate_window=120.0,
         )
     )
@@ -81,6 +82,7 @@ async def ensure_stream(js: JetStreamContext, settings: Settings) -> None:
                 # No more in flight than one batch: after a redelivery the partition resumes
                 # from its oldest unacknowledged message, so a target's messages stay in order.
                 max_ack_pending=settings.worker_batch,
+                num_replicas=settings.broker_replicas,
             ),
         )
 
@@ -89,7 +91,9 @@ async def workers_bucket(js: JetStreamContext, settings: Settings) -> KeyValue:
     try:
         return await js.key_value(WORKERS_BUCKET)
     except nats.js.errors.BucketNotFoundError:
-        return await js.create_key_value(bucket=WORKERS_BUCKET, ttl=settings.worker_lease_seconds, history=1)
+        return await js.create_key_value(
+            bucket=WORKERS_BUCKET, ttl=settings.worker_lease_seconds, history=1, replicas=settings.broker_replicas
+        )
 
 
 @dataclass(frozen=True, slots=True)
