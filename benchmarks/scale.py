@@ -28,8 +28,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from benchmarks.ingest import messages  # noqa: E402 - realistic replies, shared with benchmarks/ingest.py
 
 from hustings.events import SYSTEM_ACTOR  # noqa: E402
+from hustings.services import Services  # noqa: E402
 from hustings.settings import Settings  # noqa: E402
-from hustings.storage.database import make_engine, upgrade  # noqa: E402
+from hustings.storage.database import make_engine, make_sessionmaker, transaction, upgrade  # noqa: E402
 from hustings.stream.broker import Broker  # noqa: E402
 from tests.natsserver import TempNats  # noqa: E402 - the suite's throwaway servers
 from tests.pgserver import TempPostgres  # noqa: E402
@@ -58,7 +59,9 @@ def run(workers: int, total: int, threads: int, partitions: int, postgres: str) 
         "HUSTINGS_ASSESS_ON_INGEST": "true",
         "HUSTINGS_LOG_LEVEL": "WARNING",
     }
-    settings = Settings(**{key.removeprefix("HUSTINGS_").lower(): value for key, value in env.items()})
+    settings = Settings.model_validate(
+        {key.removeprefix("HUSTINGS_").lower(): value for key, value in env.items()}
+    )
     broker = Broker(settings)
     processes = [
         subprocess.Popen(
@@ -77,8 +80,12 @@ def run(workers: int, total: int, threads: int, partitions: int, postgres: str) 
             time.sleep(0.2)
         batch = messages(total, seed=workers)
         started = time.perf_counter()
+        sessions = make_sessionmaker(engine)
         for start in range(0, total, 500):
-            broker.publish(batch[start : start + 500], actor=SYSTEM_ACTOR)
+            with transaction(sessions, writes=True) as session:
+                Services(session=session, settings=settings, broker=broker).ingest(
+                    batch[start : start + 500], actor=SYSTEM_ACTOR
+                )
         published = time.perf_counter() - started
         lag = 0
         with engine.connect() as connection:

@@ -166,7 +166,7 @@ class Services:
         Messages with their platform records (`origins`) are stored here even with a broker.
         """
         if self.broker is not None and not origins:
-            return self.broker.publish(raw, actor=actor)
+            return self.broker.publish(raw, actor=actor, repository=self.messages)
         return ingest(
             raw,
             repository=self.messages,

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from hustings.auth.model import Role
 from hustings.events import SYSTEM_ACTOR
+from hustings.messages.ingest import IngestResult
 from hustings.messages.model import message_id
 from hustings.services import Services
 from hustings.storage.database import make_sessionmaker, transaction
@@ -41,6 +42,14 @@ def messages(n: int, prefix: str = "") -> list[dict[str, object]]:
     ]
 
 
+def publish(engine: Engine, broker: Broker, raw: list[dict[str, object]]) -> IngestResult:
+    """Ingest `raw` as the web app and the CLI do: `Services.ingest`, with the broker."""
+    with transaction(make_sessionmaker(engine), writes=True) as session:
+        return Services(session=session, settings=broker.settings, broker=broker).ingest(
+            raw, actor=SYSTEM_ACTOR
+        )
+
+
 def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
     tmp_path: Path, nats_server: TempNats, stored_engine: Engine, start_worker: StartWorker
 ) -> None:
@@ -48,7 +57,7 @@ def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
     broker = Broker(settings_from(env))
     batch = messages(4000)
     for start in range(0, len(batch), 500):
-        result = broker.publish(batch[start : start + 500], actor=SYSTEM_ACTOR)
+        result = publish(stored_engine, broker, batch[start : start + 500])
         assert (result.accepted, result.duplicates, result.rejected) == (500, 0, [])
 
     first = start_worker(env)
@@ -80,8 +89,8 @@ def test_a_retried_publish_is_stored_once_and_assessed_once(
     env = broker_env(tmp_path, nats_server.url, HUSTINGS_ASSESS_ON_INGEST="true")
     broker = Broker(settings_from(env))
     batch = messages(150)
-    first = broker.publish(batch, actor=SYSTEM_ACTOR)
-    again = broker.publish(batch, actor=SYSTEM_ACTOR)
+    first = publish(stored_engine, broker, batch)
+    again = publish(stored_engine, broker, batch)
     assert (first.accepted, first.duplicates) == (150, 0)
     assert (again.accepted, again.duplicates) == (0, 150)
     assert again.ids == first.ids

@@ -23,8 +23,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 from nats.js.kv import KeyValue
 
 from hustings.errors import BrokerUnavailable
-from hustings.messages.ingest import IngestResult
-from hustings.messages.model import MessageIn, message_id, validate_batch
+from hustings.messages.ingest import IngestResult, MessageRepository
+from hustings.messages.model import MessageIn, message_id, normalise_handle, validate_batch
 from hustings.settings import Settings
 from hustings.stream.partition import (
     ACTOR_HEADER,
@@ -92,7 +92,10 @@ async def workers_bucket(js: JetStreamContext, settings: Settings) -> KeyValue:
         return await js.key_value(WORKERS_BUCKET)
     except nats.js.errors.BucketNotFoundError:
         return await js.create_key_value(
-            bucket=WORKERS_BUCKET, ttl=settings.worker_lease_seconds, history=1, replicas=settings.broker_replicas
+            bucket=WORKERS_BUCKET,
+            ttl=settings.worker_lease_seconds,
+            history=1,
+            replicas=settings.broker_replicas,
         )
 
 
@@ -180,23 +183,29 @@ class Broker:
             self._js = js
         return self._js
 
-    def publish(self, raw: Sequence[object], *, actor: str) -> IngestResult:
+    def publish(self, raw: Sequence[object], *, actor: str, repository: MessageRepository) -> IngestResult:
         """Validate `raw` and publish the good messages; `accepted` counts those new to the stream.
+
+        `repository` resolves the messages' targets, for their partitions (it is only read).
 
         A message the stream already holds (a retried publish, within its two-minute
         de-duplication window) counts as a duplicate; one published again later is refused as a
         duplicate by the worker's ingest.
         """
         valid, rejected = validate_batch(raw)
+        refs = {(item.source, normalise_handle(ref)) for _, item in valid for ref in item.targets}
+        targets = repository.resolve_targets(refs) if refs else {}
         ids: list[str] = []
         unique: dict[str, MessageIn] = {}
         for _, item in valid:
             ids.append(message_id(item.source, item.external_id))
             unique.setdefault(ids[-1], item)
-        fresh = self._call(self._publish(unique, actor)) if unique else 0
+        fresh = self._call(self._publish(unique, actor, targets)) if unique else 0
         return IngestResult(accepted=fresh, duplicates=len(ids) - fresh, rejected=rejected, ids=ids)
 
-    async def _publish(self, messages: dict[str, MessageIn], actor: str) -> int:
+    async def _publish(
+        self, messages: dict[str, MessageIn], actor: str, targets: dict[tuple[str, str], str]
+    ) -> int:
         js = await self._jetstream()
         items = list(messages.items())
         fresh = 0
@@ -204,7 +213,7 @@ class Broker:
             acks = await asyncio.gather(
                 *(
                     js.publish(
-                        subject(partition_of(item, self.settings.broker_partitions)),
+                        subject(partition_of(item, self.settings.broker_partitions, targets)),
                         item.model_dump_json().encode("utf-8"),
                         headers={MESSAGE_ID_HEADER: id_, ACTOR_HEADER: actor},
                     )

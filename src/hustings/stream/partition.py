@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 
 from hustings.messages.model import MessageIn, normalise_handle
 
@@ -23,14 +24,19 @@ def durable(partition: int) -> str:
     return f"partition-{partition}"
 
 
-def partition_of(item: MessageIn, partitions: int) -> int:
-    """The partition of a message: by its first target's (source, handle), else by its author.
+def partition_of(item: MessageIn, partitions: int, targets: Mapping[tuple[str, str], str]) -> int:
+    """The partition of a message: by its first registered target, else its first handle, else its author.
 
+    `targets` maps (source, normalised handle) to the registered target's id (what ingest's
+    `resolve_targets` returns), so one target's handles on several sources share a partition.
     A stable hash (CRC-32), so every web process and CLI agrees without coordination.
     """
-    key = (
-        f"{item.source}\x1f{normalise_handle(item.targets[0])}"
-        if item.targets
-        else f"{item.source}\x1fauthor\x1f{item.author.id}"
-    )
+    refs = [(item.source, normalise_handle(ref)) for ref in item.targets]
+    registered = next((targets[ref] for ref in refs if ref in targets), None)
+    if registered is not None:
+        key = f"target\x1f{registered}"
+    elif refs:
+        key = "handle\x1f" + "\x1f".join(refs[0])
+    else:
+        key = f"author\x1f{item.source}\x1f{item.author.id}"
     return zlib.crc32(key.encode("utf-8")) % partitions
