@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -27,11 +28,13 @@ from hustings.web.app import create_app
 from tests.conftest import bearer, sample_message
 from tests.natsserver import TempNats
 from tests.pgserver import _free_port
+from tests.protection.conftest import make_target, message, pile_on
 from tests.stream.conftest import SRC, StartWorker, broker_env, count, settings_from, wait_until
 
 STORED = "SELECT count(*) FROM messages"
 INGESTED = "SELECT count(*) FROM events WHERE kind = 'message.ingested'"
 ASSESSED = "SELECT count(*) FROM events WHERE kind = 'message.assessed'"
+OPENED = "SELECT count(*) FROM events WHERE kind = 'incident.opened'"
 
 
 def messages(n: int, prefix: str = "") -> list[dict[str, object]]:
@@ -164,3 +167,46 @@ def test_the_cli_publishes_and_worker_status_shows_the_lag(
     rows = [line.split() for line in status.stdout.splitlines()[1:] if line.split()[0].isdigit()]
     assert len(rows) == 4
     assert sum(int(row[1]) for row in rows) == 30
+
+
+def test_a_pile_on_whose_partition_moves_mid_way_opens_one_incident(
+    tmp_path: Path, nats_server: TempNats, stored_engine: Engine, start_worker: StartWorker
+) -> None:
+    env = broker_env(
+        tmp_path,
+        nats_server.url,
+        HUSTINGS_ASSESS_ON_INGEST="true",
+        HUSTINGS_BROKER_PARTITIONS="1",
+        HUSTINGS_WORKER_BATCH="10",
+    )
+    broker = Broker(settings_from(env))
+    with transaction(make_sessionmaker(stored_engine), writes=True) as session:
+        target = make_target(Services(session=session, settings=broker.settings))
+    now = datetime.now(UTC)
+    ordinary = [
+        message(
+            f"o{i}",
+            f"Your housing plan is weak, point {i}",
+            at=now - timedelta(hours=8, minutes=-7 * i),
+            author=f"v{i}",
+        )
+        for i in range(40)
+    ]
+    hostile = pile_on(now - timedelta(hours=1), 40)
+    publish(stored_engine, broker, [*ordinary, *hostile])
+
+    first = start_worker(env)
+    wait_until(lambda: count(stored_engine, STORED) > len(ordinary) + 10, "the pile-on to be under way")
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert count(stored_engine, STORED) < len(ordinary) + len(hostile), (
+        "the partition moved after the pile-on"
+    )
+
+    start_worker(env)
+    wait_until(lambda: count(stored_engine, ASSESSED) == len(ordinary) + len(hostile), "every message")
+    with transaction(make_sessionmaker(stored_engine), writes=False) as session:
+        incidents = Services(session=session, settings=broker.settings).protection.incidents([target.id])
+    assert len(incidents) == 1
+    assert count(stored_engine, OPENED) == 1
+    broker.close()
