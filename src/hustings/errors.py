@@ -52,6 +52,13 @@ class DuplicateEvent(HustingsError):
     status_code = 409
 
 
+class BrokerUnavailable(HustingsError):
+    """The message broker did not acknowledge in time; nothing was stored, try again later."""
+
+    status_code = 503
+    retry_after_seconds = 5
+
+
 class ConfigurationError(HustingsError):
     """Settings or configuration files that cannot be used as given."""
 

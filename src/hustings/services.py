@@ -49,6 +49,7 @@ from hustings.transparency.service import ReportCache, Transparency
 
 if TYPE_CHECKING:
     from hustings.moderation.service import Moderation
+    from hustings.stream.broker import Broker
 
 DetectorProvider = Callable[[], Detector]
 INGEST_ATTEMPTS = 3
@@ -76,6 +77,8 @@ class Services:
     """Who supplies the detector; by default the shipped model at the configured thresholds."""
     report_cache: ReportCache | None = None
     """Transparency reports kept across units of work (the web app shares one); None: none kept."""
+    broker: Broker | None = None
+    """Where ingest publishes when HUSTINGS_BROKER_URL is set (workers store and assess); None: in process."""
 
     @cached_property
     def events(self) -> SqlEventStore:
@@ -193,12 +196,16 @@ class Services:
         }
 
     def ingest(self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()) -> IngestResult:
-        """Ingest a batch; a batch that met a concurrent writer on some status is run again.
+        """Store, log and assess `raw` here, or, with a broker, publish it for the workers to.
 
-        Two batches at once on PostgreSQL can both touch one subject (an incident during a
-        pile-on, a cluster): the second is refused with `DuplicateEvent` and nothing of it is
-        written. Ingest is idempotent, so it is retried here, in a savepoint, on a fresh read.
+        Messages with their platform records (`origins`) are stored here even with a broker.
+        Stored here, a batch that met a concurrent writer on some status is run again: two
+        batches at once on PostgreSQL can both touch one subject (an incident during a pile-on),
+        and the second is refused with `DuplicateEvent` and nothing of it written. Ingest is
+        idempotent, so it is retried, in a savepoint, on a fresh read.
         """
+        if self.broker is not None and not origins:
+            return self.broker.publish(raw, actor=actor, repository=self.messages)
         detector = self.detector() if self.settings.assess_on_ingest else None
         for attempt in range(1, INGEST_ATTEMPTS + 1):
             try:

@@ -70,6 +70,26 @@ class Settings(BaseSettings):
     (e.g. ``https://transparency.dsa.ec.europa.eu``; its sandbox for trials)."""
     dsa_api_token: SecretStr | None = None
     """The platform's API token for the Transparency Database; never logged or shown."""
+    broker_url: SecretStr | None = None
+    """NATS with JetStream (``nats://host:4222``, several servers separated by commas) when set:
+    ingest publishes each validated message to the stream and `hustings worker` stores and
+    assesses it. Unset: everything runs in process (see docs/deploy.md)."""
+    broker_partitions: int = Field(default=8, ge=1, le=1024)
+    """Subjects messages are spread over by target; fixed for the life of a stream."""
+    broker_replicas: int = Field(default=1, ge=1, le=5)
+    """Copies JetStream keeps of the stream and its consumers: 3 on a three-node NATS cluster."""
+    broker_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    """How long ingest waits for the broker to acknowledge a publish before answering 503."""
+    worker_batch: int = Field(default=200, ge=1, le=10_000)
+    """Messages a worker fetches, assesses and commits at a time (also each partition's
+    max_ack_pending, which keeps a partition's messages in order across a redelivery)."""
+    worker_lease_seconds: float = Field(default=15.0, ge=1, le=3600)
+    """How long a partition stays with a worker that stops renewing its lease."""
+    worker_ack_wait_seconds: float = Field(default=60.0, ge=1, le=3600)
+    """How long a fetched, unacknowledged message waits before JetStream redelivers it."""
+    detect_threads: int = Field(default=0, ge=0, le=256)
+    """Threads the detector runs on (0: one per CPU); read by the detector as HUSTINGS_DETECT_THREADS.
+    Hold each worker to 1 where several share a machine."""
     clock_sweep_seconds: float = Field(default=60.0, ge=0, le=86_400)
     """How often `hustings serve` raises the alerts for items past their statutory clock (0: never)."""
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, ParamSpec, TextIO, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TextIO, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -23,6 +23,9 @@ from hustings.errors import HustingsError
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import engine_from_settings, make_sessionmaker, transaction, upgrade
+
+if TYPE_CHECKING:
+    from hustings.stream.broker import Broker
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -141,7 +144,22 @@ def unit_of_work(settings: Settings, engine: Engine | None = None) -> Iterator[S
     """
     factory = make_sessionmaker(engine or ready_engine(settings))
     with transaction(factory, writes=True) as session:
-        yield Services(session=session, settings=settings)
+        yield Services(session=session, settings=settings, broker=cli_broker(settings))
+
+
+_BROKERS: dict[str, Broker] = {}
+
+
+def cli_broker(settings: Settings) -> Broker | None:
+    """The command's one broker connection, where HUSTINGS_BROKER_URL is set."""
+    if settings.broker_url is None:
+        return None
+    from hustings.stream.broker import Broker
+
+    url = settings.broker_url.get_secret_value()
+    if url not in _BROKERS:
+        _BROKERS[url] = Broker(settings)
+    return _BROKERS[url]
 
 
 TokenDays = Annotated[

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 import hustings
 from hustings.clock import Clock, SystemClock
-from hustings.errors import HustingsError, NotAuthenticated
+from hustings.errors import BrokerUnavailable, HustingsError, NotAuthenticated
 from hustings.logging import configure_logging
 from hustings.messages.model import MessageIn
 from hustings.services import DetectorProvider, configured_detector
@@ -130,6 +130,8 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
         app.state.access_log.close()
+        if app.state.broker is not None:
+            app.state.broker.close()
 
     app = FastAPI(
         title="Hustings",
@@ -144,6 +146,13 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.detector_provider = detector_provider or partial(configured_detector, settings)
     app.state.metrics = Metrics()
+    app.state.broker = None
+    if settings.broker_url is not None:
+        from hustings.stream.broker import Broker
+        from hustings.stream.metrics import StreamCollector
+
+        app.state.broker = Broker(settings)
+        app.state.metrics.registry.register(StreamCollector(app.state.broker))
     app.state.access_log = AccessLogWriter(app.state.sessionmaker, app.state.metrics.access_log_failures)
     app.state.transparency_reports = ReportCache()  # the page and the API share it
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
@@ -175,6 +184,8 @@ def create_app(
                 status_code=error.status_code,
             )
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, NotAuthenticated) else None
+        if isinstance(error, BrokerUnavailable):
+            headers = {"Retry-After": str(error.retry_after_seconds)}
         body = (
             internal_error_body(str(error), request.state.request_id)
             if error.status_code >= 500

@@ -92,6 +92,7 @@ async def get_services(request: Request, session: SessionDep) -> Services:
         clock=request.app.state.clock,
         detector_provider=request.app.state.detector_provider,
         report_cache=request.app.state.transparency_reports,
+        broker=request.app.state.broker,
     )
 
 

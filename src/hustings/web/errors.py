@@ -78,6 +78,15 @@ _ANSWERS: dict[int, tuple[type[BaseModel], str]] = {
 }
 
 
+BROKER_UNAVAILABLE: dict[str, Any] = {
+    "model": InternalErrorPublic,
+    "description": "The message broker (HUSTINGS_BROKER_URL) did not acknowledge; nothing was stored. "
+    "Send the batch again after `Retry-After` seconds (a retried message is stored once).",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}},
+}
+"""The answer of a route that publishes to the broker, for its `responses`."""
+
+
 def error_statuses(route: APIRoute, method: str) -> list[int]:
     """The error statuses `route` can answer `method` with, read from what the route declares."""
     statuses = {422, 500}

@@ -13,6 +13,7 @@ from hustings.events import user_actor
 from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.messages.model import Message
 from hustings.web.deps import Ingester, ServicesDep, allow
+from hustings.web.errors import BROKER_UNAVAILABLE
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 Reader = Annotated[Principal, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.TRIAGE, Role.POLICE_LIAISON))]
@@ -75,7 +76,7 @@ class MessagePublic(BaseModel):
     flagged: list[str]
 
 
-@router.post("", response_model=IngestPublic)
+@router.post("", response_model=IngestPublic, responses={503: BROKER_UNAVAILABLE})
 def ingest_messages(batch: IngestBatch, principal: Ingester, services: ServicesDep, request: Request) -> Any:
     """Store a batch of messages. Idempotent on (source, external_id); bad messages are rejected by index."""
     result = services.ingest(batch.messages, actor=user_actor(principal.user.id))

@@ -1,0 +1,197 @@
+"""`hustings worker`: take partitions under a lease, store and assess their messages in batches.
+
+Each partition has one durable pull consumer, and a lease in the ``hustings_workers`` key-value
+bucket (``lease.<n>``, holding the worker's id) says which worker may fetch from it. A lease is
+taken with a create-if-absent, renewed with a compare-and-set on its revision, and lapses with
+the bucket's TTL (``worker_lease_seconds``) when its holder stops renewing it: a worker killed
+mid-batch leaves its messages unacknowledged, and after the lease lapses another worker takes
+the partition and receives them again once ``worker_ack_wait_seconds`` has passed, oldest first
+(``max_ack_pending`` is one batch, so nothing newer overtakes them). Workers announce themselves
+with a heartbeat (``worker.<id>``) and each holds at most its fair share of partitions, so a
+new worker is given partitions as the others release them.
+
+A batch is stored through `Services.ingest` in one transaction, then acknowledged: a crash
+between the two redelivers messages that ingest then counts as duplicates, so each is stored
+once. Per-target state (pile-on detectors, near-duplicate clusters) lives in the database and is
+read by each batch's own `Services`, so a partition that moves needs nothing handed over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import nats.errors
+import nats.js.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.kv import KeyValue
+from sqlalchemy import Engine
+
+from hustings.events import SYSTEM_ACTOR
+from hustings.services import Services
+from hustings.settings import Settings
+from hustings.storage.database import make_sessionmaker, transaction
+from hustings.stream.broker import connect, ensure_stream, workers_bucket
+from hustings.stream.partition import ACTOR_HEADER, STREAM, durable, subject
+
+log = logging.getLogger(__name__)
+FETCH_WAIT_SECONDS = 0.5
+
+
+@dataclass(slots=True)
+class WorkerStats:
+    """What a worker has done since it started, published in its heartbeat."""
+
+    batches: int = 0
+    batch_messages: int = 0
+    stored: int = 0
+    assessed: int = 0
+    redeliveries: int = 0
+    errors: int = 0
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Worker:
+    def __init__(self, settings: Settings, engine: Engine, worker_id: str | None = None) -> None:
+        self.settings = settings
+        self.sessionmaker = make_sessionmaker(engine)
+        self.id = worker_id or default_worker_id()
+        self.stats = WorkerStats()
+        self.leases: dict[int, int] = {}
+        """Partitions held, with the revision of their lease entry."""
+
+    def store(self, messages: Sequence[Msg]) -> None:
+        """Store, log and assess `messages` in one transaction (a batch from one partition)."""
+        by_actor: dict[str, list[object]] = {}
+        for message in messages:
+            actor = (message.headers or {}).get(ACTOR_HEADER, SYSTEM_ACTOR)
+            by_actor.setdefault(actor, []).append(json.loads(message.data))
+        with transaction(self.sessionmaker, writes=True) as session:
+            services = Services(session=session, settings=self.settings)
+            results = [services.ingest(raw, actor=actor) for actor, raw in by_actor.items()]
+        self.stats.batches += 1
+        self.stats.batch_messages += len(messages)
+        self.stats.stored += sum(result.accepted for result in results)
+        self.stats.assessed += sum(len(result.assessments) for result in results)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        client = await connect(self.settings)
+        try:
+            js = client.jetstream(timeout=self.settings.broker_timeout_seconds)
+            await ensure_stream(js, self.settings)
+            bucket = await workers_bucket(js, self.settings)
+            keeper = asyncio.create_task(self._keep_leases(bucket, stop))
+            try:
+                await self._consume(js, stop)
+            finally:
+                keeper.cancel()
+                await self._release_all(bucket)
+        finally:
+            await client.close()
+
+    async def _consume(self, js: JetStreamContext, stop: asyncio.Event) -> None:
+        subscriptions: dict[int, JetStreamContext.PullSubscription] = {}
+        while not stop.is_set():
+            held = sorted(self.leases)
+            for partition in set(subscriptions) - set(held):
+                await subscriptions.pop(partition).unsubscribe()
+            if not held:
+                await asyncio.sleep(FETCH_WAIT_SECONDS)
+                continue
+            for partition in held:
+                if stop.is_set():
+                    break
+                try:
+                    if partition not in subscriptions:
+                        subscriptions[partition] = await js.pull_subscribe_bind(
+                            durable(partition), stream=STREAM
+                        )
+                    await self._one_batch(subscriptions[partition], partition)
+                except (nats.errors.Error, OSError):
+                    # The broker is away (TimeoutError is an OSError): the client reconnects;
+                    # what was fetched and not acknowledged is redelivered.
+                    log.warning(
+                        "worker: partition %d: broker unavailable; retrying", partition, exc_info=True
+                    )
+                    await asyncio.sleep(FETCH_WAIT_SECONDS)
+
+    async def _one_batch(self, subscription: JetStreamContext.PullSubscription, partition: int) -> None:
+        try:
+            messages = await subscription.fetch(self.settings.worker_batch, timeout=FETCH_WAIT_SECONDS / 4)
+        except TimeoutError:  # nothing to fetch (nats' TimeoutError is one)
+            return
+        if partition not in self.leases:
+            return  # the lease lapsed while fetching: leave the messages to its new holder
+        self.stats.redeliveries += sum(1 for message in messages if message.metadata.num_delivered > 1)
+        try:
+            await asyncio.to_thread(self.store, messages)
+        except Exception:
+            self.stats.errors += 1
+            log.exception("worker: a batch of %d messages on %s failed", len(messages), subject(partition))
+            for message in messages:
+                await message.nak(delay=1.0)
+            return
+        for message in messages:
+            await message.ack()
+
+    async def _keep_leases(self, bucket: KeyValue, stop: asyncio.Event) -> None:
+        interval = self.settings.worker_lease_seconds / 3
+        while not stop.is_set():
+            try:
+                await self._tend(bucket)
+            except Exception:
+                # Whatever went wrong, keep tending: a lease not renewed lapses, and the
+                # partition moves to another worker, which is safe.
+                log.warning("worker: could not renew leases; retrying", exc_info=True)
+            await asyncio.sleep(interval)
+
+    async def _tend(self, bucket: KeyValue) -> None:
+        await bucket.put(f"worker.{self.id}", json.dumps(asdict(self.stats)).encode())
+        for partition, revision in list(self.leases.items()):
+            try:
+                self.leases[partition] = await bucket.update(
+                    f"lease.{partition}", self.id.encode(), last=revision
+                )
+            except nats.js.errors.KeyWrongLastSequenceError:
+                log.warning("worker: lost the lease on partition %d", partition)
+                self.leases.pop(partition, None)
+        try:
+            live = sum(1 for key in await bucket.keys() if key.startswith("worker."))
+        except nats.js.errors.NoKeysError:
+            live = 1
+        share = math.ceil(self.settings.broker_partitions / max(live, 1))
+        for partition in sorted(self.leases, reverse=True)[: max(len(self.leases) - share, 0)]:
+            await self._release(bucket, partition)
+        for partition in range(self.settings.broker_partitions):
+            if len(self.leases) >= share:
+                break
+            if partition in self.leases:
+                continue
+            try:
+                self.leases[partition] = await bucket.create(f"lease.{partition}", self.id.encode())
+                log.info("worker: took partition %d", partition)
+            except nats.js.errors.KeyWrongLastSequenceError:
+                continue
+
+    async def _release(self, bucket: KeyValue, partition: int) -> None:
+        revision = self.leases.pop(partition)
+        with contextlib.suppress(nats.js.errors.KeyWrongLastSequenceError):
+            await bucket.delete(f"lease.{partition}", last=revision)
+
+    async def _release_all(self, bucket: KeyValue) -> None:
+        """Hand the partitions back at once rather than when their leases lapse (best effort)."""
+        with contextlib.suppress(nats.errors.Error, OSError):
+            for partition in list(self.leases):
+                await self._release(bucket, partition)
+            await bucket.delete(f"worker.{self.id}")
