@@ -27,6 +27,7 @@ from hustings.protection.service import Protection
 from hustings.referrals.vault import configured_vault
 from hustings.referrals.workflow import Referrals
 from hustings.settings import Settings
+from hustings.storage.connectors import SqlCursorStore
 from hustings.storage.elections import SqlElectionStore
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
@@ -82,6 +83,11 @@ class Services:
     @cached_property
     def originals(self) -> SqlOriginalRecords:
         return SqlOriginalRecords(self.session)
+
+    @cached_property
+    def cursors(self) -> SqlCursorStore:
+        """Where each live connector (`hustings connect`) has read its source up to."""
+        return SqlCursorStore(self.session)
 
     @cached_property
     def users(self) -> UserStore:
