@@ -30,7 +30,8 @@ Once = Annotated[
     bool, typer.Option("--once", help="Stop once the source falls quiet (caught up), instead of following.")
 ]
 Idle = Annotated[
-    float, typer.Option("--idle", help="With --once: seconds without a frame that count as caught up.", min=0.1)
+    float,
+    typer.Option("--idle", help="With --once: seconds without a frame that count as caught up.", min=0.1),
 ]
 Batch = Annotated[int, typer.Option("--batch", help="Records to a transaction, at most.", min=1, max=5000)]
 
@@ -52,7 +53,7 @@ def _commit(settings: Settings, engine: Engine, connector: str) -> Commit:
 
 
 def _status(progress: Progress) -> None:
-    err.print(progress.line(), markup=False)
+    err.print(progress.line(), markup=False, soft_wrap=True)
 
 
 def _follow(source: LiveSource, settings: Settings, *, once: bool, idle: float, batch: int) -> None:
@@ -88,10 +89,12 @@ def _follow(source: LiveSource, settings: Settings, *, once: bool, idle: float, 
         engine.dispose()
     for where, error in progress.rejected:
         err.print(f"{where}: {error}", markup=False)
-    out.print(progress.line(), markup=False)
+    out.print(progress.line(), markup=False, soft_wrap=True)
     if progress.skipped:
         reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(progress.skipped.items()))
         out.print(f"skipped: {reasons}", markup=False, soft_wrap=True)
+    if progress.rejected:
+        raise typer.Exit(1)  # as `hustings ingest` does: the good records beside are stored
 
 
 @connect_app.command("bluesky")
@@ -129,7 +132,9 @@ def mastodon(
         raise fail("HUSTINGS_MASTODON_ACCESS_TOKEN is not set (a token with read:notifications)")
     if not server.startswith(("https://", "http://")):
         raise fail(f"--server {server}: give the server's web address, e.g. https://{server}")
-    _follow(MastodonSource(server, settings.mastodon_access_token), settings, once=once, idle=idle, batch=batch)
+    _follow(
+        MastodonSource(server, settings.mastodon_access_token), settings, once=once, idle=idle, batch=batch
+    )
 
 
 @connect_app.command("status")
