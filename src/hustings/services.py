@@ -21,6 +21,7 @@ from hustings.detect.assessment import Detector, Label
 from hustings.elections.service import Elections
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
+from hustings.messages.changes import ChangeResult, SourceChange, record_changes
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.messages.model import Origin
 from hustings.protection.service import Protection
@@ -175,3 +176,16 @@ class Services:
             origins=origins,
             originals=self.originals,
         )
+
+    def record_changes(self, changes: Sequence[SourceChange], *, actor: str) -> ChangeResult:
+        """Edits and deletions at the source, as events on the messages held (`hustings.messages.changes`)."""
+        result = record_changes(
+            changes,
+            messages=self.messages,
+            log=self.log,
+            clock=self.clock,
+            actor=actor,
+            detector=self.detector() if self.settings.assess_on_ingest and changes else None,
+        )
+        self.moderation.reassessed(result.assessments)
+        return result

@@ -15,14 +15,14 @@ import typer
 from sqlalchemy import Engine
 
 from hustings.cli.common import cli_errors, err, fail, load_settings, out, ready_engine, unit_of_work
+from hustings.cli.sources import store_batch
 from hustings.connectors.bluesky import DEFAULT_URL, JetstreamSource, target_dids
 from hustings.connectors.follow import Commit, Follower, LiveSource, Progress
 from hustings.connectors.mastodon import MastodonSource
-from hustings.events import SYSTEM_ACTOR
+from hustings.messages.changes import ChangeResult
 from hustings.messages.ingest import IngestResult
-from hustings.messages.model import Origin
 from hustings.settings import Settings
-from hustings.sources import Converted
+from hustings.sources import Changed, Converted
 
 connect_app = typer.Typer(help="Follow a platform live and ingest what it sends.", no_args_is_help=True)
 
@@ -41,13 +41,14 @@ def register(app: typer.Typer) -> None:
 
 
 def _commit(settings: Settings, engine: Engine, connector: str) -> Commit:
-    def commit(batch: list[Converted], position: str | None) -> IngestResult:
-        origins: list[Origin | None] = [item.origin for item in batch]
+    def commit(
+        batch: list[Converted], changed: list[Changed], position: str | None
+    ) -> tuple[IngestResult, ChangeResult]:
         with unit_of_work(settings, engine) as services:
-            result = services.ingest([item.message for item in batch], actor=SYSTEM_ACTOR, origins=origins)
+            stored = store_batch(services, batch, changed)
             if position is not None:
                 services.cursors.record(connector, position, services.clock.now())
-        return result
+        return stored
 
     return commit
 
@@ -87,13 +88,14 @@ def _follow(source: LiveSource, settings: Settings, *, once: bool, idle: float, 
         progress = asyncio.run(main())
     finally:
         engine.dispose()
-    for where, error in progress.rejected:
+    tally = progress.tally
+    for where, error in tally.rejected:
         err.print(f"{where}: {error}", markup=False)
     out.print(progress.line(), markup=False, soft_wrap=True)
-    if progress.skipped:
-        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(progress.skipped.items()))
+    if tally.skipped:
+        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(tally.skipped.items()))
         out.print(f"skipped: {reasons}", markup=False, soft_wrap=True)
-    if progress.rejected:
+    if tally.rejected:
         raise typer.Exit(1)  # as `hustings ingest` does: the good records beside are stored
 
 

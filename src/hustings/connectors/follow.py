@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import json
 import random
-from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -26,8 +25,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketException
 
 from hustings.errors import HustingsError
+from hustings.messages.changes import ChangeResult
 from hustings.messages.ingest import IngestResult
-from hustings.sources import Converted, Converter, Failed, Format, Passed, Record, convert
+from hustings.sources import Changed, Converted, Converter, Failed, Format, Passed, Record, convert
+from hustings.sources.tally import Tally, count_batch
 
 
 class ConnectorError(HustingsError):
@@ -56,8 +57,9 @@ class LiveSource(Protocol):
         ...
 
 
-Commit = Callable[[list[Converted], str | None], IngestResult]
-"""Ingest a batch and record the position it ends at, in one transaction."""
+Commit = Callable[[list[Converted], list[Changed], str | None], tuple[IngestResult, ChangeResult]]
+"""Ingest a batch, log the edits and deletions it reported, and record the position it ends at,
+in one transaction."""
 
 
 @dataclass
@@ -66,19 +68,19 @@ class Progress:
 
     connector: str
     position: str | None
-    accepted: int = 0
-    duplicates: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    rejected: list[tuple[str, str]] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
     connections: int = 0
     batches: int = 0
     last_error: str | None = None
 
     def line(self) -> str:
+        tally = self.tally
+        changes = tally.changes_line()
         return (
-            f"{self.connector}: position {self.position or 'none'}, accepted {self.accepted}, "
-            f"duplicates {self.duplicates}, rejected {len(self.rejected)}, "
-            f"skipped {sum(self.skipped.values())}, connections {self.connections}"
+            f"{self.connector}: position {self.position or 'none'}, accepted {tally.accepted}, "
+            f"duplicates {tally.duplicates}, rejected {len(tally.rejected)}, "
+            f"skipped {sum(tally.skipped.values())}, connections {self.connections}"
+            + (f", {changes}" if changes else "")
             + (f", last error: {self.last_error}" if self.last_error else "")
         )
 
@@ -103,6 +105,7 @@ class Follower:
     report: Callable[[Progress], None] = lambda progress: None
     progress: Progress = field(init=False)
     _batch: list[Converted] = field(init=False, default_factory=list)
+    _changed: list[Changed] = field(init=False, default_factory=list)
     _read: int = field(init=False, default=0)
     _pending: str | None = field(init=False, default=None)
     _frames: int = field(init=False, default=0)
@@ -167,31 +170,33 @@ class Follower:
 
     def _take(self, record: Record | Failed) -> None:
         self._read += 1
+        tally = self.progress.tally
         if isinstance(record, Failed):
-            self.progress.rejected.append((record.where, record.error))
+            tally.rejected.append((record.where, record.error))
             return
         for outcome in convert(self.source.format, self.converter, record):
             if isinstance(outcome, Converted):
                 self._batch.append(outcome)
+            elif isinstance(outcome, Changed):
+                self._changed.append(outcome)
             elif isinstance(outcome, Passed):
-                self.progress.skipped[outcome.reason] += 1
+                tally.skipped[outcome.reason] += 1
             else:
-                self.progress.rejected.append((outcome.where, outcome.error))
+                tally.rejected.append((outcome.where, outcome.error))
         self._pending = self.source.advance(self._pending, record.value)
 
     def flush(self) -> None:
         """Commit what has been read since the last commit, with the position it ends at."""
-        if not self._batch and self._pending == self.position:
+        if not self._batch and not self._changed and self._pending == self.position:
             return
         batch = list(self._batch)
-        result = self.commit(batch, self._pending)
+        result, changes = self.commit(batch, list(self._changed), self._pending)
         self.position = self._pending
         self._batch.clear()
+        self._changed.clear()
         self._read = 0
         self.progress.position = self.position
-        self.progress.accepted += result.accepted
-        self.progress.duplicates += result.duplicates
-        self.progress.rejected.extend((batch[r.index].where, r.error) for r in result.rejected)
+        count_batch(self.progress.tally, batch, result, changes)
         self.progress.batches += 1
         self.report(self.progress)
 

@@ -13,12 +13,13 @@ are written together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from hustings.auth.model import User
 from hustings.clock import Clock
+from hustings.detect.assessment import Assessment
 from hustings.errors import NotFound
 from hustings.events import Event, EventLog, Status
 from hustings.messages.events import MESSAGE_ASSESSED
@@ -271,6 +272,12 @@ class Moderation:
             self.log.append_many(clustered)
         if result.assessments:
             file_automated_reports(self.log, self.clock, result.assessments, policy=self.policy)
+
+    def reassessed(self, assessments: Mapping[str, Assessment]) -> None:
+        """An edited message assessed again (`hustings.messages.changes`): what it now flags is
+        reported as a new message's would be. In the caller's transaction."""
+        if assessments:
+            file_automated_reports(self.log, self.clock, assessments, policy=self.policy)
 
     def sweep_clocks(self, limit: int = 1000) -> int:
         """Raise a `clock.breached` alert on each open item past its due time; return how many.
