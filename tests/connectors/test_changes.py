@@ -9,17 +9,23 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from hustings.auth.model import Role
 from hustings.clock import FixedClock
 from hustings.events.log import fold
 from hustings.events.registry import default_reducers
 from hustings.messages.changes import SourceChange
 from hustings.messages.events import MESSAGE_DELETED_AT_SOURCE, MESSAGE_EDITED, SUBJECT
 from hustings.messages.model import message_id
+from hustings.referrals.pack import MESSAGES, build_pack, read_item
+from hustings.services import Services
 from hustings.settings import Settings
-from tests.conftest import sample_message
+from hustings.storage.referrals import SqlReferralStore
+from tests.conftest import MakeUser, bearer, sample_message
 from tests.moderation.test_intake import assessing
+from tests.referrals.builders import content
 from tests.sources.samples import TROLL_DID
 from tests.sources.test_cli import _run, _services
 
@@ -121,4 +127,47 @@ def test_jetstream_edits_and_deletions_are_recorded_from_a_file(
         kinds = [event.kind for event in services.events.events_for(SUBJECT, held)]
         assert kinds == ["message.ingested", MESSAGE_EDITED, MESSAGE_DELETED_AT_SOURCE]
         status = services.events.status(SUBJECT, held)
-        assert status is not None and status.data["deleted_at_source"] == "2026-05-06T17:55:20+00:00"  # time_us
+        assert (
+            status is not None and status.data["deleted_at_source"] == "2026-05-06T17:55:20+00:00"
+        )  # time_us
+
+
+def test_the_item_page_and_the_pack_show_the_history_at_source(
+    client: TestClient, services: Services, make_user: MakeUser
+) -> None:
+    (held,) = services.ingest([sample_message("h1", text=CALM)], actor="system").ids
+    source = sample_message("h1")["source"]
+    services.record_changes(
+        [SourceChange(source, "h1", THREAT, EDITED_AT), SourceChange(source, "h1", None)], actor="system"
+    )
+    services.session.commit()
+    _, moderator = make_user(Role.MODERATOR)
+
+    page = client.get(f"/console/items/{held}", headers=bearer(moderator))
+    assert page.status_code == 200
+    history = page.text[page.text.index('id="source-history"') :]
+    history = history[: history.index("</section>")]
+    assert "Edited</strong> 06 May 2026 19:00" in history and THREAT in history
+    assert "Deleted at the source</strong>" in history and "(when recorded)" in history
+    assert CALM in page.text[: page.text.index('id="source-history"')]  # the text as received
+
+    (item,) = SqlReferralStore(services.session).pack_messages([held])
+    assert item.message.text == CALM
+    assert [(r.kind, r.text) for r in item.source_history] == [
+        (MESSAGE_EDITED, THREAT),
+        (MESSAGE_DELETED_AT_SOURCE, None),
+    ]
+    built = build_pack(content(item))
+    (packed,) = json.loads(read_item(built.data, MESSAGES))["messages"]
+    assert packed["message"]["text"] == CALM
+    assert [entry["kind"] for entry in packed["history_at_source"]] == [
+        MESSAGE_EDITED,
+        MESSAGE_DELETED_AT_SOURCE,
+    ]
+    assert packed["history_at_source"][0] == {
+        "kind": MESSAGE_EDITED,
+        "at_source": EDITED_AT.isoformat(),
+        "recorded_at": packed["history_at_source"][0]["recorded_at"],
+        "text": THREAT,
+        "flagged": [],
+    }

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from hustings.clock import Clock
+from hustings.clock import Clock, iso, parse_iso
 from hustings.detect.assessment import Assessment, Detector
 from hustings.events import Event, EventLog
 from hustings.messages.events import (
+    MESSAGE_ASSESSED,
+    MESSAGE_DELETED_AT_SOURCE,
     MESSAGE_EDITED,
     SUBJECT,
     message_deleted_at_source,
@@ -127,12 +129,74 @@ def record_changes(
                 continue
             result.assessments[message.id] = assessment
             assessed = assessment_event(message, assessment, now)
+            revision = str(event.payload["revision"])
             reassessed.append(
                 replace(
                     assessed,
-                    idempotency_key=f"{assessed.idempotency_key}:{event.payload['revision']}",
+                    idempotency_key=f"{assessed.idempotency_key}:{revision}",
                     reason=f"{assessed.reason} (edited text)",
+                    payload={**assessed.payload, "revision": revision},
                 )
             )
         result.events.extend(log.append_many(reassessed).appended)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRevision:
+    """One entry of a message's history at its source: an edit (with its text and what its
+    assessment flagged) or the deletion."""
+
+    kind: str
+    """`message.edited` or `message.deleted_at_source`."""
+    at: datetime | None
+    """When the source says it happened, where it says."""
+    recorded_at: datetime
+    text: str | None = None
+    flagged: tuple[str, ...] = ()
+
+    @property
+    def deleted(self) -> bool:
+        return self.kind == MESSAGE_DELETED_AT_SOURCE
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "at_source": iso(self.at),
+            "recorded_at": iso(self.recorded_at),
+            "text": self.text,
+            "flagged": list(self.flagged),
+        }
+
+
+def is_reassessment(event: Event) -> bool:
+    """Whether a `message.assessed` event assessed an edit (not the text as received)."""
+    return "revision" in event.payload
+
+
+def source_history(events: Sequence[Event]) -> list[SourceRevision]:
+    """The edits and deletion at source among a message's events, in the order they were logged."""
+    flagged = {
+        str(event.payload["revision"]): tuple(str(label) for label in event.payload.get("flagged", []))
+        for event in events
+        if event.kind == MESSAGE_ASSESSED and is_reassessment(event)
+    }
+    history = []
+    for event in events:
+        if event.kind == MESSAGE_EDITED:
+            history.append(
+                SourceRevision(
+                    MESSAGE_EDITED,
+                    parse_iso(event.payload.get("edited_at")),
+                    event.occurred_at,
+                    str(event.payload["text"]),
+                    flagged.get(str(event.payload["revision"]), ()),
+                )
+            )
+        elif event.kind == MESSAGE_DELETED_AT_SOURCE:
+            history.append(
+                SourceRevision(
+                    MESSAGE_DELETED_AT_SOURCE, parse_iso(event.payload.get("deleted_at")), event.occurred_at
+                )
+            )
+    return history

@@ -22,6 +22,7 @@ from hustings.clock import Clock
 from hustings.detect.assessment import Assessment
 from hustings.errors import NotFound
 from hustings.events import Event, EventLog, Status
+from hustings.messages.changes import is_reassessment, source_history
 from hustings.messages.events import MESSAGE_ASSESSED
 from hustings.messages.ingest import IngestResult
 from hustings.messages.model import Message
@@ -322,7 +323,8 @@ class Moderation:
             raise NotFound(f"message_id: no item {message_id!r}")
         status = self.item(message_id)
         events = self.store.events_for(message_id)
-        assessed = [event for event in events if event.kind == MESSAGE_ASSESSED]
+        # The text shown is the text as received: highlight it with its own assessment, not an edit's.
+        assessed = [e for e in events if e.kind == MESSAGE_ASSESSED and not is_reassessment(e)]
         latest = assessed[-1].payload if assessed else {}
         thread = [*self.store.thread(message, THREAD_DEPTH), *self.store.replies(message_id, THREAD_REPLIES)]
         history = self.store.author_history(message, AUTHOR_HISTORY)
@@ -353,4 +355,5 @@ class Moderation:
             time_left=time_left(status, now),
             priority=effective_priority(status, now, exposure.incident_targets, exposure.candidate_targets),
             target_names=names,
+            source_history=source_history(events),
         )

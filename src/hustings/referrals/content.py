@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from hustings.detect.assessment import Assessment
+from hustings.messages.changes import SourceRevision
 from hustings.messages.model import Message
 from hustings.moderation.events import FiledReport
 from hustings.referrals.model import CustodyEntry
@@ -46,6 +47,8 @@ class PackMessage:
     """The messages it replies to (up the chain) and the replies to it, oldest first; itself excluded."""
     author_history: tuple[Message, ...] = ()
     """Other messages from the same author to the same target(s), oldest first; itself excluded."""
+    source_history: tuple[SourceRevision, ...] = ()
+    """Its edits and deletion at the source, as recorded; its `message.text` is as received."""
 
     @property
     def flagged(self) -> tuple[str, ...]:

@@ -95,6 +95,7 @@ def _pack_message_json(item: PackMessage) -> dict[str, Any]:
         ],
         "thread": [message_json(other) for other in item.thread],
         "author_history_with_target": [message_json(other) for other in item.author_history],
+        "history_at_source": [revision.to_json() for revision in item.source_history],
     }
 
 
