@@ -6,6 +6,11 @@ and nothing twice; a restart resumes from the cursor kept in the database."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +160,41 @@ def test_a_refused_token_ends_a_bounded_run_with_the_reason(env: dict[str, str])
         )
     assert result.exit_code != 0 and "401" in result.output, result.output
     assert "wrong-token" not in result.output
+
+
+def test_sigterm_stops_a_following_connector_cleanly_with_its_batch_committed(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    server = Jetstream(drop_after=10_000)
+    with running(server.handler) as port:
+        url = f"ws://127.0.0.1:{port}/subscribe"
+        command = [sys.executable, "-c", "from hustings.cli.main import run; run()"]
+        process = subprocess.Popen(
+            [*command, "connect", "bluesky", "--url", url, "--did", TROLL_DID],
+            env=os.environ | env | {"PYTHONPATH": str(Path(__file__).parents[2] / "src")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            # Wait until the server has sent everything it holds and the connector is idle on it.
+            for _ in range(600):
+                if server.queries and len(server.sent) == len(server.events(server.queries[0])):
+                    break
+                process.poll()
+                assert process.returncode is None, process.communicate()
+                threading.Event().wait(0.1)
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        # Not killed by the signal: it stopped, committed what it had read, and said so.
+        assert process.returncode in {0, 1}, (process.returncode, stderr)  # 1: a bad record named
+        assert "Traceback" not in stderr
+        last = json.loads(server.sent[-1])["time_us"]
+        assert f"position {last}" in stdout, stdout
+        for services in _services(env, tmp_path):
+            assert services.cursors.position(f"bluesky {url}") == str(last)
+            expected = _expected("bluesky-jetstream", [line.encode() for line in server.sent])
+            assert set(_stored(services)[0]) == expected
