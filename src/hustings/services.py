@@ -25,6 +25,7 @@ from hustings.elections.teams import Teams
 from hustings.errors import DuplicateEvent
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
+from hustings.messages.changes import ChangeResult, SourceChange, record_changes
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.messages.model import Origin
 from hustings.protection.private_service import PrivateDetails
@@ -33,6 +34,7 @@ from hustings.referrals.vault import configured_vault
 from hustings.referrals.workflow import Referrals
 from hustings.settings import Settings
 from hustings.storage.complaints import SqlComplaintStore
+from hustings.storage.connectors import SqlCursorStore
 from hustings.storage.elections import SqlElectionStore
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
@@ -95,6 +97,11 @@ class Services:
     @cached_property
     def originals(self) -> SqlOriginalRecords:
         return SqlOriginalRecords(self.session)
+
+    @cached_property
+    def cursors(self) -> SqlCursorStore:
+        """Where each live connector (`hustings connect`) has read its source up to."""
+        return SqlCursorStore(self.session)
 
     @cached_property
     def users(self) -> UserStore:
@@ -225,3 +232,16 @@ class Services:
                 if attempt == INGEST_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def record_changes(self, changes: Sequence[SourceChange], *, actor: str) -> ChangeResult:
+        """Edits and deletions at the source, as events on the messages held (`hustings.messages.changes`)."""
+        result = record_changes(
+            changes,
+            messages=self.messages,
+            log=self.log,
+            clock=self.clock,
+            actor=actor,
+            detector=self.detector() if self.settings.assess_on_ingest and changes else None,
+        )
+        self.moderation.reassessed(result.assessments)
+        return result

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     secret_key_previous: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     """Keys `secret_key` replaced, newest first: evidence packs and second-factor secrets encrypted
     under them still open."""
+    mastodon_access_token: SecretStr | None = None
+    """The access token `hustings connect mastodon` reads the target's own account with (scope
+    ``read:notifications``); sent in the Authorization header only, never in a URL or a log."""
     assess_on_ingest: bool = True
     detect_thresholds: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
     """Per-label thresholds that replace the shipped model's, e.g. ``abuse=0.3`` or ``{"abuse": 0.3}``.

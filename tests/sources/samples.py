@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from hustings.cli.sources import records
+from hustings.messages.changes import SourceChange
 from hustings.messages.model import MessageIn, message_id
-from hustings.sources import FORMATS, Converted, Failed, Passed, convert
+from hustings.sources import FORMATS, Changed, Converted, Failed, Passed, convert
 from hustings.targets.model import Target, TargetRole
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -58,6 +59,8 @@ class Read:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """``where: error``, as `hustings ingest` prints them."""
+    changes: list[tuple[str, SourceChange]] = field(default_factory=list)
+    """Edits and deletions at source, by where."""
 
     def by_external_id(self, external_id: str) -> dict[str, Any]:
         (found,) = [m for m in self.messages.values() if m["external_id"] == external_id]
@@ -79,6 +82,8 @@ def read(format_name: str, sample: str, register: Sequence[Target] = REGISTER) -
                 result.converted.append(outcome)
             elif isinstance(outcome, Passed):
                 result.skipped.append((outcome.where, outcome.reason))
+            elif isinstance(outcome, Changed):
+                result.changes.append((outcome.where, outcome.change.change))
             else:
                 result.problems.append(f"{outcome.where}: {outcome.error}")
     return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from hustings.messages.changes import SourceChange
 from hustings.messages.model import message_id
 from hustings.sources.bluesky import JetstreamConverter
 from hustings.sources.record import Item, Problem
@@ -24,7 +25,18 @@ def test_posts_are_messages_and_everything_else_is_skipped_or_named() -> None:
         ("line 3", "account"),
         ("line 6", "app.bsky.feed.like create"),
         ("line 7", "app.bsky.graph.follow create"),
-        ("line 8", "app.bsky.feed.post delete"),
+    ]
+    # A deleted post is a change at source, named by its at:// URI and Jetstream's time.
+    assert got.changes == [
+        (
+            "line 8",
+            SourceChange(
+                "bluesky",
+                f"at://{ANON_DID}/app.bsky.feed.post/3lq2vzzzzzz2a",
+                None,
+                datetime(2026, 5, 6, 17, 47, 3, tzinfo=UTC),
+            ),
+        )
     ]
     assert got.problems == [
         "line 9: commit.record.createdAt: missing",

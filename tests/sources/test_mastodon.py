@@ -4,6 +4,7 @@ warnings, visibility and `sensitive` are kept."""
 
 from __future__ import annotations
 
+from hustings.messages.changes import SourceChange
 from hustings.messages.model import message_id
 from hustings.sources.mastodon import MastodonConverter
 from hustings.sources.record import Item, Problem, Skipped
@@ -69,9 +70,25 @@ def test_streaming_events_resolve_a_reply_from_a_status_seen_earlier_in_the_file
     assert got.skipped == [
         ("line 3", "boost"),
         ("line 4", "notification favourite"),
-        ("line 5", "streaming status.update"),
-        ("line 6", "streaming delete"),
         ("line 9", "streaming filters_changed"),
+    ]
+    # status.update gives the status as it now reads; delete names a status by its local id,
+    # known from line 3 (a boost, skipped, whose id and uri the converter still noted).
+    assert got.changes == [
+        (
+            "line 5",
+            SourceChange(
+                "mastodon",
+                "https://other.example/users/friend/statuses/990011",
+                "Good turnout at the Fenmarsh hustings tonight.",
+            ),
+        ),
+        (
+            "line 6",
+            SourceChange(
+                "mastodon", "https://troll.example/users/angrydave/statuses/113456866666666666", None
+            ),
+        ),
     ]
     assert got.problems == ["line 8: payload: not valid JSON"]
 

@@ -168,6 +168,9 @@ def _ingest_platform(name: str, file: str, settings: Settings, engine: Engine) -
     if skipped:
         reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(tally.skipped.items()))
         out.print(f"skipped: {reasons}", markup=False, soft_wrap=True)
+    changes = tally.changes_line()
+    if changes:
+        out.print(changes, markup=False)
     if tally.rejected:
         raise typer.Exit(1)
 

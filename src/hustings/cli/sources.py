@@ -4,9 +4,7 @@ records from a file, convert them (`hustings.sources`) and ingest them with thei
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -14,10 +12,14 @@ from sqlalchemy import Engine
 
 from hustings.cli.common import fail, lines_with_progress, parse_json_line, stdin_lines, unit_of_work
 from hustings.events import SYSTEM_ACTOR
+from hustings.messages.changes import ChangeResult
+from hustings.messages.ingest import IngestResult
 from hustings.messages.model import Origin
+from hustings.services import Services
 from hustings.settings import Settings
-from hustings.sources import FORMATS, Converted, Failed, Format, Passed, Record, convert
+from hustings.sources import FORMATS, Changed, Converted, Failed, Format, Passed, Record, convert
 from hustings.sources.mail import mbox_messages
+from hustings.sources.tally import Tally, count_batch
 
 BATCH = 500
 
@@ -33,13 +35,15 @@ class IngestFormat(StrEnum):
     MBOX = "mbox"
 
 
-@dataclass
-class Tally:
-    accepted: int = 0
-    duplicates: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    rejected: list[tuple[str, str]] = field(default_factory=list)
-    """(where, error): the converters' in the order of the records, then any ingest refused."""
+def store_batch(
+    services: Services, converted: list[Converted], changed: list[Changed]
+) -> tuple[IngestResult, ChangeResult]:
+    """Ingest the messages of a batch with their originals, then log the edits and deletions it
+    reported (after: an edit may be of a message in the same batch)."""
+    origins: list[Origin | None] = [item.origin for item in converted]
+    result = services.ingest([item.message for item in converted], actor=SYSTEM_ACTOR, origins=origins)
+    changes = services.record_changes([item.change.change for item in changed], actor=SYSTEM_ACTOR)
+    return result, changes
 
 
 def ingest_platform(name: str, file: str, settings: Settings, engine: Engine) -> Tally:
@@ -49,19 +53,16 @@ def ingest_platform(name: str, file: str, settings: Settings, engine: Engine) ->
         converter = fmt.converter(services.targets.all())
     tally = Tally()
     batch: list[Converted] = []
+    changed: list[Changed] = []
 
     def flush() -> None:
-        if not batch:
+        if not batch and not changed:
             return
-        origins: list[Origin | None] = [item.origin for item in batch]
         with unit_of_work(settings, engine) as services:
-            result = services.ingest([item.message for item in batch], actor=SYSTEM_ACTOR, origins=origins)
-        tally.accepted += result.accepted
-        tally.duplicates += result.duplicates
-        tally.rejected.extend(
-            (batch[rejection.index].where, rejection.error) for rejection in result.rejected
-        )
+            result, changes = store_batch(services, batch, changed)
+        count_batch(tally, batch, result, changes)
         batch.clear()
+        changed.clear()
 
     for record in records(fmt, file):
         if isinstance(record, Failed):
@@ -70,11 +71,13 @@ def ingest_platform(name: str, file: str, settings: Settings, engine: Engine) ->
         for outcome in convert(fmt, converter, record):
             if isinstance(outcome, Converted):
                 batch.append(outcome)
+            elif isinstance(outcome, Changed):
+                changed.append(outcome)
             elif isinstance(outcome, Passed):
                 tally.skipped[outcome.reason] += 1
             else:
                 tally.rejected.append((outcome.where, outcome.error))
-        if len(batch) >= BATCH:
+        if len(batch) + len(changed) >= BATCH:
             flush()
     flush()
     return tally

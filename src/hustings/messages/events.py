@@ -1,8 +1,8 @@
 """The message subject: the kinds of event a message takes, and the reducer of its status.
 
 A message's status is its life as an item of moderation work (see `hustings.moderation.status`
-for the states). `message.ingested` and `message.assessed` are the message's own events; the
-rest (`report.filed`, `item.claimed`, `decision.made`...) are moderation's, listed in
+for the states). `message.ingested`, `message.assessed`, `message.edited` and
+`message.deleted_at_source` are the message's own events; the rest (`report.filed`, `item.claimed`, `decision.made`...) are moderation's, listed in
 `hustings.moderation.events`.
 
 The reducer is pure: no storage, no clock, no policy file (everything time- or policy-dependent
@@ -11,6 +11,7 @@ travels in the event payload), so rebuilding status from the log always gives th
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any, NotRequired, TypedDict
 
@@ -52,6 +53,74 @@ class MessageIngested(TypedDict):
 
 
 # `message.assessed` carries `Assessment.to_json()` (hustings.detect.assessment) as its payload.
+
+MESSAGE_EDITED = "message.edited"
+MESSAGE_DELETED_AT_SOURCE = "message.deleted_at_source"
+
+
+class MessageEdited(TypedDict):
+    """The source says the message now reads `text`; what was received first is never overwritten."""
+
+    text: str
+    edited_at: str | None  # ISO time the source gives for the edit
+    revision: str  # the SHA-256 of `text`
+    previous: str  # the revision it replaced (the text as received, or the last edit's)
+
+
+class MessageDeletedAtSource(TypedDict):
+    deleted_at: str | None  # ISO time the source gives for the deletion
+
+
+def revision_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def message_edited(
+    message_id: str,
+    text: str,
+    *,
+    previous: str,
+    edited_at: datetime | None,
+    actor: str,
+    at: datetime,
+    source: str,
+) -> Event:
+    """`message.edited`: the text the source now gives in place of revision `previous`, keyed by
+    both, so the same edit read again is refused as a duplicate."""
+    revision = revision_of(text)
+    payload: MessageEdited = {
+        "text": text,
+        "edited_at": iso(edited_at),
+        "revision": revision,
+        "previous": previous,
+    }
+    return Event(
+        kind=MESSAGE_EDITED,
+        subject_type=SUBJECT,
+        subject_id=message_id,
+        actor=actor,
+        occurred_at=at,
+        idempotency_key=f"{MESSAGE_EDITED}:{message_id}:{previous[:16]}:{revision}",
+        reason=f"edited at {source}",
+        payload=dict(payload),
+    )
+
+
+def message_deleted_at_source(
+    message_id: str, *, deleted_at: datetime | None, actor: str, at: datetime, source: str
+) -> Event:
+    """`message.deleted_at_source`: the author (or the platform) removed it; Hustings keeps it."""
+    payload: MessageDeletedAtSource = {"deleted_at": iso(deleted_at)}
+    return Event(
+        kind=MESSAGE_DELETED_AT_SOURCE,
+        subject_type=SUBJECT,
+        subject_id=message_id,
+        actor=actor,
+        occurred_at=at,
+        idempotency_key=f"{MESSAGE_DELETED_AT_SOURCE}:{message_id}",
+        reason=f"deleted at {source}",
+        payload=dict(payload),
+    )
 
 
 def _reported(current: Status, event: Event, data: dict[str, Any]) -> Status:
@@ -143,6 +212,16 @@ def reduce_message(status: Status | None, event: Event) -> Status:
             category=current.category or (flagged[0] if flagged else None),
             priority=max(current.priority, base_priority(data)),
         )
+    if kind == MESSAGE_EDITED:
+        data.update(
+            edits=int(data.get("edits", 0)) + 1,
+            edited_at=payload.get("edited_at") or iso(event.occurred_at),
+            revision=payload.get("revision"),
+        )
+        return current.evolve(data=data)
+    if kind == MESSAGE_DELETED_AT_SOURCE:
+        data["deleted_at_source"] = payload.get("deleted_at") or iso(event.occurred_at)
+        return current.evolve(data=data)
     if kind == REPORT_FILED:
         return _reported(current, event, data)
     if kind in {ITEM_CLAIMED, ITEM_ESCALATED, DECISION_MADE}:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from hustings.events import Event, Status
+from hustings.messages.changes import SourceRevision
 from hustings.messages.model import Message
 from hustings.moderation.events import Action, FiledReport
 from hustings.moderation.policy import Rule
@@ -99,3 +100,5 @@ class ItemContext:
     time_left: timedelta | None
     priority: float
     target_names: dict[str, str] = field(default_factory=dict)
+    source_history: list[SourceRevision] = field(default_factory=list)
+    """Edits and deletion at the source, in the order they were recorded."""

@@ -13,14 +13,16 @@ are written together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from hustings.auth.model import User
 from hustings.clock import Clock
+from hustings.detect.assessment import Assessment
 from hustings.errors import NotFound
 from hustings.events import Event, EventLog, Status, model_actor
+from hustings.messages.changes import is_reassessment, source_history
 from hustings.messages.events import MESSAGE_ASSESSED
 from hustings.messages.ingest import IngestResult
 from hustings.messages.model import Message
@@ -300,6 +302,12 @@ class Moderation:
         if result.assessments:
             file_automated_reports(self.log, self.clock, result.assessments, policy=self.policy)
 
+    def reassessed(self, assessments: Mapping[str, Assessment]) -> None:
+        """An edited message assessed again (`hustings.messages.changes`): what it now flags is
+        reported as a new message's would be. In the caller's transaction."""
+        if assessments:
+            file_automated_reports(self.log, self.clock, assessments, policy=self.policy)
+
     def sweep_clocks(self, limit: int = 1000) -> int:
         """Raise a `clock.breached` alert on each open item past its due time; return how many.
 
@@ -343,7 +351,8 @@ class Moderation:
             raise NotFound(f"message_id: no item {message_id!r}")
         status = self.item(message_id)
         events = self.store.events_for(message_id)
-        assessed = [event for event in events if event.kind == MESSAGE_ASSESSED]
+        # The text shown is the text as received: highlight it with its own assessment, not an edit's.
+        assessed = [e for e in events if e.kind == MESSAGE_ASSESSED and not is_reassessment(e)]
         latest = assessed[-1].payload if assessed else {}
         thread = [*self.store.thread(message, THREAD_DEPTH), *self.store.replies(message_id, THREAD_REPLIES)]
         history = self.store.author_history(message, AUTHOR_HISTORY)
@@ -374,4 +383,5 @@ class Moderation:
             time_left=time_left(status, now),
             priority=effective_priority(status, now, exposure.incident_targets, exposure.candidate_targets),
             target_names=names,
+            source_history=source_history(events),
         )

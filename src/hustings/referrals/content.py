@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from hustings.detect.assessment import Assessment
+from hustings.messages.changes import SourceRevision
 from hustings.messages.model import Capture, Message
 from hustings.moderation.events import FiledReport
 from hustings.referrals.model import CustodyEntry
@@ -49,6 +50,8 @@ class PackMessage:
     original: Capture | None = None
     """The record the message was read from, as received, with how and when it was captured;
     None for a message sent to Hustings as its own JSON."""
+    source_history: tuple[SourceRevision, ...] = ()
+    """Its edits and deletion at the source, as recorded; its `message.text` is as received."""
 
     @property
     def flagged(self) -> tuple[str, ...]:

@@ -131,6 +131,7 @@ def _pack_message_json(item: PackMessage) -> dict[str, Any]:
         if item.message.in_reply_to_id is None
         else {"id": item.message.in_reply_to_id, "held": item.parent_held, "note": item.in_reply_to},
         "author_history_with_target": [message_json(other) for other in item.author_history],
+        "history_at_source": [revision.to_json() for revision in item.source_history],
     }
 
 

@@ -18,7 +18,7 @@ from hustings.messages.model import Origin, OriginalRecord
 from hustings.sources.bluesky import JetstreamConverter
 from hustings.sources.mail import MailConverter
 from hustings.sources.mastodon import MastodonConverter
-from hustings.sources.record import Item, Outcome, Problem, Skipped, describe
+from hustings.sources.record import Change, Item, Outcome, Problem, Skipped, describe
 from hustings.sources.x import XConverter
 from hustings.targets.model import Target
 
@@ -84,6 +84,14 @@ class Converted:
 
 
 @dataclass(frozen=True, slots=True)
+class Changed:
+    """An edit or deletion at the source of a message it sent before."""
+
+    where: str
+    change: Change
+
+
+@dataclass(frozen=True, slots=True)
 class Passed:
     where: str
     reason: str
@@ -95,7 +103,9 @@ class Failed:
     error: str
 
 
-def convert(fmt: Format, converter: Converter, record: Record) -> Iterator[Converted | Passed | Failed]:
+def convert(
+    fmt: Format, converter: Converter, record: Record
+) -> Iterator[Converted | Changed | Passed | Failed]:
     """Each outcome of one record, placed in the file and, for a message, with its origin."""
     original = OriginalRecord(payload=record.payload, format=fmt.name)
     for outcome in converter.convert(record.value):
@@ -112,10 +122,23 @@ def convert(fmt: Format, converter: Converter, record: Record) -> Iterator[Conve
                     source_time=outcome.source_time,
                 ),
             )
+        elif isinstance(outcome, Change):
+            yield Changed(record.where, outcome)
         elif isinstance(outcome, Skipped):
             yield Passed(record.where, outcome.reason)
         elif isinstance(outcome, Problem):
             yield Failed(record.where, outcome.error)
 
 
-__all__ = ["FORMATS", "Converted", "Converter", "Failed", "Format", "Passed", "Record", "convert"]
+__all__ = [
+    "FORMATS",
+    "Change",
+    "Changed",
+    "Converted",
+    "Converter",
+    "Failed",
+    "Format",
+    "Passed",
+    "Record",
+    "convert",
+]

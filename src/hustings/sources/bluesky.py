@@ -3,8 +3,9 @@
 A `commit` event that creates an `app.bsky.feed.post` becomes a message: its `at://` URI is the
 `external_id` (``at://DID/app.bsky.feed.post/RKEY``), the post's bsky.app address its `url`, a
 reply's parent its `in_reply_to` (the parent's `at://` URI, as it is stored). Every other commit
-(likes, follows, reposts, profile changes, deletions and edits), `account` events and anything
-unknown is skipped and counted.
+(likes, follows, reposts, profile changes), `account` events and anything unknown is skipped
+and counted. An `update` of a post is an edit (its record as it now reads), a `delete` a
+deletion at source: both a `Change`.
 
 Jetstream names the author and each mentioned account by DID only. A DID becomes a handle from,
 in order: an `identity` event for it seen earlier in the same file; the target register, where a
@@ -21,8 +22,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from hustings.messages.changes import SourceChange
 from hustings.messages.model import normalise_handle
 from hustings.sources.record import (
+    Change,
     FieldError,
     Outcome,
     Problem,
@@ -87,6 +90,9 @@ class JetstreamConverter:
                 return
             commit = as_object(event.get("commit"), "commit")
             operation, collection = commit.get("operation"), commit.get("collection")
+            if collection == POST and operation in {"update", "delete"}:
+                yield self._change(event, commit, str(operation))
+                return
             if collection != POST or operation != "create":
                 yield Skipped("", f"{collection} {operation}")
                 return
@@ -96,6 +102,17 @@ class JetstreamConverter:
             return
         source_time = _microseconds(event.get("time_us"))
         yield checked("", message, _FIELDS, source_time=source_time)
+
+    def _change(self, event: Mapping[str, Any], commit: Mapping[str, Any], operation: str) -> Change:
+        """A post edited (`update`, with the record as it now is) or deleted."""
+        did = required_text(event, "did")
+        rkey = required_text(commit, "rkey", "commit")
+        text = None
+        if operation == "update":
+            record = as_object(commit.get("record"), "commit.record")
+            text = required_text(record, "text", "commit.record")
+        at = _microseconds(event.get("time_us"))
+        return Change("", SourceChange(SOURCE, f"at://{did}/{POST}/{rkey}", text, at))
 
     def _identity(self, event: Mapping[str, Any]) -> None:
         identity = optional_object(event, "identity") or {}

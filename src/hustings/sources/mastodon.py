@@ -4,8 +4,9 @@ A record is one of: a status (`GET /api/v1/statuses/:id`), an array of statuses 
 a notification (`GET /api/v1/notifications`; a `mention` carries its status), an array of
 those, a conversation (`last_status`), or a streaming event (`{"event": "update" |
 "notification" | "conversation", "payload": "<JSON as a string>"}`, as the WebSocket streaming
-API sends them). Everything else (favourites, boosts, follows, edits, deletions, filters) is
-skipped and counted.
+API sends them). A streaming `status.update` is an edit (the status as it now reads) and a
+`delete` a deletion at source (of the status with that local id, seen earlier by this converter):
+both a `Change`. Everything else (favourites, boosts, follows, filters) is skipped and counted.
 
 What is portable and what is not: a status's `id` is local to the server that served it, its
 `uri` is the same everywhere, so the `uri` is the `external_id`. `in_reply_to_id` is local too:
@@ -24,10 +25,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+from hustings.messages.changes import SourceChange
 from hustings.sources.html import html_to_text
 from hustings.sources.record import (
+    Change,
     FieldError,
     Outcome,
     Problem,
@@ -108,7 +112,10 @@ class MastodonConverter:
 
     def _streaming(self, event: Mapping[str, Any], pointer: str) -> Iterator[Outcome]:
         kind = event.get("event")
-        if kind not in {"update", "notification", "conversation"}:
+        if kind == "delete":
+            yield self._deleted(event.get("payload"), pointer)
+            return
+        if kind not in {"update", "notification", "conversation", "status.update"}:
             yield Skipped(pointer, f"streaming {kind}")
             return
         payload = event.get("payload")
@@ -119,12 +126,33 @@ class MastodonConverter:
             yield Problem(inner, "payload: not valid JSON")
             return
         self._remember(value, 0)
-        if kind == "update":
+        if kind == "status.update":
+            yield self._edited(value, inner)
+        elif kind == "update":
             yield from self._status_or_problem(value, inner)
         elif kind == "notification":
             yield from self._notification_or_problem(value, inner)
         else:
             yield from self._conversation_or_problem(value, inner)
+
+    def _edited(self, status: object, pointer: str) -> Outcome:
+        try:
+            status = as_object(status, "payload")
+            uri = required_text(status, "uri")
+            content = status.get("content")
+            if not isinstance(content, str):
+                raise FieldError("content", "missing" if content is None else "expected a string")
+            edited_at = _moment(status.get("edited_at"), "edited_at")
+        except FieldError as error:
+            return problem(pointer, error)
+        return Change(pointer, SourceChange(SOURCE, uri, html_to_text(content), edited_at))
+
+    def _deleted(self, payload: object, pointer: str) -> Outcome:
+        """A `delete` names the status by its local id only: known where this converter saw it."""
+        uri = self.uris.get(str(payload)) if isinstance(payload, str | int) else None
+        if uri is None:
+            return Skipped(pointer, "streaming delete of a status not seen")
+        return Change(pointer, SourceChange(SOURCE, uri, None))
 
     def _status_or_problem(self, value: object, pointer: str) -> Iterator[Outcome]:
         if isinstance(value, Mapping):
@@ -244,6 +272,18 @@ class MastodonConverter:
             self.uris[str(status_id)] = uri
         for key in ("status", "last_status", "reblog"):
             self._remember(value.get(key), depth + 1)
+
+
+def _moment(value: object, path: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FieldError(path, "expected a date and time")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise FieldError(path, f"not a date and time: {value!r}") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

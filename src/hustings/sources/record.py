@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from hustings.messages.changes import SourceChange
 from hustings.messages.model import MessageIn
 
 
@@ -46,7 +47,15 @@ class Problem:
     error: str
 
 
-Outcome = Item | Skipped | Problem
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The source says a message it sent before was edited or deleted."""
+
+    pointer: str
+    change: SourceChange
+
+
+Outcome = Item | Change | Skipped | Problem
 
 
 class FieldError(Exception):

@@ -16,6 +16,7 @@ from hustings.auth.model import User
 from hustings.detect.assessment import Assessment
 from hustings.errors import NotFound
 from hustings.events import Event, Status
+from hustings.messages.changes import is_reassessment, source_history
 from hustings.messages.events import MESSAGE_ASSESSED
 from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.messages.model import Message
@@ -70,8 +71,9 @@ class SqlEvidenceSource:
         assessment: Assessment | None = None
         reports: list[ReportSummary] = []
         for event in self.events.events_for(MESSAGE, message_id):
-            if event.kind == MESSAGE_ASSESSED:
-                assessment = Assessment.from_json(event.payload)  # the latest assessment wins
+            if event.kind == MESSAGE_ASSESSED and not is_reassessment(event):
+                # The latest assessment of the text as received wins; an edit's is in its history.
+                assessment = Assessment.from_json(event.payload)
             elif event.kind == REPORT_FILED:
                 reports.append(ReportSummary.of(FiledReport.from_event(event)))
         return assessment, reports
@@ -89,6 +91,7 @@ class SqlEvidenceSource:
                     thread=tuple(self._thread(message)),
                     author_history=tuple(self._history(message)),
                     original=self.originals.for_message(message_id),
+                    source_history=tuple(source_history(self.events.events_for(MESSAGE, message_id))),
                 )
             )
         return items

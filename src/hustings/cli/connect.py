@@ -1,0 +1,152 @@
+"""`hustings connect bluesky|mastodon`: follow a platform live, batch by batch, resuming from
+the position kept in the database; `hustings connect status` shows where each has got to.
+
+    hustings connect bluesky [--url wss://jetstream2.us-east.bsky.network/subscribe] [--once]
+    HUSTINGS_MASTODON_ACCESS_TOKEN=... hustings connect mastodon --server https://fenmarsh.social
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine
+
+from hustings.cli.common import cli_errors, err, fail, load_settings, out, ready_engine, unit_of_work
+from hustings.cli.sources import store_batch
+from hustings.connectors.bluesky import DEFAULT_URL, JetstreamSource, target_dids
+from hustings.connectors.follow import Commit, Follower, LiveSource, Progress
+from hustings.connectors.mastodon import MastodonSource
+from hustings.messages.changes import ChangeResult
+from hustings.messages.ingest import IngestResult
+from hustings.settings import Settings
+from hustings.sources import Changed, Converted
+
+connect_app = typer.Typer(help="Follow a platform live and ingest what it sends.", no_args_is_help=True)
+
+Once = Annotated[
+    bool, typer.Option("--once", help="Stop once the source falls quiet (caught up), instead of following.")
+]
+Idle = Annotated[
+    float,
+    typer.Option("--idle", help="With --once: seconds without a frame that count as caught up.", min=0.1),
+]
+Batch = Annotated[int, typer.Option("--batch", help="Records to a transaction, at most.", min=1, max=5000)]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(connect_app, name="connect")
+
+
+def _commit(settings: Settings, engine: Engine, connector: str) -> Commit:
+    def commit(
+        batch: list[Converted], changed: list[Changed], position: str | None
+    ) -> tuple[IngestResult, ChangeResult]:
+        with unit_of_work(settings, engine) as services:
+            stored = store_batch(services, batch, changed)
+            if position is not None:
+                services.cursors.record(connector, position, services.clock.now())
+        return stored
+
+    return commit
+
+
+def _status(progress: Progress) -> None:
+    err.print(progress.line(), markup=False, soft_wrap=True)
+
+
+def _follow(source: LiveSource, settings: Settings, *, once: bool, idle: float, batch: int) -> None:
+    engine = ready_engine(settings)
+    with unit_of_work(settings, engine) as services:
+        position = services.cursors.position(source.connector)
+        converter = source.format.converter(services.targets.all())
+    follower = Follower(
+        source,
+        converter,
+        _commit(settings, engine, source.connector),
+        position,
+        batch_size=batch,
+        idle_seconds=idle,
+        flush_seconds=min(1.0, idle),
+        report=_status,
+    )
+
+    async def main() -> Progress:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, stop.set)
+        try:
+            return await follower.run(stop, once=once)
+        finally:
+            for number in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(number)
+
+    try:
+        progress = asyncio.run(main())
+    finally:
+        engine.dispose()
+    tally = progress.tally
+    for where, error in tally.rejected:
+        err.print(f"{where}: {error}", markup=False)
+    out.print(progress.line(), markup=False, soft_wrap=True)
+    if tally.skipped:
+        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(tally.skipped.items()))
+        out.print(f"skipped: {reasons}", markup=False, soft_wrap=True)
+    if tally.rejected:
+        raise typer.Exit(1)  # as `hustings ingest` does: the good records beside are stored
+
+
+@connect_app.command("bluesky")
+@cli_errors
+def bluesky(
+    url: Annotated[str, typer.Option(help="Jetstream's subscribe address.")] = DEFAULT_URL,
+    did: Annotated[
+        list[str] | None,
+        typer.Option("--did", help="A DID to follow besides the register's; repeat for several."),
+    ] = None,
+    once: Once = False,
+    idle: Idle = 3.0,
+    batch: Batch = 100,
+) -> None:
+    """Follow Bluesky posts by the registered targets' DIDs through Jetstream."""
+    settings = load_settings()
+    with unit_of_work(settings) as services:
+        dids = list(dict.fromkeys([*target_dids(services.targets.all()), *(did or [])]))
+    if not dids:
+        raise fail("no DID to follow: register a target's DID (--handle bluesky:did:plc:...) or give --did")
+    _follow(JetstreamSource(url, dids), settings, once=once, idle=idle, batch=batch)
+
+
+@connect_app.command("mastodon")
+@cli_errors
+def mastodon(
+    server: Annotated[str, typer.Option(help="The target's server, e.g. https://fenmarsh.social.")],
+    once: Once = False,
+    idle: Idle = 3.0,
+    batch: Batch = 100,
+) -> None:
+    """Follow a target's own Mastodon account: its mentions, streamed and polled."""
+    settings = load_settings()
+    if settings.mastodon_access_token is None:
+        raise fail("HUSTINGS_MASTODON_ACCESS_TOKEN is not set (a token with read:notifications)")
+    if not server.startswith(("https://", "http://")):
+        raise fail(f"--server {server}: give the server's web address, e.g. https://{server}")
+    _follow(
+        MastodonSource(server, settings.mastodon_access_token), settings, once=once, idle=idle, batch=batch
+    )
+
+
+@connect_app.command("status")
+@cli_errors
+def status() -> None:
+    """Where each connector has read its source up to."""
+    settings = load_settings()
+    with unit_of_work(settings) as services:
+        cursors = services.cursors.all()
+    if not cursors:
+        out.print("no connector has run", markup=False)
+    for connector, position, at in cursors:
+        out.print(f"{connector}: position {position}, recorded {at.isoformat()}", markup=False)
