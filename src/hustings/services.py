@@ -23,6 +23,7 @@ from hustings.events import EventLog
 from hustings.events.registry import default_reducers
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.messages.model import Origin
+from hustings.platforms.service import PlatformReferrals
 from hustings.protection.service import Protection
 from hustings.referrals.vault import configured_vault
 from hustings.referrals.workflow import Referrals
@@ -31,6 +32,7 @@ from hustings.storage.elections import SqlElectionStore
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.platforms import SqlPlatformReferralStore
 from hustings.storage.protection import SqlProtectionStore
 from hustings.storage.referrals import SqlReferralStore
 from hustings.storage.sources import SqlOriginalRecords
@@ -139,6 +141,10 @@ class Services:
         return Referrals(
             SqlReferralStore(self.session), self.log, self.clock, configured_vault(self.settings)
         )
+
+    @cached_property
+    def platform_referrals(self) -> PlatformReferrals:
+        return PlatformReferrals(SqlPlatformReferralStore(self.session), self.log, self.clock)
 
     def detector(self) -> Detector:
         if self.detector_provider is not None:

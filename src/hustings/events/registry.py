@@ -11,6 +11,7 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.elections.events import REDUCERS as ELECTIONS
     from hustings.messages.events import SUBJECT as MESSAGE
     from hustings.messages.events import reduce_message
+    from hustings.platforms.events import REDUCERS as PLATFORMS
     from hustings.protection.events import REDUCERS as PROTECTION
     from hustings.referrals.model import SUBJECT as REFERRAL
     from hustings.referrals.model import reduce_referral
@@ -21,4 +22,5 @@ def default_reducers() -> dict[str, Reducer]:
         REFERRAL: reduce_referral,
         **PROTECTION,
         **ELECTIONS,
+        **PLATFORMS,
     }

@@ -37,6 +37,7 @@ from hustings.moderation.events import (
 from hustings.referrals.model import REFERRAL_CREATED, REFERRAL_SENT
 from hustings.referrals.model import SUBJECT as REFERRAL
 from hustings.transparency.period import Period
+from hustings.transparency.stats import percentile, share
 
 SOURCES = ("user_notice", "trusted_flagger", "automated")
 """The three sources the Committee and the DSA distinguish."""
@@ -63,21 +64,6 @@ BUCKETS: tuple[tuple[str, float], ...] = (
 
 REPORT_KINDS = (MESSAGE_INGESTED, REPORT_FILED, DECISION_MADE, APPEAL_FILED, APPEAL_DECIDED)
 REFERRAL_KINDS = (REFERRAL_CREATED, REFERRAL_SENT)
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-quantile (0..1) by linear interpolation between closest ranks; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def share(part: int, whole: int) -> float | None:
-    return None if whole == 0 else part / whole
 
 
 def source_of(reporter_kind: str) -> str:
