@@ -92,7 +92,7 @@ def p90(values: list[float]) -> float | None:
 
 def recount(events: list[Event], keep: Any) -> dict[str, Any]:
     """The figures the slow, obvious way, for the referrals `keep` admits."""
-    known = [e for e in events if e.occurred_at < AS_OF]
+    known = [e for e in events if e.occurred_at <= AS_OF]
     sends = [e for e in known if e.kind == "platform_referral.sent" and keep(e)]
     sent = len(sends)
     hours: list[float] = []

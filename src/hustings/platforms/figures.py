@@ -13,7 +13,7 @@ For the referrals sent in a span (by when they were sent), as known at a moment 
   them. A `no_answer` recorded by the team is not an answer. Referrals too young to judge are left
   out of the share, not counted as answered.
 
-Answers recorded after `as_of` are not counted, so a published period's figures do not drift.
+Events recorded after `as_of` are not counted, so a published period's figures do not drift.
 Figures are kept overall, by platform, by quarter sent (``2026-Q2``) and by election.
 """
 
@@ -119,12 +119,12 @@ def _round(value: float | None, places: int) -> float | None:
 
 
 def timelines(events: Iterable[Event], *, as_of: datetime) -> dict[str, Timeline]:
-    """Each referral's sending and first answers, from the events recorded before `as_of`."""
+    """Each referral's sending and first answers, from the events recorded by `as_of`."""
     sent: dict[str, tuple[str, str | None, datetime]] = {}
     answered: dict[str, datetime] = {}
     actioned: dict[str, datetime] = {}
     for event in events:
-        if event.subject_type != SUBJECT or as_utc(event.occurred_at) >= as_of:
+        if event.subject_type != SUBJECT or as_utc(event.occurred_at) > as_of:
             continue
         if event.kind == PLATFORM_REFERRAL_SENT and event.subject_id not in sent:
             at = parse_iso(event.payload["sent_at"])
@@ -177,7 +177,7 @@ def platform_response(
     election_id: str | None = None,
 ) -> PlatformResponse:
     """The measured response of the referrals sent in [`sent_from`, `sent_before`) (of one
-    election, if named), from the events recorded before `as_of`."""
+    election, if named), from the events recorded by `as_of`."""
     as_of = as_utc(as_of)
     chosen = [
         line

@@ -40,9 +40,9 @@ class InMemoryPlatformReferralStore:
     def referral_events(self, referral_id: str) -> list[Event]:
         return [e for e in self.events.events if e.subject == (SUBJECT, referral_id)]
 
-    def response_events(self, *, before: datetime | None = None) -> list[Event]:
+    def response_events(self, *, until: datetime | None = None) -> list[Event]:
         return [
             e
             for e in self.events.events
-            if e.subject_type == SUBJECT and (before is None or as_utc(e.occurred_at) < as_utc(before))
+            if e.subject_type == SUBJECT and (until is None or as_utc(e.occurred_at) <= as_utc(until))
         ]

@@ -58,8 +58,8 @@ class PlatformReferralStore(Protocol):
 
     def referral_events(self, referral_id: str) -> list[Event]: ...
 
-    def response_events(self, *, before: datetime | None = None) -> list[Event]:
-        """Every platform referral event (recorded before `before`, if given), in log order."""
+    def response_events(self, *, until: datetime | None = None) -> list[Event]:
+        """Every platform referral event (recorded by `until`, if given), in log order."""
         ...
 
 
@@ -196,7 +196,7 @@ class PlatformReferrals:
         """The platforms' measured response (see `hustings.platforms.figures`), as of now by default."""
         moment = as_of or self.clock.now()
         return platform_response(
-            self.store.response_events(before=moment),
+            self.store.response_events(until=moment),
             as_of=moment,
             sent_from=sent_from,
             sent_before=sent_before,

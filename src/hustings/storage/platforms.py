@@ -50,8 +50,8 @@ class SqlPlatformReferralStore:
     def referral_events(self, referral_id: str) -> list[Event]:
         return self.events.events_for(SUBJECT, referral_id)
 
-    def response_events(self, *, before: datetime | None = None) -> list[Event]:
+    def response_events(self, *, until: datetime | None = None) -> list[Event]:
         query = select(EventRow).where(EventRow.subject_type == SUBJECT)
-        if before is not None:
-            query = query.where(EventRow.occurred_at < before)
+        if until is not None:
+            query = query.where(EventRow.occurred_at <= until)
         return [event_from_row(row) for row in self.session.scalars(query.order_by(EventRow.seq))]

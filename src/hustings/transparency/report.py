@@ -9,7 +9,9 @@ definitions, which a reader of the published figures needs, are in docs/transpar
 - taken down: cohort messages with a `decision.made` whose action is in `TAKEDOWN_ACTIONS`,
   made before the period ended (so a published period's figures do not drift);
 - time to takedown: from the first report to the first such decision (never below zero);
-- within 24 h / within 7 days are cumulative shares of the items taken down; later is the rest.
+- within 24 h / within 7 days are cumulative shares of the items taken down; later is the rest;
+- the platforms' response: referrals to platforms sent in the period, measured as of the newest
+  event of the log before the period's end (`hustings.platforms.figures`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from hustings.moderation.events import (
     FiledReport,
     ReporterKind,
 )
+from hustings.platforms.events import PLATFORM_REFERRAL_KINDS
+from hustings.platforms.events import SUBJECT as PLATFORM_REFERRAL
+from hustings.platforms.figures import PlatformResponse, platform_response
 from hustings.referrals.model import REFERRAL_CREATED, REFERRAL_SENT
 from hustings.referrals.model import SUBJECT as REFERRAL
 from hustings.transparency.period import Period
@@ -63,7 +68,7 @@ BUCKETS: tuple[tuple[str, float], ...] = (
 """Histogram bins for time to takedown: each holds times up to and including its bound."""
 
 REPORT_KINDS = (MESSAGE_INGESTED, REPORT_FILED, DECISION_MADE, APPEAL_FILED, APPEAL_DECIDED)
-REFERRAL_KINDS = (REFERRAL_CREATED, REFERRAL_SENT)
+REFERRAL_KINDS = (REFERRAL_CREATED, REFERRAL_SENT, *PLATFORM_REFERRAL_KINDS)
 
 
 def source_of(reporter_kind: str) -> str:
@@ -119,6 +124,7 @@ class TransparencyReport:
     referrals_sent: int
     hours_first_report_to_referral: tuple[float, ...]
     weekly: tuple[tuple[date, Mapping[str, int]], ...] = field(default_factory=tuple)
+    platform_response: PlatformResponse | None = None
 
     @property
     def taken_down_share(self) -> float | None:
@@ -197,6 +203,7 @@ class TransparencyReport:
                 {"week_starting": week.isoformat(), "by_category": dict(sorted(counts.items()))}
                 for week, counts in self.weekly
             ],
+            "platform_response": None if self.platform_response is None else self.platform_response.to_json(),
         }
 
 
@@ -328,6 +335,19 @@ def compute_report(
         referrals_sent=sent_in_period,
         hours_first_report_to_referral=tuple(sorted(hours_to_referral)),
         weekly=tuple((week, dict(counts)) for week, counts in sorted(weekly.items())),
+        platform_response=_platform_response(ordered, period),
+    )
+
+
+def _platform_response(ordered: Sequence[Event], period: Period) -> PlatformResponse:
+    # Measured as of the newest event the period's log holds, which is what it knows of time: a
+    # referral's 24 hours are not judged before they pass, nor later answers counted.
+    newest = max((e.occurred_at for e in ordered if e.occurred_at < period.end_at), default=period.start_at)
+    return platform_response(
+        [event for event in ordered if event.subject_type == PLATFORM_REFERRAL],
+        as_of=newest,
+        sent_from=period.start_at,
+        sent_before=period.end_at,
     )
 
 
