@@ -215,7 +215,10 @@ class PlatformReferrals:
     def _moment(given: datetime | None, now: datetime, field: str) -> datetime:
         if given is None:
             return as_utc(now)
-        moment = as_utc(given)
+        try:
+            moment = as_utc(given)
+        except OverflowError:
+            raise InvalidInput(f"{field}: {given.isoformat()} is out of range") from None
         if moment > as_utc(now):
             raise InvalidInput(f"{field}: {moment.isoformat()} is in the future")
         return moment
