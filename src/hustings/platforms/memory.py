@@ -25,6 +25,9 @@ class InMemoryPlatformReferralStore:
     def election_exists(self, election_id: str) -> bool:
         return (ELECTION, election_id) in self.events.statuses
 
+    def election_ids(self) -> list[str]:
+        return sorted((i for (kind, i) in self.events.statuses if kind == ELECTION), reverse=True)
+
     def referral(self, referral_id: str) -> Status | None:
         return self.events.statuses.get((SUBJECT, referral_id))
 

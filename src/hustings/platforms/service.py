@@ -30,8 +30,11 @@ from hustings.platforms.events import (
 )
 from hustings.platforms.figures import PlatformResponse, platform_response
 from hustings.platforms.model import (
+    KNOWN_PLATFORMS,
     MAX_MESSAGES,
+    PLATFORM_OF_SOURCE,
     Answer,
+    Channel,
     ContentCheck,
     PlatformAction,
     PlatformReferral,
@@ -49,6 +52,10 @@ class PlatformReferralStore(Protocol):
         ...
 
     def election_exists(self, election_id: str) -> bool: ...
+
+    def election_ids(self) -> list[str]:
+        """Every election's id (in reverse order of id), for a referral to name."""
+        ...
 
     def referral(self, referral_id: str) -> Status | None: ...
 
@@ -75,6 +82,20 @@ class AnswerDraft:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ReferralPrefill:
+    """What the "Refer to platform" form on a message starts with."""
+
+    message_id: str
+    platform: str
+    """The platform the message's source suggests ("" when it suggests none)."""
+    platforms: tuple[str, ...]
+    channels: tuple[Channel, ...]
+    election_ids: tuple[str, ...]
+    referrals: tuple[PlatformReferral, ...]
+    """The referrals that already sent this message."""
+
+
 class PlatformReferrals:
     def __init__(self, store: PlatformReferralStore, log: EventLog, clock: Clock) -> None:
         self.store = store
@@ -93,6 +114,17 @@ class PlatformReferrals:
     def of_message(self, message_id: str, *, limit: int = 500) -> list[PlatformReferral]:
         """The referrals that sent this message."""
         return [r for r in self.all(limit=limit) if message_id in r.message_ids]
+
+    def prefill(self, message_id: str, source: str) -> ReferralPrefill:
+        """The referral form for one message, its platform guessed from the message's source."""
+        return ReferralPrefill(
+            message_id=message_id,
+            platform=PLATFORM_OF_SOURCE.get(source, ""),
+            platforms=KNOWN_PLATFORMS,
+            channels=tuple(Channel),
+            election_ids=tuple(self.store.election_ids()),
+            referrals=tuple(self.of_message(message_id)),
+        )
 
     def history(self, referral_id: str) -> list[Event]:
         self.get(referral_id)

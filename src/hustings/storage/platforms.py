@@ -32,6 +32,10 @@ class SqlPlatformReferralStore:
     def election_exists(self, election_id: str) -> bool:
         return self.events.status(ELECTION, election_id) is not None
 
+    def election_ids(self) -> list[str]:
+        query = select(StatusRow.subject_id).where(StatusRow.subject_type == ELECTION)
+        return sorted(self.session.scalars(query), reverse=True)
+
     def referral(self, referral_id: str) -> Status | None:
         return self.events.status(SUBJECT, referral_id)
 
