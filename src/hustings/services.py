@@ -18,6 +18,7 @@ from hustings.auth.login import LoginBackoff
 from hustings.auth.second_factor import SecretBox
 from hustings.clock import Clock, SystemClock
 from hustings.detect.assessment import Detector, Label
+from hustings.elections.dashboard import ElectionDashboards
 from hustings.elections.service import Elections
 from hustings.events import EventLog
 from hustings.events.registry import default_reducers
@@ -28,6 +29,7 @@ from hustings.protection.service import Protection
 from hustings.referrals.vault import configured_vault
 from hustings.referrals.workflow import Referrals
 from hustings.settings import Settings
+from hustings.storage.dashboard import SqlDashboardStore
 from hustings.storage.elections import SqlElectionStore
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
@@ -106,6 +108,10 @@ class Services:
     @cached_property
     def elections(self) -> Elections:
         return Elections(SqlElectionStore(self.session), self.log, self.clock)
+
+    @cached_property
+    def election_dashboards(self) -> ElectionDashboards:
+        return ElectionDashboards(SqlDashboardStore(self.session), self.clock)
 
     @cached_property
     def protection(self) -> Protection:
