@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.elections_import import ELECTION, register  # noqa: E402
+
 from hustings.clock import FixedClock  # noqa: E402
 from hustings.elections.model import ElectionDates  # noqa: E402
 from hustings.events import Event  # noqa: E402
