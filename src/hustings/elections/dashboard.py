@@ -185,8 +185,8 @@ class DashboardStore(Protocol):
         """The messages naming any of these targets, each with the targets it names (of these)."""
         ...
 
-    def report_events(self, message_ids: Sequence[str], *, since: datetime, until: datetime) -> list[Event]:
-        """`report.filed` on these messages in [since, until), in log order."""
+    def report_events(self, target_ids: Sequence[str], *, since: datetime, until: datetime) -> list[Event]:
+        """`report.filed` in [since, until) on messages naming any of these targets, in log order."""
         ...
 
     def incidents(self, target_ids: Sequence[str]) -> list[Status]:
@@ -208,7 +208,7 @@ class ElectionDashboards:
         last_day = max(first_day, min(end.date(), first_day + timedelta(days=MAX_DAYS - 1)))
         targets = sorted({n.candidate.target_id for n in nominations})
         message_targets = self.store.message_targets(targets)
-        reports = self.store.report_events(sorted(message_targets), since=start, until=end)
+        reports = self.store.report_events(targets, since=start, until=end)
         return build_dashboard(
             election.id,
             nominations,

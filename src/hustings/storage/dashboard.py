@@ -14,7 +14,7 @@ from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.moderation.events import REPORT_FILED
 from hustings.protection.events import INCIDENT
 from hustings.storage.bulk import chunks
-from hustings.storage.events import event_from_row, status_from_row
+from hustings.storage.events import status_from_row
 from hustings.storage.tables import EventRow, MessageTargetRow, StatusRow
 
 
@@ -35,20 +35,34 @@ class SqlDashboardStore:
                     found[message_id].append(target_id)
         return dict(found)
 
-    def report_events(self, message_ids: Sequence[str], *, since: datetime, until: datetime) -> list[Event]:
-        events: list[Event] = []
-        for chunk in chunks(sorted(set(message_ids))):
-            rows = self.session.scalars(
-                select(EventRow).where(
+    def report_events(self, target_ids: Sequence[str], *, since: datetime, until: datetime) -> list[Event]:
+        found: dict[int, Event] = {}
+        # Plain columns, not ORM rows: a campaign's reports run to tens of thousands.
+        columns = (
+            EventRow.seq,
+            EventRow.subject_id,
+            EventRow.actor,
+            EventRow.occurred_at,
+            EventRow.idempotency_key,
+            EventRow.payload,
+        )
+        for chunk in chunks(sorted(set(target_ids))):
+            rows = self.session.execute(
+                select(*columns)
+                .join(MessageTargetRow, MessageTargetRow.message_id == EventRow.subject_id)
+                .where(
                     EventRow.kind == REPORT_FILED,
                     EventRow.subject_type == MESSAGE,
-                    EventRow.subject_id.in_(chunk),
+                    MessageTargetRow.target_id.in_(chunk),
                     EventRow.occurred_at >= since,
                     EventRow.occurred_at < until,
                 )
             )
-            events.extend(event_from_row(row) for row in rows)
-        return sorted(events, key=lambda e: e.seq or 0)
+            for seq, subject_id, actor, occurred_at, key, payload in rows:
+                found[seq] = Event(
+                    REPORT_FILED, MESSAGE, subject_id, actor, occurred_at, key, payload=payload, seq=seq
+                )
+        return [found[seq] for seq in sorted(found)]
 
     def incidents(self, target_ids: Sequence[str]) -> list[Status]:
         found: list[Status] = []
