@@ -136,12 +136,16 @@ def run(url: str, args: argparse.Namespace) -> None:
         with transaction(factory, writes=False) as session:
             services = Services(session=session, settings=settings, clock=clock)
             election = services.elections.get(ELECTION)
-            board = services.election_dashboards.build(election, services.elections.nominations(ELECTION))
+            nominations = services.elections.nominations(ELECTION)
+            read = time.perf_counter()
+            board = services.election_dashboards.build(election, nominations)
+            built = time.perf_counter()
             response = services.platform_referrals.response(election_id=ELECTION)
         took = time.perf_counter() - began
+        parts = f"candidates {read - began:.2f} s, dashboard {built - read:.2f} s, platforms {took - (built - began):.2f} s"
         print(
             f"dashboard {attempt + 1}: {took:6.2f} s  ({board.reports} reports, {len(board.by_candidate)} candidates, "
-            f"{len(board.days)} days, {len(board.pile_ons)} open pile-ons, {response.overall.sent} referrals)"
+            f"{len(board.days)} days, {len(board.pile_ons)} open pile-ons, {response.overall.sent} referrals; {parts})"
         )
     engine.dispose()
 
