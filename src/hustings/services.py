@@ -20,6 +20,7 @@ from hustings.clock import Clock, SystemClock
 from hustings.complaints.code import load_code
 from hustings.complaints.service import Complaints
 from hustings.detect.assessment import Detector, Label
+from hustings.elections.dashboard import ElectionDashboards
 from hustings.elections.service import Elections
 from hustings.elections.teams import Teams
 from hustings.errors import DuplicateEvent
@@ -28,6 +29,7 @@ from hustings.events.registry import default_reducers
 from hustings.messages.changes import ChangeResult, SourceChange, record_changes
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.messages.model import Origin
+from hustings.platforms.service import PlatformReferrals
 from hustings.protection.private_service import PrivateDetails
 from hustings.protection.service import Protection
 from hustings.referrals.vault import configured_vault
@@ -35,10 +37,12 @@ from hustings.referrals.workflow import Referrals
 from hustings.settings import Settings
 from hustings.storage.complaints import SqlComplaintStore
 from hustings.storage.connectors import SqlCursorStore
+from hustings.storage.dashboard import SqlDashboardStore
 from hustings.storage.elections import SqlElectionStore
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.platforms import SqlPlatformReferralStore
 from hustings.storage.private import SqlPrivateDetailStore
 from hustings.storage.protection import SqlProtectionStore
 from hustings.storage.referrals import SqlReferralStore
@@ -139,6 +143,10 @@ class Services:
         return Teams(SqlTeamStore(self.session), self.log, self.clock, self.elections)
 
     @cached_property
+    def election_dashboards(self) -> ElectionDashboards:
+        return ElectionDashboards(SqlDashboardStore(self.session), self.clock)
+
+    @cached_property
     def protection(self) -> Protection:
         return Protection(
             SqlProtectionStore(self.session),
@@ -184,6 +192,10 @@ class Services:
             configured_vault(self.settings),
             organisation=self.settings.organisation,
         )
+
+    @cached_property
+    def platform_referrals(self) -> PlatformReferrals:
+        return PlatformReferrals(SqlPlatformReferralStore(self.session), self.log, self.clock)
 
     def detector(self) -> Detector:
         if self.detector_provider is not None:

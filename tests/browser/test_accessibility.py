@@ -16,7 +16,9 @@ import pytest
 from hustings.demo import load_demo
 from hustings.events import user_actor
 from hustings.messages.model import message_id
+from hustings.platforms.model import Channel, PlatformReferralDraft
 from tests.conftest import LiveServer, login
+from tests.elections.conftest import FIRST, KELBRIDGE, KELBRIDGE_DATES
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct-horse-battery"
@@ -41,6 +43,9 @@ PAGES = {
         "/admin/access-log",
         "/account",
         "/transparency",
+        "/platform-referrals",
+        "/platform-referrals/{platform_referral}",
+        "/elections/{election}/dashboard",
     ],
     "agent": ["/", "/inbox", "/inbox/t_demo_priya", "/reports/new", "/account"],
 }
@@ -64,9 +69,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         actor=user_actor(admin.id), message_ids=[message_id("x", "demo-0001")], force="Fenshire Police"
     )
     services.referrals.build_pack(referral.subject_id, actor=user_actor(admin.id))
+    services.elections.create(KELBRIDGE, "Kelbridge local election", KELBRIDGE_DATES, actor=user_actor(admin.id))
+    services.elections.import_candidates(FIRST, actor=user_actor(admin.id), election_id=KELBRIDGE)
+    flagged = services.platform_referrals.refer(
+        PlatformReferralDraft("X", Channel.EMAIL, (message_id("x", "demo-0001"),), election_id=KELBRIDGE),
+        actor=user_actor(admin.id),
+    )
     services.session.commit()
     services.session.close()
-    yield Demo(live, {"admin": admin.id, "agent": agent.id, "referral": referral.subject_id})
+    ids = {"admin": admin.id, "agent": agent.id, "referral": referral.subject_id}
+    yield Demo(live, ids | {"platform_referral": flagged.id, "election": KELBRIDGE})
     live.stop()
 
 

@@ -60,8 +60,10 @@ def weekly_stacked(
     colours: Mapping[str, str],
     *,
     title: str = "Reports by week",
+    unit: str = "week",
 ) -> Markup:
-    """Stacked bars: reports received each week, split by category."""
+    """Stacked bars: reports received each week (or each `unit`, as the dates are), split by category."""
+    prefix = "week of " if unit == "week" else ""
     width, height, left, bottom, top = 640, 260, 40, 40, 20
     plot_h = height - bottom - top
     peak = max((sum(counts.values()) for _, counts in weeks), default=0) or 1
@@ -77,7 +79,7 @@ def weekly_stacked(
             y -= bar_h
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.8:.1f}" height="{bar_h:.1f}" '
-                f'fill="{colours.get(name, PALETTE[-1])}"><title>week of {week:%-d %b}: {escape(name)} {counts[name]}'
+                f'fill="{colours.get(name, PALETTE[-1])}"><title>{prefix}{week:%-d %b}: {escape(name)} {counts[name]}'
                 "</title></rect>"
             )
         total = sum(counts.values())
@@ -90,8 +92,8 @@ def weekly_stacked(
                 f'<text x="{x + slot * 0.4:.1f}" y="{height - bottom + 16}" text-anchor="middle" class="label">'
                 f"{week:%-d %b}</text>"
             )
-    description = "; ".join(f"week of {week:%-d %b %Y}: {sum(counts.values())}" for week, counts in weeks)
-    return _svg(width, height, title, f"Reports received per week: {description}", "".join(parts))
+    description = "; ".join(f"{prefix}{week:%-d %b %Y}: {sum(counts.values())}" for week, counts in weeks)
+    return _svg(width, height, title, f"Reports received per {unit}: {description}", "".join(parts))
 
 
 def horizontal_bars(values: Mapping[str, int], colours: Mapping[str, str], *, title: str) -> Markup:

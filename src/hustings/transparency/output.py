@@ -43,6 +43,22 @@ def _rows(report: dict[str, Any]) -> list[tuple[str, str, str, object]]:
     for section in ("appeals", "referrals_to_police"):
         for metric, value in report[section].items():
             rows.append((section, "", metric, value))
+    response = report.get("platform_response")
+    if response:
+        for section, groups in (
+            ("platform_response", {"": response}),
+            ("platform_response_by_platform", response["by_platform"]),
+            ("platform_response_by_quarter", response["by_quarter"]),
+            ("platform_response_by_election", response["by_election"]),
+        ):
+            for key, figures in groups.items():
+                for metric, value in figures.items():
+                    if metric.startswith("by_") or metric == "as_of":
+                        continue
+                    if isinstance(value, dict):
+                        rows.extend((section, key, f"{metric}_{part}", v) for part, v in value.items())
+                    else:
+                        rows.append((section, key, metric, value))
     for week in report["weekly_reports"]:
         for category, count in week["by_category"].items():
             rows.append(("weekly_reports", week["week_starting"], category, count))

@@ -9,7 +9,9 @@ definitions, which a reader of the published figures needs, are in docs/transpar
 - taken down: cohort messages with a `decision.made` whose action is in `TAKEDOWN_ACTIONS`,
   made before the period ended (so a published period's figures do not drift);
 - time to takedown: from the first report to the first such decision (never below zero);
-- within 24 h / within 7 days are cumulative shares of the items taken down; later is the rest.
+- within 24 h / within 7 days are cumulative shares of the items taken down; later is the rest;
+- the platforms' response: referrals to platforms sent in the period, measured as of the newest
+  event of the log before the period's end (`hustings.platforms.figures`).
 """
 
 from __future__ import annotations
@@ -37,9 +39,13 @@ from hustings.moderation.events import (
     ReporterKind,
 )
 from hustings.moderation.reasons import effects_of
+from hustings.platforms.events import PLATFORM_REFERRAL_KINDS
+from hustings.platforms.events import SUBJECT as PLATFORM_REFERRAL
+from hustings.platforms.figures import PlatformResponse, platform_response
 from hustings.referrals.model import REFERRAL_CREATED, REFERRAL_SENT
 from hustings.referrals.model import SUBJECT as REFERRAL
 from hustings.transparency.period import Period
+from hustings.transparency.stats import percentile, share
 
 SOURCES = ("user_notice", "trusted_flagger", "automated")
 """The three sources the Committee and the DSA distinguish."""
@@ -65,22 +71,7 @@ BUCKETS: tuple[tuple[str, float], ...] = (
 """Histogram bins for time to takedown: each holds times up to and including its bound."""
 
 REPORT_KINDS = (MESSAGE_INGESTED, REPORT_FILED, DECISION_MADE, APPEAL_FILED, APPEAL_DECIDED)
-REFERRAL_KINDS = (REFERRAL_CREATED, REFERRAL_SENT)
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-quantile (0..1) by linear interpolation between closest ranks; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def share(part: int, whole: int) -> float | None:
-    return None if whole == 0 else part / whole
+REFERRAL_KINDS = (REFERRAL_CREATED, REFERRAL_SENT, *PLATFORM_REFERRAL_KINDS)
 
 
 def source_of(reporter_kind: str) -> str:
@@ -137,6 +128,7 @@ class TransparencyReport:
     hours_first_report_to_referral: tuple[float, ...]
     weekly: tuple[tuple[date, Mapping[str, int]], ...] = field(default_factory=tuple)
     dsa: DsaFigures = field(default_factory=lambda: DsaFigures())
+    platform_response: PlatformResponse | None = None
 
     @property
     def taken_down_share(self) -> float | None:
@@ -216,6 +208,7 @@ class TransparencyReport:
                 for week, counts in self.weekly
             ],
             "dsa_harmonised": self.dsa.to_json(),
+            "platform_response": None if self.platform_response is None else self.platform_response.to_json(),
         }
 
 
@@ -457,6 +450,19 @@ def compute_report(
         hours_first_report_to_referral=tuple(sorted(hours_to_referral)),
         weekly=tuple((week, dict(counts)) for week, counts in sorted(weekly.items())),
         dsa=dsa_figures(ordered, period),
+        platform_response=_platform_response(ordered, period),
+    )
+
+
+def _platform_response(ordered: Sequence[Event], period: Period) -> PlatformResponse:
+    # Measured as of the newest event the period's log holds, which is what it knows of time: a
+    # referral's 24 hours are not judged before they pass, nor later answers counted.
+    newest = max((e.occurred_at for e in ordered if e.occurred_at < period.end_at), default=period.start_at)
+    return platform_response(
+        [event for event in ordered if event.subject_type == PLATFORM_REFERRAL],
+        as_of=newest,
+        sent_from=period.start_at,
+        sent_before=period.end_at,
     )
 
 

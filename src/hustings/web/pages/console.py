@@ -133,6 +133,7 @@ def item_page(message_id: str, principal: ConsoleUser, request: Request, service
             or (status.state == ItemState.CLAIMED and status.data.get("return_state") == ItemState.APPEALED),
             "can_decide": Role.MODERATOR in principal.user.roles,
             "undecided_cluster": len(undecided),
+            "refer": services.platform_referrals.prefill(message_id, context.message.source),
             "reader_id": principal.user.id,
         },
     )
