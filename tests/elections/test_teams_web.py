@@ -114,5 +114,9 @@ def test_the_lane_due_time_is_on_the_item_and_measured(
     clock.advance(hours=2)
     figures = services.teams.lane_figures(KELBRIDGE)
     assert (figures.items, figures.met, figures.missed) == (1, 0, 1)
+    services.session.commit()
+    dashboard = client.get(f"/elections/{KELBRIDGE}/dashboard", headers=bearer(moderator) | {"accept": "text/html"})
+    assert dashboard.status_code == 200, dashboard.text
+    assert '<dd id="lane-items">1</dd>' in dashboard.text and '<dd id="lane-missed">1</dd>' in dashboard.text
     assert re.search(r"lane", client.get("/v1/queues", headers=bearer(moderator)).text)
     assert user_actor(flagger.id) in {e.actor for e in services.events.events_for("message", message_id)}

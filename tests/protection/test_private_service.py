@@ -51,8 +51,10 @@ def test_a_matched_message_is_reported_due_within_the_hour_and_alerts(protected:
     matched = protected.events.status("message", message_id("x", "d1"))
     assert matched is not None and matched.category == "doxxing" and matched.state == "reported"
     assert matched.due_at is not None and matched.due_at - protected.clock.now() == timedelta(hours=1)
+    # ...and it is in the priority lane, due the same hour, like a trusted flagger's threat.
+    assert matched.data["lane_due_at"] == matched.due_at.isoformat()
     calm = protected.events.status("message", message_id("x", "d2"))
-    assert calm is not None and calm.due_at is None
+    assert calm is not None and calm.due_at is None and "lane_due_at" not in calm.data
     (alert,) = protected.private_details.alerts(target.id)
     assert alert["message_id"] == message_id("x", "d1") and alert["kinds"] == ["school"]
     (item,) = [

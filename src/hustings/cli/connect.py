@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy import Engine
@@ -57,6 +59,20 @@ def _status(progress: Progress) -> None:
     err.print(progress.line(), markup=False, soft_wrap=True)
 
 
+def _run_loop(main: Callable[..., Coroutine[Any, Any, Progress]]) -> Progress:
+    """Run the follower's loop, stopping cleanly on SIGINT or SIGTERM.
+
+    Where the caller already runs an event loop on this thread (a notebook, or Playwright's sync
+    API in the test suite), ours runs on a thread of its own, where signals cannot be caught.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main(signals=True))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(main(signals=False))).result()
+
+
 def _follow(source: LiveSource, settings: Settings, *, once: bool, idle: float, batch: int) -> None:
     engine = ready_engine(settings)
     with unit_of_work(settings, engine) as services:
@@ -73,19 +89,21 @@ def _follow(source: LiveSource, settings: Settings, *, once: bool, idle: float, 
         report=_status,
     )
 
-    async def main() -> Progress:
+    async def main(*, signals: bool) -> Progress:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(number, stop.set)
+        if signals:
+            for number in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(number, stop.set)
         try:
             return await follower.run(stop, once=once)
         finally:
-            for number in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(number)
+            if signals:
+                for number in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(number)
 
     try:
-        progress = asyncio.run(main())
+        progress = _run_loop(main)
     finally:
         engine.dispose()
     tally = progress.tally

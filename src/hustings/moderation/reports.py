@@ -98,9 +98,14 @@ def report_event(
     idempotency_key: str | None = None,
     model: str | None = None,
     clock_hours: int | None = None,
+    lane_hours: int | None = None,
 ) -> Event:
     """A `report.filed` event; `clock_hours` sets a shorter clock than the policy's (a message
-    naming a target's registered private details is due within the hour)."""
+    naming a target's registered private details is due within the hour).
+
+    A trusted flagger's report enters the priority lane with the policy's service level for its
+    category; `lane_hours` puts any other report there with the one given.
+    """
     manifest = policy.manifestly_illegal(category)
     payload: ReportFiled = {
         "report_id": report_id,
@@ -114,7 +119,9 @@ def report_event(
     }
     hours = clock_hours if clock_hours is not None else int(policy.clock(manifest).total_seconds() // 3600)
     body: dict[str, Any] = {**payload, "clock_hours": hours}
-    if reporter_kind == ReporterKind.TRUSTED_FLAGGER:
+    if lane_hours is not None:
+        body["lane_hours"] = lane_hours
+    elif reporter_kind == ReporterKind.TRUSTED_FLAGGER:
         body["lane_hours"] = policy.lane_hours(category)
     return Event(
         kind=REPORT_FILED,

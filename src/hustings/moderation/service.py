@@ -169,8 +169,9 @@ class Moderation:
         self, message_id: str, *, kinds: Sequence[str], model: str, clock_hours: int
     ) -> str | None:
         """File the automated `doxxing` report for a message that names a target's registered
-        private details (their kinds, never the details), due within `clock_hours`; return its id,
-        or None if this model had already reported the message."""
+        private details (their kinds, never the details), due within `clock_hours` and in the
+        priority lane with the same time; return its id, or None if this model had already
+        reported the message."""
         report_id = automated_report_id(message_id, model)
         event = report_event(
             message_id=message_id,
@@ -186,6 +187,7 @@ class Moderation:
             clock=self.clock,
             model=model,
             clock_hours=clock_hours,
+            lane_hours=clock_hours,
         )
         return report_id if self.log.append_many([event]).appended else None
 

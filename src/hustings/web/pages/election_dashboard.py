@@ -1,5 +1,6 @@
 """The election dashboard page: reports and incidents about the candidates day by day, by
-candidate, party, ballot and label; who is under an open pile-on now; the platforms' response."""
+candidate, party, ballot and label; who is under an open pile-on now; the team's priority lane,
+its service levels met and missed; the platforms' response."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ def dashboard_page(election_id: str, principal: Reader, request: Request, servic
             "phase": election.phase(services.clock.now()).value,
             "d": dashboard,
             "response": response.to_json(),
+            "lane": services.teams.lane_figures(election.id),
             "colours": colours,
             "charts": {
                 "days": weekly_stacked(dashboard.days, colours, title="Reports each day, by label", unit="day"),
