@@ -39,7 +39,7 @@ from hustings.complaints.model import (
     TeamRole,
     Where,
 )
-from hustings.events.model import Event, Reducer, Status, initial_status
+from hustings.events.model import Event, Reducer, Status, initial_status, next_event
 
 COMPLAINT = "complaint"
 HANDLER = "complaint_handler"
@@ -106,27 +106,6 @@ def next_state(state: CaseState, kind: str, payload: Mapping[str, Any]) -> CaseS
     return moves[state]
 
 
-def _event(
-    kind: str,
-    subject_type: str,
-    subject_id: str,
-    *,
-    actor: str,
-    at: datetime,
-    count: int,
-    payload: Mapping[str, Any],
-    reason: str = "",
-) -> Event:
-    return Event(
-        kind=kind,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        actor=actor,
-        occurred_at=at,
-        idempotency_key=f"{kind}:{subject_id}:{count}",
-        reason=reason,
-        payload=dict(payload),
-    )
 
 
 def complaint_filed(
@@ -157,12 +136,12 @@ def complaint_filed(
         "code_version": code_version,
         "limits": dict(limits),
     }
-    return _event(FILED, COMPLAINT, reference, actor=actor, at=at, count=0, payload=payload)
+    return next_event(FILED, COMPLAINT, reference, actor=actor, at=at, count=0, payload=payload)
 
 
 def case_step(kind: str, case: Case, *, actor: str, at: datetime, reason: str = "", **payload: Any) -> Event:
     """Any step on a case after filing; `next_state` says whether it is legal."""
-    return _event(
+    return next_event(
         kind,
         COMPLAINT,
         case.reference,
@@ -175,13 +154,13 @@ def case_step(kind: str, case: Case, *, actor: str, at: datetime, reason: str = 
 
 
 def handler_enrolled(user_id: str, party: str, *, actor: str, at: datetime, count: int) -> Event:
-    return _event(ENROLLED, HANDLER, user_id, actor=actor, at=at, count=count, payload={"party": party})
+    return next_event(ENROLLED, HANDLER, user_id, actor=actor, at=at, count=count, payload={"party": party})
 
 
 def conflict_declared(
     user_id: str, *, case: str | None, member: str | None, note: str, actor: str, at: datetime, count: int
 ) -> Event:
-    return _event(
+    return next_event(
         CONFLICT_DECLARED,
         HANDLER,
         user_id,
@@ -202,7 +181,7 @@ def access_recorded(record: AccessRecord, *, access_id: str, actor: str) -> Even
         "on_team": record.on_team,
         "break_glass_reason": record.break_glass_reason,
     }
-    return _event(
+    return next_event(
         ACCESS_RECORDED,
         ACCESS,
         f"{record.case}/{access_id}",

@@ -36,7 +36,7 @@ from hustings.elections.model import (
     ElectionDates,
     ElectionState,
 )
-from hustings.events.model import Event, Reducer, Status, initial_status
+from hustings.events.model import Event, Reducer, Status, initial_status, next_event
 
 ELECTION = "election"
 CANDIDATE = "candidate"
@@ -97,27 +97,6 @@ def change(before: Any, after: Any) -> Change:
     return {"from": before, "to": after}
 
 
-def _event(
-    kind: str,
-    subject_type: str,
-    subject_id: str,
-    *,
-    actor: str,
-    at: datetime,
-    count: int,
-    payload: Mapping[str, Any],
-    reason: str = "",
-) -> Event:
-    return Event(
-        kind=kind,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        actor=actor,
-        occurred_at=at,
-        idempotency_key=f"{kind}:{subject_id}:{count}",
-        reason=reason,
-        payload=dict(payload),
-    )
 
 
 def election_created(election_id: str, name: str, dates: ElectionDates, *, actor: str, at: datetime) -> Event:
@@ -129,14 +108,14 @@ def election_created(election_id: str, name: str, dates: ElectionDates, *, actor
         "count_day": dates.count_day.isoformat(),
         "protection_days": dates.protection_days,
     }
-    return _event(ELECTION_CREATED, ELECTION, election_id, actor=actor, at=at, count=0, payload=payload)
+    return next_event(ELECTION_CREATED, ELECTION, election_id, actor=actor, at=at, count=0, payload=payload)
 
 
 def election_updated(
     election_id: str, changes: Changes, *, actor: str, at: datetime, count: int, reason: str = ""
 ) -> Event:
     payload: Updated = {"changes": changes}
-    return _event(
+    return next_event(
         ELECTION_UPDATED,
         ELECTION,
         election_id,
@@ -149,7 +128,7 @@ def election_updated(
 
 
 def candidate_registered(payload: CandidateRegistered, *, actor: str, at: datetime, count: int) -> Event:
-    return _event(
+    return next_event(
         CANDIDATE_REGISTERED,
         CANDIDATE,
         payload["person_id"],
@@ -164,12 +143,12 @@ def candidate_updated(
     person_id: str, ballot_id: str | None, changes: Changes, *, actor: str, at: datetime, count: int
 ) -> Event:
     payload: CandidateUpdated = {"ballot_paper_id": ballot_id, "changes": changes}
-    return _event(CANDIDATE_UPDATED, CANDIDATE, person_id, actor=actor, at=at, count=count, payload=payload)
+    return next_event(CANDIDATE_UPDATED, CANDIDATE, person_id, actor=actor, at=at, count=count, payload=payload)
 
 
 def candidate_withdrawn(person_id: str, ballot_id: str, *, actor: str, at: datetime, count: int) -> Event:
     payload: OnBallot = {"ballot_paper_id": ballot_id}
-    return _event(
+    return next_event(
         CANDIDATE_WITHDRAWN,
         CANDIDATE,
         person_id,
@@ -185,7 +164,7 @@ def candidate_poll_cancelled(
     person_id: str, ballot_id: str, *, actor: str, at: datetime, count: int
 ) -> Event:
     payload: OnBallot = {"ballot_paper_id": ballot_id}
-    return _event(
+    return next_event(
         CANDIDATE_POLL_CANCELLED, CANDIDATE, person_id, actor=actor, at=at, count=count, payload=payload
     )
 

@@ -34,7 +34,7 @@ from hustings.elections.model import Election
 from hustings.elections.service import Elections
 from hustings.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status, user_actor
-from hustings.events.model import initial_status
+from hustings.events.model import initial_status, next_event
 
 TEAM_MEMBER = "team_member"
 TEAM_INVITED = "team.invited"
@@ -432,15 +432,15 @@ class Teams:
         reason: str = "",
     ) -> Event:
         count = status.event_count if status is not None else 0
-        return Event(
-            kind=kind,
-            subject_type=TEAM_MEMBER,
-            subject_id=member_id,
+        return next_event(
+            kind,
+            TEAM_MEMBER,
+            member_id,
             actor=actor,
-            occurred_at=self.clock.now(),
-            idempotency_key=f"{kind}:{member_id}:{count}",
+            at=self.clock.now(),
+            count=count,
+            payload=payload,
             reason=reason,
-            payload=dict(payload),
         )
 
 

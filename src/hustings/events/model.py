@@ -78,6 +78,31 @@ class Status:
         return replace(self, **changes)
 
 
+def next_event(
+    kind: str,
+    subject_type: str,
+    subject_id: str,
+    *,
+    actor: str,
+    at: datetime,
+    count: int,
+    payload: Mapping[str, Any],
+    reason: str = "",
+) -> Event:
+    """The next event on a subject that has `count` events, keyed `kind:subject:count`: two
+    writers acting on the same state write the same key, so the second is refused."""
+    return Event(
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        actor=actor,
+        occurred_at=at,
+        idempotency_key=f"{kind}:{subject_id}:{count}",
+        reason=reason,
+        payload=dict(payload),
+    )
+
+
 Reducer = Callable[[Status | None, Event], Status]
 """A pure function: the status before an event (None for a new subject) and the event, to the status after."""
 
