@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     mastodon_access_token: SecretStr | None = None
     """The access token `hustings connect mastodon` reads the target's own account with (scope
     ``read:notifications``); sent in the Authorization header only, never in a URL or a log."""
+    imap_password: SecretStr | None = None
+    """The mailbox password `hustings connect imap` logs in with; sent only inside the IMAP
+    session (TLS unless the server is on this machine), never in an argument or a log."""
     assess_on_ingest: bool = True
     detect_thresholds: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
     """Per-label thresholds that replace the shipped model's, e.g. ``abuse=0.3`` or ``{"abuse": 0.3}``.

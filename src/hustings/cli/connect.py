@@ -1,14 +1,16 @@
-"""`hustings connect bluesky|mastodon`: follow a platform live, batch by batch, resuming from
-the position kept in the database; `hustings connect status` shows where each has got to.
+"""`hustings connect bluesky|mastodon|imap`: follow a platform live, batch by batch, resuming
+from the position kept in the database; `hustings connect status` shows where each has got to.
 
     hustings connect bluesky [--url wss://jetstream2.us-east.bsky.network/subscribe] [--once]
     HUSTINGS_MASTODON_ACCESS_TOKEN=... hustings connect mastodon --server https://fenmarsh.social
+    HUSTINGS_IMAP_PASSWORD=... hustings connect imap --host mail.example --user office
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
@@ -19,7 +21,8 @@ from sqlalchemy import Engine
 from hustings.cli.common import cli_errors, err, fail, load_settings, out, ready_engine, unit_of_work
 from hustings.cli.sources import store_batch
 from hustings.connectors.bluesky import DEFAULT_URL, JetstreamSource, target_dids
-from hustings.connectors.follow import Commit, Follower, LiveSource, Progress
+from hustings.connectors.follow import Batches, Commit, Follower, LiveSource, Progress
+from hustings.connectors.imap import ImapFollower, ImapSource, Mailbox, Security, is_loopback
 from hustings.connectors.mastodon import MastodonSource
 from hustings.messages.changes import ChangeResult
 from hustings.messages.ingest import IngestResult
@@ -106,6 +109,10 @@ def _follow(source: LiveSource, settings: Settings, *, once: bool, idle: float, 
         progress = _run_loop(main)
     finally:
         engine.dispose()
+    _summarise(progress)
+
+
+def _summarise(progress: Progress) -> None:
     tally = progress.tally
     for where, error in tally.rejected:
         err.print(f"{where}: {error}", markup=False)
@@ -155,6 +162,64 @@ def mastodon(
     _follow(
         MastodonSource(server, settings.mastodon_access_token), settings, once=once, idle=idle, batch=batch
     )
+
+
+@connect_app.command("imap")
+@cli_errors
+def imap(
+    host: Annotated[str, typer.Option(help="The IMAP server, e.g. mail.priyaraman.example.")],
+    user: Annotated[str, typer.Option(help="The mailbox's login name.")],
+    folder: Annotated[str, typer.Option(help="The folder to follow.")] = "INBOX",
+    port: Annotated[
+        int | None, typer.Option(help="The server's port (993 with tls, else 143).", min=1, max=65535)
+    ] = None,
+    security: Annotated[
+        str,
+        typer.Option(help="tls (implicit TLS), starttls, or none (only to a server on this machine)."),
+    ] = "tls",
+    once: Once = False,
+    idle: Idle = 3.0,
+    batch: Batch = 100,
+) -> None:
+    """Follow an office's mailbox: each new message, read as `ingest --format eml` reads one."""
+    settings = load_settings()
+    if settings.imap_password is None:
+        raise fail("HUSTINGS_IMAP_PASSWORD is not set (the mailbox's password)")
+    if security not in ("tls", "starttls", "none"):
+        raise fail(f"--security {security}: give tls, starttls or none")
+    mode: Security = "tls" if security == "tls" else "starttls" if security == "starttls" else "none"
+    if mode == "none" and not is_loopback(host):
+        raise fail(f"--security none: the password would cross the network in clear to {host}; use tls")
+    source = ImapSource(Mailbox(host, user, settings.imap_password, port, folder, mode))
+    engine = ready_engine(settings)
+    try:
+        with unit_of_work(settings, engine) as services:
+            position = services.cursors.position(source.connector)
+            converter = source.format.converter(services.targets.all())
+        batches = Batches(
+            source, converter, _commit(settings, engine, source.connector), position, batch, _status
+        )
+        follower = ImapFollower(source, batches, idle_seconds=idle, report=_status)
+        progress = _run_stoppable(lambda stop: follower.run(stop, once=once))
+    finally:
+        engine.dispose()
+    _summarise(progress)
+
+
+def _run_stoppable(main: Callable[[threading.Event], Progress]) -> Progress:
+    """Run a blocking follower, stopping it cleanly on SIGINT or SIGTERM where this is the main
+    thread (elsewhere signals cannot be caught)."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        return main(stop)
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    for number in previous:
+        signal.signal(number, lambda *_: stop.set())
+    try:
+        return main(stop)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @connect_app.command("status")

@@ -106,8 +106,6 @@ def next_state(state: CaseState, kind: str, payload: Mapping[str, Any]) -> CaseS
     return moves[state]
 
 
-
-
 def complaint_filed(
     reference: str,
     complaint: NewComplaint,

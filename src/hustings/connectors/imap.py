@@ -1,0 +1,262 @@
+"""IMAP: an office's mailbox, each new message read as `hustings ingest --format eml` reads one,
+resumed by UID.
+
+The position kept is ``UIDVALIDITY:UID``, the mailbox's UID validity and the UID of the last
+message committed. IMAP guarantees that, while UIDVALIDITY stays the same, a message's UID never
+changes and new messages get higher ones, so `UID SEARCH UID {last+1}:*` after a restart or a
+dropped connection is exactly what has not been read. Where UIDVALIDITY has changed (the mailbox
+was recreated or renumbered) the old UIDs mean nothing: the whole mailbox is read again, and
+ingest's idempotence by Message-ID stores nothing twice.
+
+Messages are fetched with `BODY.PEEK[]`, so reading them marks nothing as seen for the people who
+read the mailbox themselves, and the folder is selected read-only. Between reads the connector
+waits in IDLE (RFC 2177) where the server offers it, re-issued every `renew_seconds` (servers
+drop an IDLE after 30 minutes), and otherwise polls with NOOP.
+
+The library is IMAPClient (https://github.com/mjs/imapclient), maintained, on top of the
+standard library's imaplib: imaplib has no IDLE before Python 3.14 and returns raw response
+lines that each caller must parse; IMAPClient parses them and gives IDLE, UIDs and folder
+status as Python values.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import ipaddress
+import select
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+from pydantic import SecretStr
+
+from hustings.connectors.follow import Batches, ConnectorError, Progress, retry_wait
+from hustings.sources import FORMATS, Record
+
+Security = Literal["tls", "starttls", "none"]
+IMAP_TLS_PORT = 993
+IMAP_PORT = 143
+
+
+class MailboxGone(ConnectionError):
+    """The server ended the session (`BYE` during IDLE, e.g. when it shuts down)."""
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """Where to read: the server, the account and the folder."""
+
+    host: str
+    user: str
+    password: SecretStr
+    port: int | None = None
+    folder: str = "INBOX"
+    security: Security = "tls"
+
+    @property
+    def address(self) -> int:
+        return self.port or (IMAP_TLS_PORT if self.security == "tls" else IMAP_PORT)
+
+    @property
+    def connector(self) -> str:
+        return f"imap {self.user}@{self.host}:{self.address}/{self.folder}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine (the only place a password may travel unencrypted)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class ImapSource:
+    """The IMAP mailbox as its batches are kept: read as e-mail, positioned by UID."""
+
+    format = FORMATS["eml"]
+
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+        self.connector = mailbox.connector
+
+    def advance(self, position: str | None, value: object) -> str | None:
+        return position  # a message's UID is not in its bytes: the follower gives it (`take(after=)`)
+
+
+def parse_position(position: str | None) -> tuple[int, int] | None:
+    """(UIDVALIDITY, last UID) from a kept position, or None where there is none (or it is not one)."""
+    if position is None:
+        return None
+    validity, _, uid = position.partition(":")
+    if not (validity.isdigit() and uid.isdigit()):
+        return None
+    return int(validity), int(uid)
+
+
+Connect = Callable[[Mailbox], IMAPClient]
+
+
+def connect(mailbox: Mailbox, timeout: float = 30.0) -> IMAPClient:
+    """A logged-in client; the password leaves this process only inside the (TLS) session."""
+    context = ssl.create_default_context()
+    client = IMAPClient(
+        mailbox.host,
+        port=mailbox.address,
+        ssl=mailbox.security == "tls",
+        ssl_context=context if mailbox.security == "tls" else None,
+        timeout=timeout,
+    )
+    try:
+        if mailbox.security == "starttls":
+            client.starttls(context)
+        client.login(mailbox.user, mailbox.password.get_secret_value())
+    except BaseException:
+        client.shutdown()
+        raise
+    return client
+
+
+@dataclass
+class ImapFollower:
+    """Read a mailbox's new messages into batches, wait for more, reconnect when dropped."""
+
+    source: ImapSource
+    batches: Batches
+    idle_seconds: float = 3.0
+    """With `once`, the run ends when the mailbox has been quiet this long."""
+    renew_seconds: float = 600.0
+    """How long one IDLE (or, without IDLE, one poll's wait) lasts before it is renewed."""
+    retry_seconds: float = 0.5
+    retry_max_seconds: float = 60.0
+    attempts: int = 5
+    """With `once`, how many failed connections in a row end the run with an error."""
+    open: Connect = connect
+    report: Callable[[Progress], None] = lambda progress: None
+
+    @property
+    def progress(self) -> Progress:
+        return self.batches.progress
+
+    def run(self, stop: threading.Event, *, once: bool = False) -> Progress:
+        """Follow the mailbox until `stop` is set, or with `once` until it falls quiet."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                with self._session() as client:
+                    failures = 0
+                    self.progress.connections += 1
+                    self.progress.last_error = None
+                    if self._follow(client, stop, once):
+                        break
+            except (OSError, IMAPClientError, MailboxGone) as error:
+                self.batches.flush()  # what was read in full before the drop is kept
+                failures += 1
+                self.progress.last_error = _described(error)
+                self.report(self.progress)
+                if isinstance(error, LoginError) or (once and failures >= self.attempts):
+                    raise ConnectorError(f"{self.source.connector}: {self.progress.last_error}") from None
+                stop.wait(retry_wait(failures, self.retry_seconds, self.retry_max_seconds))
+        self.batches.flush()
+        return self.progress
+
+    @contextmanager
+    def _session(self) -> Iterator[IMAPClient]:
+        client = self.open(self.source.mailbox)
+        try:
+            yield client
+        finally:
+            try:
+                client.logout()
+            except (OSError, IMAPClientError):
+                client.shutdown()
+
+    def _follow(self, client: IMAPClient, stop: threading.Event, once: bool) -> bool:
+        selected = client.select_folder(self.source.mailbox.folder, readonly=True)
+        validity = int(selected[b"UIDVALIDITY"])
+        idle = client.has_capability("IDLE")
+        while not stop.is_set():
+            self._read_new(client, validity)
+            arrived = self._wait(client, stop, idle, self.idle_seconds if once else self.renew_seconds)
+            if once and not arrived:
+                return True
+        return True
+
+    def _last_uid(self, validity: int) -> int:
+        kept = parse_position(self.batches.position)
+        if kept is None or kept[0] != validity:
+            return 0  # never read, or renumbered: read it all (Message-IDs keep it stored once)
+        return kept[1]
+
+    def _read_new(self, client: IMAPClient, validity: int) -> None:
+        last = self._last_uid(validity)
+        # `n:*` always matches the highest UID, even one below n: keep only those past the cursor.
+        uids = sorted(uid for uid in client.search(["UID", f"{last + 1}:*"]) if uid > last)
+        size = self.batches.batch_size
+        for start in range(0, len(uids), size):
+            chunk = uids[start : start + size]
+            fetched = client.fetch(chunk, ["BODY.PEEK[]"])
+            for uid in chunk:
+                body = fetched.get(uid, {}).get(b"BODY[]")
+                if isinstance(body, bytes):  # else expunged since the search: nothing left to read
+                    self.batches.take(Record(f"uid {uid}", body, body), after=f"{validity}:{uid}")
+            self.batches.flush()
+
+    def _wait(self, client: IMAPClient, stop: threading.Event, idle: bool, seconds: float) -> bool:
+        """Wait up to `seconds` for the mailbox to change; whether it did (or may have)."""
+        step = min(1.0, seconds)
+        waited = 0.0
+        if not idle:
+            while waited < seconds and not stop.is_set():
+                stop.wait(step)
+                waited += step
+            return _changed(client.noop()[1])
+        client.idle()
+        try:
+            while waited < seconds and not stop.is_set():
+                readable = _readable(client, step)
+                waited += step
+                if not readable:
+                    continue
+                responses = client.idle_check(timeout=0)
+                if not responses:  # readable, yet nothing to read: the server closed the connection
+                    raise MailboxGone("connection closed by the server")
+                if _changed(responses):
+                    return True
+        finally:
+            client.idle_done()
+        return False
+
+
+def _readable(client: IMAPClient, seconds: float) -> bool:
+    """Whether the connection has something to read (a response, or its end) within `seconds`."""
+    poller = select.poll()
+    poller.register(client.socket().fileno(), select.POLLIN)
+    return bool(poller.poll(seconds * 1000))
+
+
+def _changed(responses: list[object]) -> bool:
+    """Whether untagged responses say the mailbox changed; a `BYE` ends the session."""
+    for response in responses:
+        if not isinstance(response, tuple) or len(response) < 2:
+            continue
+        if response[0] == b"BYE" or response[1] == b"BYE":
+            raise MailboxGone(f"server ended the session: {response[-1]!r}")
+        if response[1] in {b"EXISTS", b"RECENT"}:
+            return True
+    return False
+
+
+def _described(error: BaseException) -> str:
+    if isinstance(error, socket.timeout | TimeoutError):
+        return "timed out"
+    if isinstance(error, imaplib.IMAP4.abort):
+        return f"connection lost: {error}"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

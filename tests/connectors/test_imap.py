@@ -1,0 +1,159 @@
+"""`hustings connect imap` against a real IMAP server (Debian's Dovecot, tests/imapserver.py),
+through the command line, on SQLite and PostgreSQL: the server is stopped and started again in
+the middle of a run, the connector reconnects and resumes from its UID cursor, and a restart of
+the connector reads only what arrived since; nothing is lost, nothing is stored twice, and the
+office's mail is not marked as read."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from typer.testing import Result
+
+from hustings.sources import FORMATS, Converted, Record, convert
+from hustings.sources.mail import mbox_messages
+from hustings.storage.sources_tables import OriginalRecordRow
+from tests.connectors.test_connect import _stored
+from tests.imapserver import PASSWORD, USER, DovecotUnavailable, TempDovecot
+from tests.sources.samples import REGISTER, SAMPLES
+from tests.sources.test_cli import _register, _run, _services
+
+
+@pytest.fixture
+def dovecot() -> Iterator[TempDovecot]:
+    try:
+        server = TempDovecot()
+        server.start()
+    except DovecotUnavailable as missing:
+        pytest.skip(str(missing))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _mail(number: int) -> bytes:
+    return (
+        f"Message-ID: <imap-{number}@mailbox.example>\r\n"
+        "Date: Thu, 7 May 2026 10:00:00 +0100\r\n"
+        "From: Fen Watcher <fenwatcher99@mailbox.example>\r\n"
+        "To: office@priyaraman.example\r\n"
+        f"Subject: Friday, number {number}\r\n\r\n"
+        f"I'll be outside the office on Friday night, {number}.\r\n"
+    ).encode()
+
+
+def _crlf(message: bytes) -> bytes:
+    """As IMAP carries a message: CRLF line ends (APPEND sends them so)."""
+    return re.sub(rb"\r?\n", b"\r\n", message)
+
+
+def _expected(payloads: list[bytes]) -> set[str]:
+    fmt = FORMATS["eml"]
+    converter = fmt.converter(REGISTER)
+    return {
+        outcome.message["external_id"]
+        for number, payload in enumerate(payloads)
+        for outcome in convert(fmt, converter, Record(f"uid {number}", payload, payload))
+        if isinstance(outcome, Converted)
+    }
+
+
+def _position(env: dict[str, str], tmp_path: Path, connector: str) -> str | None:
+    try:
+        for services in _services(env, tmp_path):
+            return services.cursors.position(connector)
+    except OperationalError:  # the connector's transaction holds SQLite: look again
+        return None
+    return None
+
+
+def test_imap_server_restart_and_connector_restart_lose_and_duplicate_nothing(
+    cli_env: dict[str, str], tmp_path: Path, dovecot: TempDovecot
+) -> None:
+    _register(cli_env)
+    # The office's mail: the recorded samples (one of them without From, so bad) and more.
+    sampled = [_crlf(message) for message in mbox_messages(SAMPLES / "office.mbox")]
+    sampled.append(_crlf((SAMPLES / "threat.eml").read_bytes()))
+    before = [*sampled, *(_mail(number) for number in range(1, 4))]
+    dovecot.deliver(*before)
+    env = cli_env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD}
+    connector = f"imap {USER}@127.0.0.1:{dovecot.port}/INBOX"
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(dovecot.port), "--user", USER]
+    arguments += ["--security", "none", "--batch", "3"]
+
+    # Follow the mailbox; once the first messages are committed, stop the server and start it
+    # again, and deliver more while the connector reconnects.
+    outcome: list[Result] = []
+    run = threading.Thread(target=lambda: outcome.append(_run([*arguments, "--once", "--idle", "3"], env)))
+    run.start()
+    try:
+        for _ in range(600):
+            if _position(cli_env, tmp_path, connector) is not None or not run.is_alive():
+                break
+            threading.Event().wait(0.05)
+        dovecot.halt()
+        dovecot.start()
+        after = [_mail(number) for number in range(4, 7)]
+        dovecot.deliver(*after)
+    finally:
+        run.join(120)
+    first = outcome[0]
+    assert first.exit_code == 1 and "From: missing" in first.output, first.output  # the bad one named
+    assert "connections 2" in first.stdout, first.output  # it reconnected after the restart
+
+    delivered = before + after
+    expected = _expected(delivered)
+    assert len(expected) == len(delivered) - 1
+    for services in _services(cli_env, tmp_path):
+        stored, ingested, origins = _stored(services)
+        assert set(stored) == expected
+        assert ingested == origins == len(expected)  # once each, each with its original record
+        validity = str(services.cursors.position(connector)).split(":")[0]
+        assert services.cursors.position(connector) == f"{validity}:{len(delivered)}"
+        # The original record is the message as the server gave it, byte for byte, hashed.
+        originals = {row.sha256: row for row in services.session.scalars(select(OriginalRecordRow))}
+        threat = sampled[-1]
+        assert originals[hashlib.sha256(threat).hexdigest()].payload == threat
+        assert originals[hashlib.sha256(threat).hexdigest()].format == "eml"
+    # Read with BODY.PEEK, read-only: nothing was marked as seen for the office.
+    assert not any(b"\\Seen" in line for line in dovecot.flags())
+
+    # A restart of the connector reads only what arrived since its cursor.
+    dovecot.deliver(_mail(7))
+    second = _run([*arguments, "--once", "--idle", "0.5"], env)
+    assert second.exit_code == 0, second.output
+    assert "accepted 1, duplicates 0" in second.stdout, second.output
+    for services in _services(cli_env, tmp_path):
+        stored_again, ingested_again, _ = _stored(services)
+        assert set(stored_again) == expected | {"imap-7@mailbox.example"}
+        assert ingested_again == ingested + 1
+        assert services.cursors.position(connector) == f"{validity}:{len(delivered) + 1}"
+
+    status = _run(["connect", "status"], cli_env)
+    assert f"{connector}: position {validity}:{len(delivered) + 1}" in status.stdout
+
+
+def test_a_wrong_password_ends_the_run_with_the_reason(env: dict[str, str], dovecot: TempDovecot) -> None:
+    server = ["--host", "127.0.0.1", "--port", str(dovecot.port), "--user", USER, "--security", "none"]
+    result = _run(
+        ["connect", "imap", *server, "--once"],
+        env | {"HUSTINGS_IMAP_PASSWORD": "not-the-password"},
+    )
+    assert result.exit_code != 0 and "LoginError" in result.output, result.output
+    assert "not-the-password" not in result.output
+
+
+def test_a_password_in_clear_to_another_machine_is_refused(env: dict[str, str]) -> None:
+    result = _run(
+        ["connect", "imap", "--host", "mail.priyaraman.example", "--user", USER, "--security", "none"],
+        env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD},
+    )
+    assert result.exit_code == 2 and "in clear" in result.output, result.output

@@ -1,0 +1,174 @@
+"""A throwaway IMAP server for the test suite: Debian's Dovecot (`dovecot-imapd`), on loopback.
+
+Like `tests.natsserver`: the suite owns its server, with a configuration, a mail directory and a
+passwd-file user of its own under a temporary directory, unprivileged (as root it runs as the
+package's `dovecot` user, as any other user as that user), and can stop it and start it again on
+the same port with its mail kept (the reconnect tests). `deliver` puts a message in the mailbox
+with IMAP APPEND, as a mail server's delivery agent would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import grp
+import imaplib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from tests.pgserver import _free_port
+
+BINARY = Path("/usr/sbin/dovecot")
+USER = "alice"
+PASSWORD = "imap-password-7c1e"  # a throwaway test mailbox on loopback
+
+
+class DovecotUnavailable(RuntimeError):
+    pass
+
+
+def _account() -> tuple[str, str]:
+    """The unprivileged user and group the server runs as."""
+    if os.geteuid() != 0:
+        return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
+    try:
+        owner = pwd.getpwnam("dovecot")
+    except KeyError:
+        raise DovecotUnavailable("running as root and there is no 'dovecot' user") from None
+    return owner.pw_name, grp.getgrgid(owner.pw_gid).gr_name
+
+
+class TempDovecot:
+    def __init__(self) -> None:
+        if not BINARY.exists():
+            raise DovecotUnavailable("dovecot is not installed: apt-get install dovecot-imapd")
+        self.user, self.group = _account()
+        self.uid = pwd.getpwnam(self.user).pw_uid
+        self.port = _free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="hustings-imap-"))
+        self.process: subprocess.Popen[bytes] | None = None
+        self._configure()
+
+    def _configure(self) -> None:
+        root = self.root
+        for folder in ("base", "state", "mail"):
+            (root / folder).mkdir()
+        (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
+        (root / "dovecot.conf").write_text(
+            f"""protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/base
+state_dir = {root}/state
+instance_name = hustings-test-{self.port}
+default_internal_user = {self.user}
+default_internal_group = {self.group}
+default_login_user = {self.user}
+first_valid_uid = {self.uid}
+last_valid_uid = {self.uid}
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+log_path = {root}/log
+mail_location = maildir:{root}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={self.user} gid={self.group} home={root}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+  chroot =
+}}
+service anvil {{
+  chroot =
+}}
+service stats {{
+  chroot =
+}}
+"""
+        )
+        if os.geteuid() == 0:
+            for path in (root, *root.rglob("*")):
+                shutil.chown(path, self.user, self.group)
+
+    def start(self) -> int:
+        run_as = ["runuser", "-u", self.user, "--"] if os.geteuid() == 0 else []
+        self.process = subprocess.Popen(
+            [*run_as, str(BINARY), "-F", "-c", str(self.root / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group: `halt` ends the master and its children
+        )
+        deadline = time.monotonic() + 20  # a guard against a hang, not a timing assertion
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                _, stderr = self.process.communicate()
+                raise DovecotUnavailable(f"dovecot exited: {stderr.decode()[-500:]} {self.log()[-500:]}")
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2),
+            ):
+                return self.port
+            time.sleep(0.05)
+        raise DovecotUnavailable("dovecot did not start listening")
+
+    def log(self) -> str:
+        path = self.root / "log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def deliver(self, *messages: bytes, folder: str = "INBOX") -> None:
+        with imaplib.IMAP4("127.0.0.1", self.port) as client:
+            client.login(USER, PASSWORD)
+            for message in messages:
+                status, data = client.append(folder, None, None, message)
+                assert status == "OK", data
+
+    def flags(self, folder: str = "INBOX") -> list[bytes]:
+        """Each message's flags, by UID, as the server holds them."""
+        with imaplib.IMAP4("127.0.0.1", self.port) as client:
+            client.login(USER, PASSWORD)
+            client.select(folder, readonly=True)
+            status, data = client.uid("FETCH", "1:*", "(FLAGS)")
+            assert status == "OK", data
+            return [line for line in data if isinstance(line, bytes)]
+
+    def halt(self) -> None:
+        """Stop the server and every process it started (its sessions with clients too, as a
+        shutdown or a crash does), keeping its mail, for starting it again."""
+        if self.process is None:
+            return
+        group = self.process.pid
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+        deadline = time.monotonic() + 10  # a guard against a hang, not a timing assertion
+        while time.monotonic() < deadline:
+            self.process.poll()
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+        self.process.wait(10)
+        self.process = None
+
+    def stop(self) -> None:
+        self.halt()
+        shutil.rmtree(self.root, ignore_errors=True)
