@@ -106,6 +106,8 @@ def next_state(state: CaseState, kind: str, payload: Mapping[str, Any]) -> CaseS
     return moves[state]
 
 
+
+
 def complaint_filed(
     reference: str,
     complaint: NewComplaint,
