@@ -171,3 +171,81 @@ def test_the_item_page_and_the_pack_show_the_history_at_source(
         "text": THREAT,
         "flagged": [],
     }
+
+
+def test_hustings_json_lines_carry_edits_and_deletions_beside_messages(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    message = sample_message("j1", text=CALM)
+    source = message["source"]
+    lines = [
+        json.dumps(message),
+        json.dumps(
+            {
+                "change": "edited",
+                "source": source,
+                "external_id": "j1",
+                "text": THREAT,
+                "at": "2026-05-06T19:00:00Z",
+            }
+        ),
+        json.dumps({"change": "edited", "source": source, "external_id": "j1"}),  # no text: named
+        json.dumps({"change": "deleted_at_source", "source": source, "external_id": "j1"}),
+        json.dumps({"change": "deleted_at_source", "source": source, "external_id": "never-held"}),
+    ]
+    path = tmp_path / "changes.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first = _run(["ingest", str(path)], cli_env)
+    assert first.exit_code == 1 and "line 3: text: required with change 'edited'" in first.output, (
+        first.output
+    )
+    assert "accepted 1, duplicates 0, rejected 1" in first.stdout, first.output
+    assert "edited 1, deleted at source 1, already recorded 0, of messages not held 1" in first.stdout
+    again = _run(["ingest", str(path)], cli_env)
+    assert "edited 0, deleted at source 0, already recorded 2, of messages not held 1" in again.stdout
+    held = message_id(source, "j1")
+    for services in _services(cli_env, tmp_path):
+        stored = services.messages.get(held)
+        assert stored is not None and stored.text == CALM  # as received, never overwritten
+        events = services.events.events_for(SUBJECT, held)
+        assert [event.kind for event in events] == [
+            "message.ingested",
+            MESSAGE_EDITED,
+            MESSAGE_DELETED_AT_SOURCE,
+        ]
+        assert events[1].payload["text"] == THREAT and events[1].payload["edited_at"] == EDITED_AT.isoformat()
+
+
+def test_the_api_records_edits_and_deletions_and_rejects_bad_ones_by_index(
+    client: TestClient, services: Services, make_user: MakeUser
+) -> None:
+    (held,) = services.ingest([sample_message("a1", text=CALM)], actor="system").ids
+    services.session.commit()
+    source = sample_message("a1")["source"]
+    _, triage = make_user(Role.TRIAGE)
+    changes = [
+        {"change": "edited", "source": source, "external_id": "a1", "text": THREAT},
+        {"change": "deleted_at_source", "source": source, "external_id": "a1", "text": "not with a deletion"},
+        {
+            "change": "deleted_at_source",
+            "source": source,
+            "external_id": "a1",
+            "at": "2026-05-06T19:00:00+00:00",
+        },
+        "not an object",
+    ]
+    response = client.post("/v1/messages/changes", json={"changes": changes}, headers=bearer(triage))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["edits"], body["deletions"], body["duplicates"], body["not_held"]) == (1, 1, 0, 0)
+    assert [(r["index"], r["error"]) for r in body["rejected"]] == [
+        (1, "text: not allowed with change 'deleted_at_source'"),
+        (3, "change: expected a JSON object, got str"),
+    ]
+    again = client.post("/v1/messages/changes", json={"changes": changes[:1]}, headers=bearer(triage))
+    assert again.json()["edits"] == 0 and again.json()["duplicates"] == 1
+    services.session.expire_all()
+    status = services.events.status(SUBJECT, held)
+    assert status is not None and status.data["deleted_at_source"] == EDITED_AT.isoformat()
+    message = services.messages.get(held)
+    assert message is not None and message.text == CALM

@@ -28,8 +28,10 @@ from hustings.cli.common import (
 )
 from hustings.cli.sources import IngestFormat, ingest_platform
 from hustings.events import SYSTEM_ACTOR
+from hustings.messages.changes import is_change, validate_changes
 from hustings.messages.model import Rejection
 from hustings.settings import Settings
+from hustings.sources.tally import Tally
 
 app = typer.Typer(
     name="hustings",
@@ -110,17 +112,27 @@ def ingest(
         return
     totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
     rejections: list[Rejection] = []
+    tally = Tally()
+    changed: list[tuple[int, object]] = []
+    """Lines that are edits or deletions at the source (`SourceChangeIn`), not messages."""
 
     def flush(batch: list[tuple[int, object]]) -> None:
-        if not batch:
+        if not batch and not changed:
             return
+        valid, refused = validate_changes([item for _, item in changed])
         with unit_of_work(settings, engine) as services:
             result = services.ingest([item for _, item in batch], actor=SYSTEM_ACTOR)
+            # After the messages: an edit may be of a message earlier in the same batch.
+            changes = services.record_changes([change for _, change in valid], actor=SYSTEM_ACTOR)
+        tally.count_changes(changes)
         totals["accepted"] += result.accepted
         totals["duplicates"] += result.duplicates
         for rejection in result.rejected:
             rejections.append(Rejection(batch[rejection.index][0], rejection.error))
+        for rejection in refused:
+            rejections.append(Rejection(changed[rejection.index][0], rejection.error))
         batch.clear()
+        changed.clear()
 
     def run(stream: Iterable[str]) -> None:
         batch: list[tuple[int, object]] = []
@@ -128,11 +140,12 @@ def ingest(
             if not line.strip():
                 continue
             try:
-                batch.append((number, parse_json_line(line)))
+                item = parse_json_line(line)
             except ValueError as problem:
                 rejections.append(Rejection(number, str(problem)))
                 continue
-            if len(batch) >= INGEST_BATCH:
+            (changed if is_change(item) else batch).append((number, item))
+            if len(batch) + len(changed) >= INGEST_BATCH:
                 flush(batch)
         flush(batch)
 
@@ -151,6 +164,9 @@ def ingest(
         f"accepted {totals['accepted']}, duplicates {totals['duplicates']}, rejected {totals['rejected']}",
         markup=False,
     )
+    changes_line = tally.changes_line()
+    if changes_line:
+        out.print(changes_line, markup=False)
     if rejections:
         raise typer.Exit(1)
 

@@ -12,10 +12,12 @@ that Hustings does not hold is counted and left: there is nothing received to ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
+
+from pydantic import ValidationError
 
 from hustings.clock import Clock, iso, parse_iso
 from hustings.detect.assessment import Assessment, Detector
@@ -30,7 +32,13 @@ from hustings.messages.events import (
     revision_of,
 )
 from hustings.messages.ingest import assessment_event
-from hustings.messages.model import Message, message_id
+from hustings.messages.model import (
+    Message,
+    Rejection,
+    SourceChangeIn,
+    describe_validation_error,
+    message_id,
+)
 
 
 class HeldMessages(Protocol):
@@ -54,6 +62,29 @@ class SourceChange:
         return self.text is None
 
 
+def is_change(item: object) -> bool:
+    """Whether an item of Hustings JSON is a change to a message (it has `change`), not a message."""
+    return isinstance(item, Mapping) and "change" in item
+
+
+def validate_changes(raw: Sequence[object]) -> tuple[list[tuple[int, SourceChange]], list[Rejection]]:
+    """Split Hustings JSON changes (`SourceChangeIn`) into valid ones, with their index, and
+    rejections naming the field at fault."""
+    valid: list[tuple[int, SourceChange]] = []
+    rejected: list[Rejection] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            rejected.append(Rejection(index, f"change: expected a JSON object, got {type(item).__name__}"))
+            continue
+        try:
+            change = SourceChangeIn.model_validate(item)
+        except ValidationError as error:
+            rejected.append(Rejection(index, describe_validation_error(error)))
+            continue
+        valid.append((index, SourceChange(change.source, change.external_id, change.text, change.at)))
+    return valid, rejected
+
+
 @dataclass
 class ChangeResult:
     edits: int = 0
@@ -63,6 +94,14 @@ class ChangeResult:
     events: list[Event] = field(default_factory=list)
     assessments: dict[str, Assessment] = field(default_factory=dict)
     """The new assessment of each message edited, by message id."""
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "edits": self.edits,
+            "deletions": self.deletions,
+            "duplicates": self.duplicates,
+            "not_held": self.not_held,
+        }
 
 
 def record_changes(

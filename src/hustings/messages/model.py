@@ -19,6 +19,8 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
+    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -119,14 +121,18 @@ class DetailsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    content_warning: (
-        Annotated[str, StringConstraints(max_length=2000), AfterValidator(_storable)] | None
-    ) = Field(default=None, description="The warning shown before the text (Mastodon `spoiler_text`).")
+    content_warning: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_storable)] | None = (
+        Field(default=None, description="The warning shown before the text (Mastodon `spoiler_text`).")
+    )
     visibility: Visibility | None = None
     sensitive: bool | None = Field(
-        default=None, description="The source marked it sensitive (Mastodon `sensitive`, X `possibly_sensitive`)."
+        default=None,
+        description="The source marked it sensitive (Mastodon `sensitive`, X `possibly_sensitive`).",
     )
     references: list[ReferenceIn] = Field(default_factory=list, max_length=20)
+
+
+MessageText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_storable)]
 
 
 class MessageIn(BaseModel):
@@ -136,7 +142,7 @@ class MessageIn(BaseModel):
 
     source: Source = Field(description="Platform or channel, e.g. `x`, `bluesky`, `email`.")
     external_id: ShortText = Field(description="The message's id on its source; unique per source.")
-    text: Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_storable)]
+    text: MessageText
     created_at: Moment = Field(description="When it was sent (ISO 8601 with a time zone).")
     author: AuthorIn
     targets: list[ShortText] = Field(
@@ -148,13 +154,46 @@ class MessageIn(BaseModel):
         default=None, description="`external_id` of the message this replies to, on the same source."
     )
     url: (
-        Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$"), AfterValidator(_storable)]
+        Annotated[
+            str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$"), AfterValidator(_storable)
+        ]
         | None
     ) = None
     lang: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None = None
     details: DetailsIn | None = Field(
-        default=None, description="Content warning, visibility, sensitive flag and references, where the source has them."
+        default=None,
+        description="Content warning, visibility, sensitive flag and references, where the source has them.",
     )
+
+
+class SourceChangeIn(BaseModel):
+    """An edit or a deletion at the source of a message sent before, as a source sends it to
+    `POST /v1/messages/changes` or in a `hustings ingest` line: recorded as an event on the
+    message, never by changing the text received."""
+
+    model_config = ConfigDict(extra="forbid", title="SourceChangeIn")
+
+    change: Literal["edited", "deleted_at_source"] = Field(
+        description="`edited` (with the new `text`) or `deleted_at_source`."
+    )
+    source: Source = Field(description="The source of the message changed, as it was ingested.")
+    external_id: ShortText = Field(description="The `external_id` of the message changed.")
+    text: MessageText | None = Field(
+        default=None, validate_default=True, description="With `edited`: the text as it now reads."
+    )
+    at: Moment | None = Field(
+        default=None, description="When the source says it was edited or deleted (ISO 8601 with a time zone)."
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _text_with_an_edit_only(cls, text: str | None, info: ValidationInfo) -> str | None:
+        change = info.data.get("change")
+        if change == "edited" and text is None:
+            raise PydanticCustomError("edit_text", "required with change 'edited'")
+        if change == "deleted_at_source" and text is not None:
+            raise PydanticCustomError("deletion_text", "not allowed with change 'deleted_at_source'")
+        return text
 
 
 def message_id(source: str, external_id: str) -> str:
@@ -234,7 +273,9 @@ class MessageDetails:
             content_warning=stored.get("content_warning"),
             visibility=stored.get("visibility"),
             sensitive=stored.get("sensitive"),
-            references=tuple(Reference(ref["type"], ref["external_id"]) for ref in stored.get("references", [])),
+            references=tuple(
+                Reference(ref["type"], ref["external_id"]) for ref in stored.get("references", [])
+            ),
         )
 
 

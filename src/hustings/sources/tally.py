@@ -26,6 +26,12 @@ class Tally:
     changes_not_held: int = 0
     """Edits and deletions of messages Hustings does not hold."""
 
+    def count_changes(self, changes: ChangeResult) -> None:
+        self.edits += changes.edits
+        self.deletions += changes.deletions
+        self.changes_known += changes.duplicates
+        self.changes_not_held += changes.not_held
+
     def changes_line(self) -> str | None:
         """The edits and deletions at source, where there were any."""
         if not (self.edits or self.deletions or self.changes_known or self.changes_not_held):
@@ -44,7 +50,4 @@ def count_batch(
     tally.rejected.extend(
         (converted[rejection.index].where, rejection.error) for rejection in result.rejected
     )
-    tally.edits += changes.edits
-    tally.deletions += changes.deletions
-    tally.changes_known += changes.duplicates
-    tally.changes_not_held += changes.not_held
+    tally.count_changes(changes)

@@ -1,4 +1,5 @@
-"""Ingest and read messages: POST /v1/messages, GET /v1/messages/{id}."""
+"""Ingest and read messages: POST /v1/messages, POST /v1/messages/changes (edits and deletions at
+the source), GET /v1/messages/{id}."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel, Field
 from hustings.auth.model import Principal, Role
 from hustings.errors import NotFound
 from hustings.events import user_actor
+from hustings.messages.changes import validate_changes
 from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.messages.model import Message
 from hustings.web.deps import Ingester, ServicesDep, allow
@@ -37,6 +39,20 @@ class IngestPublic(BaseModel):
     ids: list[str] = Field(description="Ids of every message not rejected, in input order.")
 
 
+class ChangeBatch(BaseModel):
+    """Up to 1,000 edits or deletions at the source; each is validated on its own (see `SourceChangeIn`)."""
+
+    changes: list[Any] = Field(max_length=1000)
+
+
+class ChangesPublic(BaseModel):
+    edits: int = Field(description="`message.edited` events recorded (each edit is assessed again).")
+    deletions: int = Field(description="`message.deleted_at_source` events recorded.")
+    duplicates: int = Field(description="Already recorded, or an edit to the text the message already reads.")
+    not_held: int = Field(description="Changes to messages Hustings does not hold: left, nothing to change.")
+    rejected: list[Rejected]
+
+
 class AuthorPublic(BaseModel):
     key: str
     handle: str
@@ -47,7 +63,9 @@ class AuthorPublic(BaseModel):
 class ReferencePublic(BaseModel):
     type: str = Field(description="`replied_to`, `quoted` or `retweeted`.")
     external_id: str
-    message_id: str = Field(description="The Hustings id the referenced message has, or would have, once held.")
+    message_id: str = Field(
+        description="The Hustings id the referenced message has, or would have, once held."
+    )
 
 
 class DetailsPublic(BaseModel):
@@ -82,6 +100,15 @@ def ingest_messages(batch: IngestBatch, principal: Ingester, services: ServicesD
     result = services.ingest(batch.messages, actor=user_actor(principal.user.id))
     request.app.state.metrics.ingested.inc(result.accepted)
     return result.to_json()
+
+
+@router.post("/changes", response_model=ChangesPublic)
+def record_changes(batch: ChangeBatch, principal: Ingester, services: ServicesDep) -> Any:
+    """Record edits and deletions at the source as events on the messages, never changing the text
+    received. Idempotent: the same edit or deletion sent again is a duplicate."""
+    valid, rejected = validate_changes(batch.changes)
+    result = services.record_changes([change for _, change in valid], actor=user_actor(principal.user.id))
+    return {**result.to_json(), "rejected": [rejection.to_json() for rejection in rejected]}
 
 
 @router.get("/{message_id}", response_model=MessagePublic)
@@ -122,7 +149,9 @@ def _details(message: Message) -> DetailsPublic | None:
         visibility=details.visibility,
         sensitive=details.sensitive,
         references=[
-            ReferencePublic(type=ref.type, external_id=ref.external_id, message_id=ref.message_id(message.source))
+            ReferencePublic(
+                type=ref.type, external_id=ref.external_id, message_id=ref.message_id(message.source)
+            )
             for ref in details.references
         ],
     )
