@@ -53,7 +53,7 @@ def test_one_response_of_many_tweets_is_one_record_stored_once(services: Service
     assert (capture.origin.pointer, capture.origin.converter, capture.origin.converter_version) == (
         "/includes/tweets/0",
         "hustings.sources.x",
-        "1",
+        "2",  # 2: edit histories read (an edited post under its first id)
     )
     assert capture.received_at == clock.now()
     assert services.originals.for_message(message_id("x", "no-such-tweet")) is None

@@ -3,10 +3,19 @@ unescaped, long posts whole, a tweet without its date named while the rest are s
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hustings.messages.changes import SourceChange
+from hustings.messages.events import MESSAGE_EDITED, SUBJECT
 from hustings.messages.model import message_id
-from hustings.sources.record import Item, Problem
+from hustings.sources.record import Change, Item, Problem
 from hustings.sources.x import XConverter
 from tests.sources.samples import read, thread_parent_id
+from tests.sources.test_cli import _run, _services
+
+EDITED_AT = datetime(2026, 5, 6, 18, 20, tzinfo=UTC)
 
 
 def test_a_reply_has_its_author_from_includes_its_parent_held_and_its_target() -> None:
@@ -70,3 +79,55 @@ def test_an_author_missing_from_includes_is_named_by_id_and_bad_types_are_named(
         problem.error
         == "data[1].referenced_tweets[0].type: expected replied_to, quoted or retweeted, not 'liked'"
     )
+
+
+def _tweet(id_: str, history: list[str], text: str, created_at: str) -> dict[str, object]:
+    return {
+        "id": id_,
+        "edit_history_tweet_ids": history,
+        "text": text,
+        "created_at": created_at,
+        "author_id": "1780000000000000001",
+        "lang": "en",
+    }
+
+
+def test_an_edited_post_is_one_message_under_its_first_id_and_its_later_versions_edits() -> None:
+    original = _tweet("101", ["101", "102"], "See you at the surgery", "2026-05-06T18:00:00.000Z")
+    edited = _tweet("102", ["101", "102"], "See you at the surgery &amp; after it", "2026-05-06T18:20:00.000Z")
+    # The latest version in data, the earlier one in includes (expansions=edit_history_tweet_ids).
+    outcomes = list(XConverter().convert({"data": [edited], "includes": {"tweets": [original]}}))
+    (item,) = [outcome for outcome in outcomes if isinstance(outcome, Item)]
+    assert item.message["external_id"] == "101" and item.message["text"] == "See you at the surgery"
+    (change,) = [outcome for outcome in outcomes if isinstance(outcome, Change)]
+    assert change.pointer == "/data/0"
+    assert change.change == SourceChange("x", "101", "See you at the surgery & after it", EDITED_AT)
+
+    # Only the latest version given: it is the post, under its first id, and an edit of it, so
+    # a post held from an earlier response takes the edit and one not held is stored.
+    alone = list(XConverter().convert({"data": edited}))
+    assert [type(outcome) for outcome in alone] == [Item, Change]
+    assert alone[0].message["external_id"] == "101"  # type: ignore[union-attr]  # an Item
+    assert alone[1].change.external_id == "101"  # type: ignore[union-attr]  # a Change
+
+
+def test_an_edit_read_in_a_later_response_is_recorded_on_the_post_held(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps({"data": [_tweet("201", ["201"], "Nice speech", "2026-05-06T18:00:00Z")]}))
+    later = tmp_path / "later.json"
+    later.write_text(
+        json.dumps({"data": [_tweet("202", ["201", "202"], "Nice speech. Watch your back", "2026-05-06T18:20:00Z")]})
+    )
+    assert "accepted 1" in _run(["ingest", "--format", "x-v2", str(first)], env).stdout
+    result = _run(["ingest", "--format", "x-v2", str(later)], env)
+    assert "accepted 0, duplicates 1" in result.stdout, result.output
+    assert "edited 1, deleted at source 0" in result.stdout, result.output
+    for services in _services(env, tmp_path):
+        held = message_id("x", "201")
+        message = services.messages.get(held)
+        assert message is not None and message.text == "Nice speech"
+        (edit,) = [e for e in services.events.events_for(SUBJECT, held) if e.kind == MESSAGE_EDITED]
+        assert edit.payload["text"] == "Nice speech. Watch your back"
+        assert edit.payload["edited_at"] == EDITED_AT.isoformat()

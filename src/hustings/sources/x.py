@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
+from hustings.messages.changes import SourceChange
 from hustings.sources.record import (
+    Change,
     FieldError,
     Outcome,
     Problem,
@@ -39,7 +42,7 @@ from hustings.sources.record import (
 
 SOURCE = "x"
 NAME = "hustings.sources.x"
-VERSION = "1"
+VERSION = "2"
 _REFERENCE_TYPES = frozenset({"replied_to", "quoted", "retweeted"})
 _FIELDS = {
     "external_id": "id",
@@ -98,29 +101,105 @@ class XConverter:
             yield Skipped(within(pointer, "errors", index), "api error")
         if not tweets and not errors:
             yield Skipped(pointer, "response without tweets")
-        for place, tweet in tweets:
-            yield self._tweet(tweet, place, users)
+        for versions in _edit_chains(tweets):
+            yield from self._chain(versions, users)
 
-    def _tweet(self, value: object, pointer: str, users: Mapping[str, Mapping[str, Any]]) -> Outcome:
-        if not isinstance(value, Mapping):
-            return Problem(pointer, f"{describe(pointer)}: expected a tweet (a JSON object)")
+    def _chain(self, versions: list[tuple[str, object]], users: Mapping[str, Mapping[str, Any]]) -> Iterator[Outcome]:
+        """One post and its edits: the earliest version held in the response is the message, under
+        the post's first id; each later version is an edit of it. Where the first version itself
+        is not in the response, the earliest one here is an edit too, so that a post already held
+        from an earlier response takes it (and one not held is stored with it, the edit then
+        reading as the text it already has)."""
+        (pointer, first), later = versions[0], versions[1:]
+        if not isinstance(first, Mapping):
+            yield Problem(pointer, f"{describe(pointer)}: expected a tweet (a JSON object)")
+            return
+        root = _root(first)
         try:
-            message = _message(value, users)
+            message = _message(first, users, root)
         except FieldError as error:
-            return problem(pointer, error)
-        return checked(pointer, message, _FIELDS)
+            yield problem(pointer, error)
+            return
+        outcome = checked(pointer, message, _FIELDS)
+        yield outcome
+        if isinstance(outcome, Problem):
+            return
+        if first.get("id") != root:
+            later = versions
+        for place, version in later:
+            if not isinstance(version, Mapping):
+                yield Problem(place, f"{describe(place)}: expected a tweet (a JSON object)")
+                continue
+            try:
+                text = _text(version)
+            except FieldError as error:
+                yield problem(place, error)
+                continue
+            yield Change(place, SourceChange(SOURCE, root, text, _moment(version.get("created_at"))))
 
 
-def _message(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    tweet_id = required_text(tweet, "id")
-    author_id = required_text(tweet, "author_id")
-    created_at = tweet.get("created_at")
-    if created_at is None:
-        raise FieldError("created_at", "missing (request tweet.fields=created_at)")
+def _history(tweet: object) -> list[str]:
+    """The ids of a post's versions, oldest first (`edit_history_tweet_ids`), or none given."""
+    ids = tweet.get("edit_history_tweet_ids") if isinstance(tweet, Mapping) else None
+    return [id_ for id_ in ids if isinstance(id_, str)] if isinstance(ids, list) else []
+
+
+def _root(tweet: Mapping[str, Any]) -> str:
+    """The id of the post's first version: the id every version of it is stored under."""
+    history = _history(tweet)
+    own = tweet.get("id")
+    return history[0] if history else own if isinstance(own, str) else ""
+
+
+def _edit_chains(tweets: list[tuple[str, object]]) -> list[list[tuple[str, object]]]:
+    """The tweets grouped by post (the first id of their edit history), each group oldest version
+    first, the groups in the order their first tweet came."""
+    chains: dict[str, list[tuple[str, object]]] = {}
+    for index, (place, tweet) in enumerate(tweets):
+        key = _root(tweet) if isinstance(tweet, Mapping) else ""
+        chains.setdefault(key or f"\x00{index}", []).append((place, tweet))
+    ordered = []
+    for versions in chains.values():
+        longest = max((_history(tweet) for _, tweet in versions), key=len)
+        rank = {id_: index for index, id_ in enumerate(longest)}
+        ordered.append(
+            sorted(
+                versions,
+                key=lambda version: rank.get(
+                    str(version[1].get("id")) if isinstance(version[1], Mapping) else "", len(rank)
+                ),
+            )
+        )
+    return ordered
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _text(tweet: Mapping[str, Any]) -> str:
+    """A long post's full text (`note_tweet.text`), else `text`, with X's entities unescaped."""
     note = optional_object(tweet, "note_tweet")
     text = (optional_text(note, "text", "note_tweet") if note else None) or tweet.get("text")
     if not isinstance(text, str):
         raise FieldError("text", "missing" if text is None else "expected a string")
+    return html.unescape(text)
+
+
+def _message(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]], root: str) -> dict[str, Any]:
+    required_text(tweet, "id")
+    tweet_id = root
+    author_id = required_text(tweet, "author_id")
+    created_at = tweet.get("created_at")
+    if created_at is None:
+        raise FieldError("created_at", "missing (request tweet.fields=created_at)")
+    text = _text(tweet)
     author = users.get(author_id, {})
     username = optional_text(author, "username")
     metrics = optional_object(author, "public_metrics") or {}
@@ -157,7 +236,7 @@ def _message(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) -
     return {
         "source": SOURCE,
         "external_id": tweet_id,
-        "text": html.unescape(text),
+        "text": text,
         "created_at": created_at,
         "author": {
             "id": author_id,
