@@ -26,6 +26,7 @@ from hustings.storage.referrals import SqlReferralStore
 from tests.conftest import MakeUser, bearer, sample_message
 from tests.moderation.test_intake import assessing
 from tests.referrals.builders import content
+from tests.referrals.test_pack import pdf_text
 from tests.sources.samples import TROLL_DID
 from tests.sources.test_cli import _run, _services
 
@@ -171,6 +172,23 @@ def test_the_item_page_and_the_pack_show_the_history_at_source(
         "text": THREAT,
         "flagged": [],
     }
+    # The PDF an officer reads gives the history too, after the text as received.
+    text = " ".join(pdf_text(built.data).split())
+    received, history = text.split("History at the source", 1)
+    assert CALM in received
+    assert "Edited at the source 2026-05-06 19:00:00 UTC" in history and THREAT in history
+    assert "Deleted at the source" in history and "(when recorded)" in history
+
+    # And so does the referral's page.
+    _, liaison = make_user(Role.POLICE_LIAISON)
+    referral = services.referrals.create(actor="system", message_ids=[held])
+    services.session.commit()
+    shown = client.get(f"/referrals/{referral.subject_id}", headers=bearer(liaison))
+    assert shown.status_code == 200
+    section = shown.text[shown.text.index("History at the source") :]
+    section = section[: section.index("</ol>")]
+    assert "Edited at the source 2026-05-06 19:00 UTC" in section and THREAT in section
+    assert "Deleted at the source" in section
 
 
 def test_hustings_json_lines_carry_edits_and_deletions_beside_messages(

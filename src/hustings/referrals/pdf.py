@@ -14,6 +14,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from hustings.errors import ConfigurationError
+from hustings.messages.changes import SourceRevision
 from hustings.messages.model import Message
 from hustings.referrals.content import PackContent, PackMessage
 from hustings.referrals.hints import DISCLAIMER, ChecklistItem, OffenceHint, Urgency
@@ -133,6 +134,20 @@ def _line(message: Message) -> str:
     return f"{_when(message.created_at)}  {message.author.handle} ({message.source}): {message.text}"
 
 
+def _revision_heading(revision: SourceRevision) -> str:
+    """What happened and when the source says it did (or, where it does not say, when recorded)."""
+    what = "Deleted at the source" if revision.deleted else "Edited at the source"
+    when = _when(revision.at) if revision.at else f"{_when(revision.recorded_at)} (when recorded)"
+    flagged = f"; flagged {', '.join(revision.flagged)}" if revision.flagged else ""
+    return f"{what} {when}; recorded by Hustings {_when(revision.recorded_at)}{flagged}"
+
+
+def _revision(doc: _Document, revision: SourceRevision) -> None:
+    doc.para(_revision_heading(revision), 9)
+    if revision.text is not None:
+        doc.verbatim(revision.text)
+
+
 def _message_section(doc: _Document, index: int, total: int, item: PackMessage) -> None:
     message = item.message
     doc.heading(f"Message {index} of {total}", 12)
@@ -184,6 +199,17 @@ def _message_section(doc: _Document, index: int, total: int, item: PackMessage) 
             f"received by Hustings {_when(item.original.received_at)}; "
             f"kept byte for byte in this pack as originals/{origin.record.sha256}.*",
         )
+    if item.source_history:
+        doc.set_font(FONT, "B", 10)
+        doc.cell(
+            0,
+            6,
+            "History at the source (the text above is as received; the source later reported):",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        for revision in item.source_history:
+            _revision(doc, revision)
     if item.in_reply_to is not None:
         doc.field("In reply to", item.in_reply_to)
     if item.thread:
