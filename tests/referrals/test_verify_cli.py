@@ -113,3 +113,42 @@ def test_an_actor_no_longer_known_is_shown_by_id_not_hidden() -> None:
     assert describe_actor("user:u_gone", {}) == "user:u_gone (no longer a user)"
     assert describe_actor("cli:ops", {}, "Fenshire Council") == "ops (command line, Fenshire Council)"
     assert describe_actor("system", {}) == "Hustings, automatically"
+
+
+def test_each_user_is_named_with_their_own_organisation_set_from_the_command_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from hustings.referrals.pack import CUSTODY
+
+    settings = Settings(data_dir=tmp_path / "data", assess_on_ingest=False, organisation="Fenshire Council")
+    added = runner.invoke(
+        app,
+        ["users", "add", "sokafor", "--role", "police_liaison", "--organisation", "Fenmarsh Police"],
+        env=env,
+    )
+    assert added.exit_code == 0, added.output
+    runner.invoke(app, ["users", "add", "ppatel", "--role", "moderator"], env=env)
+    listed = runner.invoke(app, ["users", "list"], env=env)
+    (line,) = [line for line in listed.stdout.splitlines() if line.startswith("sokafor")]
+    assert line.endswith("\tFenmarsh Police")
+    with unit_of_work(settings) as services:
+        seeded = seed(services)
+        liaison, moderator = services.users.by_name("sokafor"), services.users.by_name("ppatel")
+        assert liaison is not None and moderator is not None
+        referral = services.referrals.create(actor=user_actor(moderator.id), message_ids=[seeded.threat])
+        built = services.referrals.build_pack(referral.subject_id, actor=user_actor(liaison.id))
+    custody = json.loads(read_item(built.data, CUSTODY))
+    # Each by their own organisation; one without is named with the installation's.
+    assert [link["who"] for link in custody] == [
+        "ppatel (moderator, Fenshire Council)",
+        "sokafor (police_liaison, Fenmarsh Police)",
+    ]
+    assert "sokafor (police_liaison, Fenmarsh Police)" in " ".join(pdf_text(built.data).split())
+
+    moved = runner.invoke(app, ["users", "organisation", "ppatel", "Fenmarsh Victim Support"], env=env)
+    assert moved.exit_code == 0, moved.output
+    with unit_of_work(settings) as services:
+        custody_now = services.referrals.custody(referral.subject_id)
+    assert custody_now[0].who == "ppatel (moderator, Fenmarsh Victim Support)"
+    too_long = runner.invoke(app, ["users", "organisation", "ppatel", "x" * 201], env=env)
+    assert too_long.exit_code != 0 and "organisation: at most 200 characters" in too_long.output

@@ -50,6 +50,9 @@ class User:
     disabled: bool = False
     second_factor: bool = False
     """Whether a browser login needs a one-time code after the password (see `hustings.auth.second_factor`)."""
+    organisation: str = ""
+    """Whom the user works for (``Fenmarsh Police``), named beside them in a chain of custody; where
+    empty, the installation's (`HUSTINGS_ORGANISATION`) is named instead."""
 
     def has_any(self, roles: frozenset[Role]) -> bool:
         return bool(self.roles & roles)

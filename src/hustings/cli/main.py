@@ -200,13 +200,22 @@ def users_add(
         str | None, typer.Option(help="Password for browser login (omit for API-only users).")
     ] = None,
     target: Annotated[list[str] | None, typer.Option(help="Target id this user is or acts for.")] = None,
+    organisation: Annotated[
+        str,
+        typer.Option(help="Whom they work for, named beside them in evidence packs' chains of custody."),
+    ] = "",
     days: TokenDays = None,
 ) -> None:
     """Create a user; the last line of output is their API token (shown once)."""
     settings = load_settings()
     with unit_of_work(settings) as services:
         user = services.users.create(
-            name, set(role), now=services.clock.now(), password=password, target_ids=tuple(target or ())
+            name,
+            set(role),
+            now=services.clock.now(),
+            password=password,
+            target_ids=tuple(target or ()),
+            organisation=organisation,
         )
         issued = services.accounts.issue_token(
             user.id, actor=cli_actor(), label="hustings users add", days=days
@@ -225,8 +234,25 @@ def users_list() -> None:
         for user in services.users.all():
             flags = ",".join(f for f, on in (("disabled", user.disabled), ("2fa", user.second_factor)) if on)
             out.print(
-                f"{user.name}\t{','.join(sorted(user.roles))}\t{user.id}\t{flags}".rstrip(), markup=False
+                f"{user.name}\t{','.join(sorted(user.roles))}\t{user.id}\t{flags}\t{user.organisation}".rstrip(),
+                markup=False,
             )
+
+
+@users_app.command("organisation")
+@cli_errors
+def users_organisation(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    organisation: Annotated[str, typer.Argument(help="Whom they work for; empty for the installation's.")],
+) -> None:
+    """Set whom a user works for, as evidence packs' chains of custody name it."""
+    settings = load_settings()
+    with unit_of_work(settings) as services:
+        user = services.users.by_name(name)
+        if user is None:
+            raise fail(f"name: no user called {name!r}")
+        user = services.users.set_organisation(user.id, organisation)
+    out.print(f"{user.name}: organisation {user.organisation or '(the installation’s)'}", markup=False)
 
 
 @users_app.command("token")

@@ -271,7 +271,8 @@ def _detail(event: Event) -> str:
 
 def describe_actor(actor: str, people: Mapping[str, User], organisation: str = "") -> str:
     """Who an event's actor is, for a chain of custody: ``Sam Okafor (moderator, Fenshire
-    Council)`` for a user, the login name for the command line, Hustings itself for the system.
+    Council)`` for a user (their own organisation, or where they have none the installation's,
+    `organisation`), the login name for the command line, Hustings itself for the system.
     An actor no longer known is shown as its id, so nothing is hidden."""
     kind, _, name = actor.partition(":")
     if kind == "user":
@@ -279,7 +280,7 @@ def describe_actor(actor: str, people: Mapping[str, User], organisation: str = "
         if user is None:
             return f"{actor} (no longer a user)"
         roles = ", ".join(sorted(role.value for role in user.roles)) or "no role"
-        about = ", ".join(part for part in (roles, organisation) if part)
+        about = ", ".join(part for part in (roles, user.organisation or organisation) if part)
         return f"{user.display_name or user.name} ({about})"
     if kind == "cli":
         return f"{name or 'an operator'} (command line{', ' + organisation if organisation else ''})"

@@ -154,6 +154,7 @@ class UserRow(Base):
     second_factor_secret: Mapped[str | None] = mapped_column(String(300))
     second_factor_pending: Mapped[str | None] = mapped_column(String(300))
     second_factor_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class UserTargetRow(Base):

@@ -50,6 +50,7 @@ class UserStore:
             target_ids=target_ids,
             disabled=row.disabled,
             second_factor=row.second_factor_secret is not None,
+            organisation=row.organisation,
         )
 
     def create(
@@ -61,8 +62,10 @@ class UserStore:
         display_name: str = "",
         password: str | None = None,
         target_ids: tuple[str, ...] = (),
+        organisation: str = "",
     ) -> User:
         name = name.strip()
+        organisation = _organisation(organisation)
         if not name or len(name) > 120:
             raise InvalidInput("name: must be 1 to 120 characters")
         if not roles:
@@ -82,6 +85,7 @@ class UserStore:
             password_hash=hash_password(password) if password else None,
             disabled=False,
             created_at=now,
+            organisation=organisation,
         )
         self.session.add(row)
         self.session.flush()
@@ -100,6 +104,14 @@ class UserStore:
 
     def all(self) -> list[User]:
         return [self._to_user(row) for row in self.session.scalars(select(UserRow).order_by(UserRow.name))]
+
+    def set_organisation(self, user_id: str, organisation: str) -> User:
+        row = self.session.get(UserRow, user_id)
+        if row is None:
+            raise NotFound(f"user: no user with id {user_id!r}")
+        row.organisation = _organisation(organisation)
+        self.session.flush()
+        return self._to_user(row)
 
     def set_password(self, user_id: str, password: str) -> None:
         row = self.session.get(UserRow, user_id)
@@ -356,3 +368,10 @@ def _changed(result: Result[Any]) -> int:
 
 def _is(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value
+
+
+def _organisation(organisation: str) -> str:
+    organisation = organisation.strip()
+    if len(organisation) > 200:
+        raise InvalidInput("organisation: at most 200 characters")
+    return organisation
