@@ -130,7 +130,7 @@ def test_each_user_is_named_with_their_own_organisation_set_from_the_command_lin
     runner.invoke(app, ["users", "add", "ppatel", "--role", "moderator"], env=env)
     listed = runner.invoke(app, ["users", "list"], env=env)
     (line,) = [line for line in listed.stdout.splitlines() if line.startswith("sokafor")]
-    assert line.endswith("\tFenmarsh Police")
+    assert line.endswith(" Fenmarsh Police")
     with unit_of_work(settings) as services:
         seeded = seed(services)
         liaison, moderator = services.users.by_name("sokafor"), services.users.by_name("ppatel")
