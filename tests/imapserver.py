@@ -45,7 +45,9 @@ def _account() -> tuple[str, str]:
 
 
 class TempDovecot:
-    def __init__(self) -> None:
+    def __init__(self, *, idle: bool = True) -> None:
+        self.idle = idle
+        """Whether the server offers IDLE (RFC 2177); without it, clients must poll."""
         if not BINARY.exists():
             raise DovecotUnavailable("dovecot is not installed: apt-get install dovecot-imapd")
         self.user, self.group = _account()
@@ -74,6 +76,7 @@ last_valid_uid = {self.uid}
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain
+{"" if self.idle else "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+"}
 log_path = {root}/log
 mail_location = maildir:{root}/mail/%u
 passdb {{

@@ -7,6 +7,7 @@ office's mail is not marked as read."""
 from __future__ import annotations
 
 import hashlib
+import imaplib
 import re
 import threading
 from collections.abc import Iterator
@@ -157,3 +158,39 @@ def test_a_password_in_clear_to_another_machine_is_refused(env: dict[str, str]) 
         env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD},
     )
     assert result.exit_code == 2 and "in clear" in result.output, result.output
+
+
+def test_a_server_without_idle_is_polled_and_what_arrives_meanwhile_is_read(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    try:
+        server = TempDovecot(idle=False)
+        server.start()
+    except DovecotUnavailable as missing:
+        pytest.skip(str(missing))
+    try:
+        server.deliver(_mail(1))
+        connector = f"imap {USER}@127.0.0.1:{server.port}/INBOX"
+        arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(server.port), "--user", USER]
+        arguments += ["--security", "none", "--once", "--idle", "3"]
+        outcome: list[Result] = []
+        password = env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD}
+        run = threading.Thread(target=lambda: outcome.append(_run(arguments, password)))
+        run.start()
+        try:
+            for _ in range(600):
+                if _position(env, tmp_path, connector) is not None or not run.is_alive():
+                    break
+                threading.Event().wait(0.05)
+            server.deliver(_mail(2))  # while it waits between polls
+        finally:
+            run.join(120)
+        with imaplib.IMAP4("127.0.0.1", server.port) as client:  # so the connector had to poll
+            client.login(USER, PASSWORD)
+            assert "IDLE" not in client.capabilities
+        assert outcome[0].exit_code == 0, outcome[0].output
+        assert "accepted 2, duplicates 0" in outcome[0].stdout, outcome[0].output
+        for services in _services(env, tmp_path):
+            assert set(_stored(services)[0]) == {"imap-1@mailbox.example", "imap-2@mailbox.example"}
+    finally:
+        server.stop()
