@@ -150,6 +150,18 @@ service stats {{
             assert status == "OK", data
             return [line for line in data if isinstance(line, bytes)]
 
+    def renumber(self) -> None:
+        """Give the mailbox a new UIDVALIDITY, as recreating it would (with the server halted):
+        the UIDs a client kept no longer mean anything."""
+        assert self.process is None, "halt the server first"
+        mailbox = self.root / "mail" / USER
+        uidlist = mailbox / "dovecot-uidlist"
+        header, _, rest = uidlist.read_text().partition("\n")
+        fields = [f"V{int(part[1:]) + 1}" if part.startswith("V") else part for part in header.split()]
+        uidlist.write_text(" ".join(fields) + "\n" + rest)
+        for cached in mailbox.glob("dovecot*index*"):
+            cached.unlink()
+
     def halt(self) -> None:
         """Stop the server and every process it started (its sessions with clients too, as a
         shutdown or a crash does), keeping its mail, for starting it again."""

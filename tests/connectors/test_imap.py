@@ -194,3 +194,27 @@ def test_a_server_without_idle_is_polled_and_what_arrives_meanwhile_is_read(
             assert set(_stored(services)[0]) == {"imap-1@mailbox.example", "imap-2@mailbox.example"}
     finally:
         server.stop()
+
+
+def test_a_new_uidvalidity_reads_the_mailbox_again_and_stores_nothing_twice(
+    env: dict[str, str], tmp_path: Path, dovecot: TempDovecot
+) -> None:
+    dovecot.deliver(_mail(1), _mail(2))
+    connector = f"imap {USER}@127.0.0.1:{dovecot.port}/INBOX"
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(dovecot.port), "--user", USER]
+    arguments += ["--security", "none", "--once", "--idle", "0.5"]
+    password = env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD}
+    assert "accepted 2, duplicates 0" in _run(arguments, password).stdout
+    before = _position(env, tmp_path, connector)
+    dovecot.halt()
+    dovecot.renumber()
+    dovecot.start()
+    dovecot.deliver(_mail(3))
+    again = _run(arguments, password)
+    assert "accepted 1, duplicates 2" in again.stdout, again.output
+    after = _position(env, tmp_path, connector)
+    assert before is not None and after is not None
+    assert after.split(":")[0] != before.split(":")[0] and after.endswith(":3")
+    for services in _services(env, tmp_path):
+        stored, ingested, origins = _stored(services)
+        assert len(stored) == ingested == origins == 3
