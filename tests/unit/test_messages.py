@@ -44,3 +44,13 @@ def test_the_published_schema_matches_the_model() -> None:
 
     published = json.loads((Path(__file__).parents[2] / "docs/schema/message.schema.json").read_text())
     assert published == MessageIn.model_json_schema(), "regenerate docs/schema/message.schema.json"
+
+
+def test_the_published_change_schema_matches_the_model() -> None:
+    import json
+    from pathlib import Path
+
+    from hustings.messages.model import SourceChangeIn
+
+    published = json.loads((Path(__file__).parents[2] / "docs/schema/change.schema.json").read_text())
+    assert published == SourceChangeIn.model_json_schema(), "regenerate docs/schema/change.schema.json"
