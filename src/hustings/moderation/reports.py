@@ -317,7 +317,9 @@ def moderation_state(status: Status | None) -> ModerationState | None:
         return ModerationState("reported", "Reported: waiting for a moderator.")
     if status.state in {ItemState.CLAIMED, ItemState.ESCALATED}:
         return ModerationState("under_review", "Under review: a moderator is looking at it now.")
-    action = str(status.data.get("action_in_force") or (status.data.get("decision") or {}).get("action") or "")
+    action = str(
+        status.data.get("action_in_force") or (status.data.get("decision") or {}).get("action") or ""
+    )
     if action in _REMOVING:
         done = ModerationState("removed", "Removed by the moderators.", reportable=False)
         if action != "remove":
@@ -334,12 +336,16 @@ def moderation_state(status: Status | None) -> ModerationState | None:
         )
     if status.state == ItemState.APPEALED:
         return ModerationState(
-            "appealed", done.words + " The sender has appealed; another moderator is reviewing it.", done.reportable
+            "appealed",
+            done.words + " The sender has appealed; another moderator is reviewing it.",
+            done.reportable,
         )
     if status.state == ItemState.APPEAL_DECIDED:
         outcome = (status.data.get("appeal_outcome") or {}).get("outcome")
-        change = "The sender appealed and the decision was upheld." if outcome == "upheld" else (
-            "The sender appealed and the decision was changed."
+        change = (
+            "The sender appealed and the decision was upheld."
+            if outcome == "upheld"
+            else ("The sender appealed and the decision was changed.")
         )
         return ModerationState(done.state, f"{done.words} {change}", done.reportable)
     return done

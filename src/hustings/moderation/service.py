@@ -47,9 +47,9 @@ from hustings.moderation.reports import (
     file_automated_reports,
     file_report,
     message_id_of,
-    report_event,
     moderation_state,
     reasons_in_words,
+    report_event,
     report_view,
     reporter_kind_for,
 )
@@ -213,17 +213,17 @@ class Moderation:
         texts = self.store.texts(ids)
         statuses = self.store.statuses(ids)
         reasons: dict[str, list[tuple[str, str]]] = {}
-        for message_id, status in statuses.items():
-            if "decision" in status.data:
+        for message_id, decided in statuses.items():
+            if "decision" in decided.data:
                 made = [e for e in self.store.events_for(message_id) if e.kind == DECISION_MADE]
                 reasons[message_id] = reasons_in_words(made[-1] if made else None)
         for report in reports:
             message_id = str(report["message_id"])
-            status = statuses.get(message_id)
+            found = statuses.get(message_id)
             report.update(
                 text=texts.get(message_id, ""),
-                flagged=list(status.data.get("flagged", [])) if status is not None else [],
-                moderation_state=moderation_state(status),
+                flagged=list(found.data.get("flagged", [])) if found is not None else [],
+                moderation_state=moderation_state(found),
                 reasons=reasons.get(message_id, []),
             )
         return reports
