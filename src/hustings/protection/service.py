@@ -127,6 +127,13 @@ class ControlChange:
     controls: Controls
     moved: int = 0
 
+    @property
+    def moved_in_words(self) -> str:
+        """What the change did to what was already there, for a confirmation."""
+        if not self.moved:
+            return "No earlier messages were affected."
+        return f"{self.moved} earlier message{'' if self.moved == 1 else 's'} moved to Hidden."
+
 
 @dataclass
 class _Batch:
@@ -759,8 +766,8 @@ class Protection:
         """Put every account in an incident on the target's block list; return how many were added."""
         return self.block_senders(incident_id, actor=actor)[0]
 
-    def block_senders(self, incident_id: str, *, actor: str) -> tuple[int, int]:
-        """`block_all_senders`, returning (accounts blocked, earlier messages moved to Hidden)."""
+    def block_senders(self, incident_id: str, *, actor: str) -> tuple[int, ControlChange]:
+        """`block_all_senders`, returning the accounts blocked and what it moved to Hidden."""
         status = self.incident(incident_id)
         target_id = str(status.target_id)
         controls = self.controls(target_id)
@@ -772,11 +779,11 @@ class Protection:
             ref = AccountRef(message.source, normalise_handle(message.author.handle), note=incident_id)
             if ref.key not in controls.blocked:
                 accounts[ref.key] = ref
-        moved = 0
+        change = ControlChange(controls)
         if accounts:
-            moved = self.add_accounts(target_id, "blocked", list(accounts.values()), actor=actor).moved
+            change = self.add_accounts(target_id, "blocked", list(accounts.values()), actor=actor)
         self.record_incident_action(incident_id, IncidentAction.BLOCK_ALL, actor=actor, count=len(accounts))
-        return len(accounts), moved
+        return len(accounts), change
 
     def bundle_incident(self, incident_id: str, *, actor: str) -> int:
         """Add every message of an incident to the target's evidence bundle; return how many."""

@@ -55,13 +55,6 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def moved_words(moved: int) -> str:
-    """The part of a confirmation that says what a new control did to what was already there."""
-    if not moved:
-        return "No earlier messages were affected."
-    return f"{_plural(moved, 'earlier message')} moved to Hidden."
-
-
 def message_view(
     item: InboxItem, viewing: Viewing, services: Services, *, shown: bool, state: Any = None
 ) -> dict[str, Any]:
@@ -342,7 +335,7 @@ def act_on_message(
                     raise NotFound(f"message_id: no message {message_id!r} for this target")
                 ref = account_ref(message.source, message.author.handle, note="blocked from the safe inbox")
                 change = protection.add_accounts(target_id, "blocked", [ref], actor=actor)
-                notice = f"Blocked @{ref.handle}: {moved_words(change.moved)}"
+                notice = f"Blocked @{ref.handle}: {change.moved_in_words}"
             else:
                 raise NotFound(f"action: no action {action!r}")
     except HustingsError as failure:
@@ -396,8 +389,8 @@ def act_on_incident(
                 )
                 notice = f"Reported {_plural(count, 'message')} to the moderators."
             elif action == "block-all":
-                blocked, moved = protection.block_senders(incident_id, actor=actor)
-                notice = f"Blocked {_plural(blocked, 'account')}: {moved_words(moved)}"
+                blocked, change = protection.block_senders(incident_id, actor=actor)
+                notice = f"Blocked {_plural(blocked, 'account')}: {change.moved_in_words}"
             elif action == "bundle-all":
                 count = protection.bundle_incident(incident_id, actor=actor)
                 notice = f"Added {_plural(count, 'message')} to the evidence bundle."
