@@ -172,7 +172,7 @@ def ago(then: datetime, now: datetime) -> str:
 
 
 _IMAGE_LINK = re.compile(
-    r"https?://\S+?\.(?:jpe?g|png|gif|webp|avif|heic|bmp)(?:\?\S*)?(?=$|[\s)\]}>,;])", re.I
+    r"https?://\S+?\.(?:jpe?g|png|gif|webp|avif|heic|bmp)(?:\?\S*)?(?=$|[\s)\]}>,;.!?])", re.I
 )
 
 
