@@ -53,6 +53,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     target = services.targets.create(
         name="Aisha Okafor",
         role=TargetRole.COUNCILLOR,
+        party="Green",
+        constituency="Riverside ward",
         handles=[("x", "aisha")],
         now=services.clock.now(),
         target_id="t_aisha",
@@ -276,7 +278,7 @@ def test_dan_blocks_a_sender_and_hides_a_word_and_what_is_there_moves_to_hidden(
     card(page, message_id("x", "2")).get_by_role("button", name="Block sender").click()
     expect(page.locator("#notice")).to_have_text("Blocked @angry: 1 earlier message moved to Hidden.")
     assert card(page, message_id("x", "2")).count() == 0
-    page.get_by_role("link", name="Hidden").click()
+    page.get_by_role("navigation", name="Folders").get_by_role("link", name="Hidden").click()
     hidden = card(page, message_id("x", "2"))
     expect(hidden.locator(".why")).to_contain_text("@angry is on your block list")
     assert "traitor scum" not in page.content()  # still masked in Hidden
@@ -289,10 +291,6 @@ def test_dan_blocks_a_sender_and_hides_a_word_and_what_is_there_moves_to_hidden(
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Hidden word added: 1 earlier message moved to Hidden.")
 
-    page.get_by_label("Add a word or phrase").fill("!!!")
-    page.get_by_role("button", name="Add", exact=True).click()
-    expect(page.locator("#hidden-word-error")).to_have_text("'!!!' has no letters or digits to match")
-    expect(page.get_by_label("Add a word or phrase")).to_have_value("!!!")
     long_word = page.get_by_label("Add a word or phrase")
     long_word.evaluate("i => i.removeAttribute('maxlength')")
     long_word.fill("a" * 150)
