@@ -204,6 +204,16 @@ def test_aisha_reports_the_pile_on_with_each_label_and_a_note_and_one_message_he
     alert = page.locator("section.incident-alert").first
     alert.get_by_text(f"Report all {PILE} messages").click()
     expect(alert.get_by_label("What it is")).to_have_value("as_detected")
+    too_long = alert.get_by_label("A note for the moderators (optional)")
+    too_long.evaluate("t => t.removeAttribute('maxlength')")
+    too_long.fill("y" * 2500)
+    alert.get_by_role("button", name=f"Send {PILE} reports").click()
+    alert = page.locator("section.incident-alert").first
+    expect(alert.locator(".field-error")).to_have_text(
+        "Make the note shorter: at most 2000 characters (it has 2500)"
+    )
+    assert alert.get_by_label("A note for the moderators (optional)").input_value() == "y" * 2500
+    assert _reports_by(server, "aisha") == {}  # nothing was filed
     alert.get_by_label("A note for the moderators (optional)").fill("They all came from one forum post")
     alert.get_by_role("button", name=f"Send {PILE} reports").click()
     expect(page.locator("#notice")).to_have_text(f"Reported {PILE} messages to the moderators.")
