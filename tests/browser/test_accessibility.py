@@ -47,7 +47,17 @@ PAGES = {
         "/platform-referrals/{platform_referral}",
         "/elections/{election}/dashboard",
     ],
-    "agent": ["/", "/inbox", "/inbox/t_demo_priya", "/reports/new", "/account"],
+    "agent": [
+        "/",
+        "/inbox",
+        "/inbox/t_demo_priya",
+        "/inbox/t_demo_priya?folder=hidden",
+        "/inbox/t_demo_priya/bundle",
+        "/targets/t_demo_priya",
+        "/reports",
+        "/reports/new",
+        "/account",
+    ],
 }
 
 

@@ -122,7 +122,7 @@ def test_the_standing_choice_holds_the_rest_and_the_sweep_closes_and_recaps(worl
     world.ingest(pile_on(T0, 40))
     assert world.delivery("p0") == DeliveryState.DELIVERED and world.delivery("p39") == DeliveryState.HELD
     held = world.protection.inbox(TARGET, "held")
-    assert held and all(item.blurred for item in held)
+    assert held and all(item.masked for item in held)
     assert world.protection.digest(TARGET)["reasons"]["shield_hostile"] == len(held)
     world.clock.advance(hours=3)
     assert world.protection.sweep() == {"incidents_closed": 1, "shields_expired": 0}

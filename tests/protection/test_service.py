@@ -166,6 +166,10 @@ def test_protection_statuses_rebuild_from_the_log(protected: Services, clock: Fi
     protection.add_hidden_word(target.id, "vermin", actor=ALICE)
     protected.ingest(pile_on(T0, 30), actor=ALICE)
     protection.add_to_bundle(target.id, [_id("p3")], actor=ALICE)
+    protection.change_viewing("u_priya", actor=ALICE, greyscale=True, show_all=(target.id, "inbox", True))
+    clock.advance(minutes=5)
+    protection.add_accounts(target.id, "blocked", [account_ref("x", "pacct1")], actor=ALICE)
+    assert delivery(protected, target.id, "p1") == "hidden"  # moved there by an event of its own
     clock.advance(hours=3)
     protection.sweep()
     events = list(protected.events.iter_events())

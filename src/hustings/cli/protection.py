@@ -122,10 +122,11 @@ def import_list(
     accounts, problems = parse_accounts_csv(file.read_text(encoding="utf-8-sig"))
     settings = load_settings()
     with unit_of_work(settings) as services:
-        services.protection.add_accounts(target_id, list_name, accounts, actor=ACTOR)
+        change = services.protection.add_accounts(target_id, list_name, accounts, actor=ACTOR)
     for problem in problems:
         typer.echo(f"line {problem.line}: {problem.error}", err=True)
-    out.print(f"added {len(accounts)}, left out {len(problems)}", markup=False)
+    moved = f"; {change.moved} earlier messages moved to hidden" if change.moved else ""
+    out.print(f"added {len(accounts)}, left out {len(problems)}{moved}", markup=False)
     if problems:
         raise typer.Exit(1)
 

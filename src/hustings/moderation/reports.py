@@ -284,3 +284,93 @@ def report_view(report: FiledReport, status: Status) -> dict[str, Any]:
         "outcome": words,
         "decided_at": decided_at if stage not in {"received", "under_review"} else None,
     }
+
+
+# ---------------------------------------------------------------- what the person targeted sees
+
+_REMOVING = frozenset({"remove", "restrict_account", "suspend_account"})
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationState:
+    """Where moderation stands on a message, in the words the person it was sent to reads.
+
+    `state` is one of ``reported``, ``under_review``, ``removed``, ``hidden``, ``labelled``,
+    ``no_action`` and ``appealed``; `reportable` is False once the message is gone or hidden (a
+    report on it would change nothing).
+    """
+
+    state: str
+    words: str
+    reportable: bool = True
+
+    @property
+    def label(self) -> str:
+        return self.state.replace("_", " ")
+
+
+def moderation_state(status: Status | None) -> ModerationState | None:
+    """The moderation state of a message for its target; None while nobody has reported it."""
+    if status is None or status.state in {ItemState.INGESTED, ItemState.ASSESSED}:
+        return None
+    if status.state == ItemState.REPORTED:
+        return ModerationState("reported", "Reported: waiting for a moderator.")
+    if status.state in {ItemState.CLAIMED, ItemState.ESCALATED}:
+        return ModerationState("under_review", "Under review: a moderator is looking at it now.")
+    action = str(
+        status.data.get("action_in_force") or (status.data.get("decision") or {}).get("action") or ""
+    )
+    if action in _REMOVING:
+        done = ModerationState("removed", "Removed by the moderators.", reportable=False)
+        if action != "remove":
+            done = ModerationState(
+                "removed", "Removed by the moderators, and the account that sent it was restricted.", False
+            )
+    elif action == "hide":
+        done = ModerationState("hidden", "Hidden by the moderators.", reportable=False)
+    elif action == "label":
+        done = ModerationState("labelled", "The moderators put a warning label on it.")
+    else:
+        done = ModerationState(
+            "no_action", "Reviewed: the moderators found it did not break the rules, so it stays up."
+        )
+    if status.state == ItemState.APPEALED:
+        return ModerationState(
+            "appealed",
+            done.words + " The sender has appealed; another moderator is reviewing it.",
+            done.reportable,
+        )
+    if status.state == ItemState.APPEAL_DECIDED:
+        outcome = (status.data.get("appeal_outcome") or {}).get("outcome")
+        change = (
+            "The sender appealed and the decision was upheld."
+            if outcome == "upheld"
+            else ("The sender appealed and the decision was changed.")
+        )
+        return ModerationState(done.state, f"{done.words} {change}", done.reportable)
+    return done
+
+
+def reasons_in_words(decision_event: Event | None) -> list[tuple[str, str]]:
+    """The statement of reasons a decision carries, as (heading, words) pairs for a reporter.
+
+    Empty where there is none (`no_action` carries no statement). Never names the moderator.
+    """
+    if decision_event is None:
+        return []
+    statement = decision_event.payload.get("statement") or {}
+    pairs: list[tuple[str, str]] = []
+    rule = decision_event.payload.get("policy_rule")
+    if rule:
+        pairs.append(("Rule", str(rule)))
+    ground = statement.get("illegal_content_legal_ground") or statement.get("incompatible_content_ground")
+    if ground:
+        pairs.append(("Ground", str(ground)))
+    explanation = statement.get("illegal_content_explanation") or statement.get(
+        "incompatible_content_explanation"
+    )
+    if explanation:
+        pairs.append(("Why", str(explanation)))
+    if statement.get("decision_facts"):
+        pairs.append(("Facts", str(statement["decision_facts"])))
+    return pairs

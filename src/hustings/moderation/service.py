@@ -30,7 +30,7 @@ from hustings.moderation import appeals, decisions, work
 from hustings.moderation.clusters import ClusterIndex, assign_clusters
 from hustings.moderation.context import ItemContext, Related, highlight, prior_decisions
 from hustings.moderation.decisions import DecisionOutcome, DecisionRequest, suggested_action
-from hustings.moderation.events import REPORT_FILED, Action, FiledReport, ReporterKind
+from hustings.moderation.events import DECISION_MADE, REPORT_FILED, Action, FiledReport, ReporterKind
 from hustings.moderation.policy import Policy, Rule
 from hustings.moderation.queues import (
     Exposure,
@@ -41,11 +41,14 @@ from hustings.moderation.queues import (
     time_left,
 )
 from hustings.moderation.reports import (
+    ModerationState,
     ReportOutcome,
     automated_report_id,
     file_automated_reports,
     file_report,
     message_id_of,
+    moderation_state,
+    reasons_in_words,
     report_event,
     report_view,
     reporter_kind_for,
@@ -200,6 +203,35 @@ class Moderation:
             for event in events
             if event.subject_id in statuses
         ]
+
+    def reports_in_full(self, reporter: User, limit: int = 200) -> list[dict[str, Any]]:
+        """`reports_of`, each with the message's text (`text`), the labels the detector flagged on
+        it (`flagged`, so a page can mask it), its `moderation_state` and the decision's statement
+        of reasons in words (`reasons`)."""
+        reports = self.reports_of(reporter, limit)
+        ids = list(dict.fromkeys(str(report["message_id"]) for report in reports))
+        texts = self.store.texts(ids)
+        statuses = self.store.statuses(ids)
+        reasons: dict[str, list[tuple[str, str]]] = {}
+        for message_id, decided in statuses.items():
+            if "decision" in decided.data:
+                made = [e for e in self.store.events_for(message_id) if e.kind == DECISION_MADE]
+                reasons[message_id] = reasons_in_words(made[-1] if made else None)
+        for report in reports:
+            message_id = str(report["message_id"])
+            found = statuses.get(message_id)
+            report.update(
+                text=texts.get(message_id, ""),
+                flagged=list(found.data.get("flagged", [])) if found is not None else [],
+                moderation_state=moderation_state(found),
+                reasons=reasons.get(message_id, []),
+            )
+        return reports
+
+    def moderation_states(self, message_ids: Sequence[str]) -> dict[str, ModerationState]:
+        """Where moderation stands on each message that someone reported (the others are left out)."""
+        found = {mid: moderation_state(status) for mid, status in self.store.statuses(message_ids).items()}
+        return {mid: state for mid, state in found.items() if state is not None}
 
     def report_of(self, reporter: User, report_id: str) -> dict[str, Any]:
         """One of the reporter's reports and its outcome; someone else's report is `NotFound`."""

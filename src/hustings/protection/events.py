@@ -1,7 +1,7 @@
 """The protection vocabulary: subject types, states, event kinds, their typed constructors and
 their pure reducers.
 
-Five subject types (`SubjectType`), each registered in `hustings.events.registry`:
+Six subject types (`SubjectType`), each registered in `hustings.events.registry`:
 
 - ``incident`` (id: the incident id): a pile-on against one target. ``Status.target_id`` is the
   target, ``state`` is an `IncidentState` and ``priority`` is the incident's severity (0..1).
@@ -13,6 +13,8 @@ Five subject types (`SubjectType`), each registered in `hustings.events.registry
   accounts I know" and the standing choice to switch the shield on when an incident opens.
 - ``bundle`` (id: the target id): the target's evidence bundle, a list of message ids with who
   added each and when (see `docs/protection.md`).
+- ``viewing`` (id: a user id): how that person likes hostile content shown to them (greyscale,
+  images hidden, one message revealed at a time, folders shown in full); see `ViewingChoice`.
 
 Every protection event is made by one of the constructors below (`incident_opened`,
 `shield_enabled`, `delivery_decided`...), which fix its subject, idempotency key and payload
@@ -38,6 +40,7 @@ class SubjectType(StrEnum):
     DELIVERY = "delivery"
     CONTROLS = "controls"
     BUNDLE = "bundle"
+    VIEWING = "viewing"
 
 
 # The names other concepts import (moderation, referrals, storage).
@@ -46,6 +49,7 @@ SHIELD = SubjectType.SHIELD
 DELIVERY = SubjectType.DELIVERY
 CONTROLS = SubjectType.CONTROLS
 BUNDLE = SubjectType.BUNDLE
+VIEWING = SubjectType.VIEWING
 
 
 class IncidentState(StrEnum):
@@ -90,6 +94,8 @@ DELIVERY_DELIVERED = "delivery.delivered"
 DELIVERY_HELD = "delivery.held"
 DELIVERY_HIDDEN = "delivery.hidden"
 DELIVERY_RELEASED = "delivery.released"
+DELIVERY_MOVED_TO_HIDDEN = "delivery.moved_to_hidden"
+"""A block, mute or hidden word added later reached a message already in the inbox."""
 
 CONTROL_BLOCKED = "control.blocked"
 CONTROL_UNBLOCKED = "control.unblocked"
@@ -101,6 +107,8 @@ CONTROL_SETTINGS_CHANGED = "control.settings_changed"
 
 BUNDLE_ADDED = "bundle.added"
 BUNDLE_REMOVED = "bundle.removed"
+
+VIEWING_CHANGED = "viewing.changed"
 
 
 def delivery_id(target_id: str, message_id: str) -> str:
@@ -177,6 +185,15 @@ class DeliveryReleased(TypedDict):
     message_id: str
 
 
+class DeliveryMoved(TypedDict):
+    """`delivery.moved_to_hidden`: a control added later hides a message already delivered or held."""
+
+    target_id: str
+    message_id: str
+    why: list[dict[str, str]]  # {code, detail} per reason
+    control_key: str  # the idempotency key of the control change that moved it
+
+
 class ControlAccounts(TypedDict):
     """`control.blocked`, `control.unblocked`, `control.muted`, `control.unmuted`."""
 
@@ -191,6 +208,19 @@ class ControlSettings(TypedDict, total=False):
     sensitivity: str  # a Sensitivity value
     only_known: bool
     auto_shield: bool
+
+
+class ViewingChoice(TypedDict, total=False):
+    """`viewing.changed`: one person's choices for seeing hostile content (only those given change).
+
+    `show_all` maps ``"{target_id}:{folder}"`` to True where the person chose to see every message
+    in that folder without revealing each one.
+    """
+
+    greyscale: bool
+    hide_images: bool
+    one_at_a_time: bool
+    show_all: dict[str, bool]
 
 
 class BundleAdded(TypedDict):
@@ -416,6 +446,38 @@ def delivery_released(
     return _event(DELIVERY_RELEASED, subject, payload, actor=actor, at=at, key=key, reason=reason)
 
 
+def delivery_moved_to_hidden(
+    target_id: str,
+    message_id: str,
+    *,
+    why: Sequence[Mapping[str, str]],
+    control_key: str,
+    actor: str,
+    at: datetime,
+) -> Event:
+    """A control added after the message arrived hides it now: into the Hidden folder, with why.
+
+    Keyed by the control change, so replaying that change moves each message once."""
+    payload: DeliveryMoved = {
+        "target_id": target_id,
+        "message_id": message_id,
+        "why": [dict(reason) for reason in why],
+        "control_key": control_key,
+    }
+    subject = (DELIVERY, delivery_id(target_id, message_id))
+    key = f"{DELIVERY_MOVED_TO_HIDDEN}:{subject[1]}:{_digest(control_key)}"
+    reason = "; ".join(reason["detail"] for reason in why) or "moved to hidden"
+    return _event(DELIVERY_MOVED_TO_HIDDEN, subject, payload, actor=actor, at=at, key=key, reason=reason)
+
+
+def viewing_changed(user_id: str, choice: ViewingChoice, *, actor: str, at: datetime) -> Event:
+    """A person changed how hostile content is shown to them."""
+    key = f"{VIEWING_CHANGED}:{user_id}:{iso(at)}:{_digest(choice)}"
+    described = ", ".join(f"{name} = {value}" for name, value in choice.items() if name != "show_all")
+    reason = described or "folders shown in full changed"
+    return _event(VIEWING_CHANGED, (VIEWING, user_id), choice, actor=actor, at=at, key=key, reason=reason)
+
+
 ACCOUNT_LIST_KINDS = frozenset({CONTROL_BLOCKED, CONTROL_UNBLOCKED, CONTROL_MUTED, CONTROL_UNMUTED})
 
 
@@ -575,6 +637,7 @@ _DELIVERY_STATES = {
     DELIVERY_HELD: DeliveryState.HELD,
     DELIVERY_HIDDEN: DeliveryState.HIDDEN,
     DELIVERY_RELEASED: DeliveryState.RELEASED,
+    DELIVERY_MOVED_TO_HIDDEN: DeliveryState.HIDDEN,
 }
 
 
@@ -590,6 +653,18 @@ def reduce_delivery(status: Status | None, event: Event) -> Status:
     if event.kind == DELIVERY_RELEASED:
         data.update(released_by=event.actor, released_at=iso(event.occurred_at))
         return current.evolve(state=state, data=data)
+    if event.kind == DELIVERY_MOVED_TO_HIDDEN:
+        why = list(payload.get("why", []))
+        data.update(
+            why=why,
+            moved_from=current.state,
+            moved_by=event.actor,
+            moved_at=iso(event.occurred_at),
+            shielded=False,
+        )
+        return current.evolve(
+            state=state, data=data, category=str(why[0]["code"]) if why else current.category
+        )
     data.update(
         message_id=payload["message_id"],
         at=payload.get("at"),
@@ -681,10 +756,32 @@ def reduce_bundle(status: Status | None, event: Event) -> Status:
     return current.evolve(data=data, target_id=event.subject_id, priority=float(len(items)))
 
 
+def reduce_viewing(status: Status | None, event: Event) -> Status:
+    """One person's choices for seeing hostile content: the latest value of each wins."""
+    if event.kind != VIEWING_CHANGED:
+        raise ValueError(f"viewing subjects do not take events of kind {event.kind!r}")
+    current = status or initial_status(event, state="set")
+    data: dict[str, Any] = dict(current.data)
+    payload = event.payload
+    for name in ("greyscale", "hide_images", "one_at_a_time"):
+        if name in payload:
+            data[name] = bool(payload[name])
+    if "show_all" in payload:
+        shown = dict(data.get("show_all", {}))
+        for folder_key, on in payload["show_all"].items():
+            if on:
+                shown[folder_key] = True
+            else:
+                shown.pop(folder_key, None)
+        data["show_all"] = shown
+    return current.evolve(data=data)
+
+
 REDUCERS: dict[str, Reducer] = {
     INCIDENT: reduce_incident,
     SHIELD: reduce_shield,
     DELIVERY: reduce_delivery,
     CONTROLS: reduce_controls,
     BUNDLE: reduce_bundle,
+    VIEWING: reduce_viewing,
 }

@@ -37,7 +37,7 @@ from hustings.protection.controls import (
     hostile_labels,
 )
 from hustings.protection.events import DeliveryState, IncidentAction, IncidentState, ShieldState
-from hustings.protection.inbox import INBOX_FOLDERS, InboxItem, decide
+from hustings.protection.inbox import INBOX_FOLDERS, InboxItem, Viewing, decide, hiding_reasons
 from hustings.protection.incidents import (
     DetectorConfig,
     IncidentChange,
@@ -120,6 +120,21 @@ class ProtectionStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ControlChange:
+    """A control added, and how many messages already there it moved to the Hidden folder."""
+
+    controls: Controls
+    moved: int = 0
+
+    @property
+    def moved_in_words(self) -> str:
+        """What the change did to what was already there, for a confirmation."""
+        if not self.moved:
+            return "No earlier messages were affected."
+        return f"{self.moved} earlier message{'' if self.moved == 1 else 's'} moved to Hidden."
+
+
 @dataclass
 class _Batch:
     """Events of one ingest batch, with the shield and incident as they stand mid-batch."""
@@ -158,6 +173,39 @@ class Protection:
     def shield(self, target_id: str) -> Shield:
         return Shield.from_status(target_id, self.store.status(ev.SHIELD, target_id))
 
+    def viewing(self, user_id: str) -> Viewing:
+        """How this person likes hostile content shown to them."""
+        return Viewing.from_status(user_id, self.store.status(ev.VIEWING, user_id))
+
+    def change_viewing(
+        self,
+        user_id: str,
+        *,
+        actor: str,
+        greyscale: bool | None = None,
+        hide_images: bool | None = None,
+        one_at_a_time: bool | None = None,
+        show_all: tuple[str, str, bool] | None = None,
+    ) -> Viewing:
+        """Change one person's viewing choices; `show_all` is (target id, folder, on)."""
+        choice: ev.ViewingChoice = {}
+        if greyscale is not None:
+            choice["greyscale"] = greyscale
+        if hide_images is not None:
+            choice["hide_images"] = hide_images
+        if one_at_a_time is not None:
+            choice["one_at_a_time"] = one_at_a_time
+        if show_all is not None:
+            target_id, folder, on = show_all
+            if folder not in INBOX_FOLDERS:
+                raise NotFound(f"folder: no folder {folder!r}; expected inbox, held or hidden")
+            self._require_target(target_id)
+            choice["show_all"] = {f"{target_id}:{folder}": on}
+        if not choice:
+            raise InvalidInput("viewing: give at least one choice to change")
+        self.log.append(ev.viewing_changed(user_id, choice, actor=actor, at=self.clock.now()))
+        return self.viewing(user_id)
+
     def incidents(
         self, target_ids: Sequence[str] | None, *, state: IncidentState | None = None, limit: int = 200
     ) -> list[Status]:
@@ -191,6 +239,25 @@ class Protection:
             raise NotFound(f"folder: no folder {folder!r}; expected inbox, held or hidden")
         items = self.store.inbox(target_id, folder, limit=limit, offset=offset)
         return items if self.redactor is None else self.redactor.redacted(target_id, items)
+
+    def inbox_item(self, target_id: str, message_id: str) -> InboxItem:
+        """One message of the target's safe inbox, whatever its folder, redacted as `inbox` is."""
+        delivery = self.store.status(ev.DELIVERY, ev.delivery_id(target_id, message_id))
+        message = self.store.message(message_id)
+        if delivery is None or message is None:
+            raise NotFound(f"message_id: no message {message_id!r} for this target")
+        item = InboxItem(message, delivery)
+        return item if self.redactor is None else self.redactor.redacted(target_id, [item])[0]
+
+    def bundle_items(self, target_id: str) -> list[tuple[dict[str, Any], InboxItem | None]]:
+        """The evidence bundle, each entry with its message as the inbox shows it (None if gone)."""
+        items: list[tuple[dict[str, Any], InboxItem | None]] = []
+        for entry in self.bundle(target_id):
+            try:
+                items.append((entry, self.inbox_item(target_id, str(entry["message_id"]))))
+            except NotFound:
+                items.append((entry, None))
+        return items
 
     def digest(self, target_id: str) -> dict[str, Any]:
         """What was held or hidden and why, the shield's state and recap, open incidents, and the
@@ -475,9 +542,33 @@ class Protection:
         self.log.append(event)
         return self.controls(target_id)
 
+    def _move_earlier(self, target_id: str, added: Controls, cause: Event, *, actor: str) -> int:
+        """Move the messages already in the inbox or held that `added` (only the controls just
+        added) would hide into the Hidden folder, with why; return how many moved.
+
+        Each move is an event on the message's delivery, keyed by the control change, so the
+        folders stay a view of the log and a retry moves nothing twice."""
+        moves: list[Event] = []
+        now = self.clock.now()
+        for folder in ("inbox", "held"):
+            for item in self.store.inbox(target_id, folder, limit=1_000_000):
+                reasons = hiding_reasons(item.message, added)
+                if reasons:
+                    moves.append(
+                        ev.delivery_moved_to_hidden(
+                            target_id,
+                            item.message.id,
+                            why=[reason.to_json() for reason in reasons],
+                            control_key=cause.idempotency_key,
+                            actor=actor,
+                            at=now,
+                        )
+                    )
+        return len(self.log.append_many(moves).appended) if moves else 0
+
     def _accounts(
         self, target_id: str, list_name: str, accounts: Sequence[AccountRef], *, adding: bool, actor: str
-    ) -> Controls:
+    ) -> ControlChange:
         kind = _list_kind(list_name, adding=adding)
         reason = f"{len(accounts)} accounts {'added to' if adding else 'removed from'} the {list_name} list"
         event = ev.control_accounts(
@@ -488,26 +579,39 @@ class Protection:
             reason=reason,
             at=self.clock.now(),
         )
-        return self._control(target_id, event)
+        controls = self._control(target_id, event)
+        if not adding:
+            return ControlChange(controls)
+        entries = {account.key: account.to_json() for account in accounts}
+        added = Controls(
+            target_id,
+            blocked=entries if list_name == "blocked" else {},
+            muted=entries if list_name == "muted" else {},
+        )
+        return ControlChange(controls, self._move_earlier(target_id, added, event, actor=actor))
 
     def add_accounts(
         self, target_id: str, list_name: str, accounts: Sequence[AccountRef], *, actor: str
-    ) -> Controls:
+    ) -> ControlChange:
+        """Put accounts on the block or mute list; their messages already there move to Hidden."""
         _list_kind(list_name, adding=True)
         if not accounts:
-            return self.controls(target_id)
+            return ControlChange(self.controls(target_id))
         return self._accounts(target_id, list_name, accounts, adding=True, actor=actor)
 
     def remove_accounts(
         self, target_id: str, list_name: str, accounts: Sequence[AccountRef], *, actor: str
     ) -> Controls:
-        return self._accounts(target_id, list_name, accounts, adding=False, actor=actor)
+        """Take accounts off a list. What it hid stays in Hidden, to release one by one."""
+        return self._accounts(target_id, list_name, accounts, adding=False, actor=actor).controls
 
-    def add_hidden_word(self, target_id: str, word: str, *, actor: str) -> Controls:
-        event = ev.control_hidden_word(
-            target_id, clean_hidden_word(word), adding=True, actor=actor, at=self.clock.now()
-        )
-        return self._control(target_id, event)
+    def add_hidden_word(self, target_id: str, word: str, *, actor: str) -> ControlChange:
+        """Add a hidden word; messages already there that contain it move to Hidden."""
+        cleaned = clean_hidden_word(word)
+        event = ev.control_hidden_word(target_id, cleaned, adding=True, actor=actor, at=self.clock.now())
+        controls = self._control(target_id, event)
+        added = Controls(target_id, blocked={}, muted={}, hidden_words=(cleaned,))
+        return ControlChange(controls, self._move_earlier(target_id, added, event, actor=actor))
 
     def remove_hidden_word(self, target_id: str, word: str, *, actor: str) -> Controls:
         if word not in self.controls(target_id).hidden_words:
@@ -594,11 +698,10 @@ class Protection:
         message = self.store.message(message_id)
         if delivery is None or message is None:
             raise NotFound(f"message_id: no message {message_id!r} for this target")
-        hostile = list(delivery.data.get("hostile", []))
         return self._file_report(
             message,
             reporter,
-            category=category or (hostile[0] if hostile else "other"),
+            category=category or _detected_label(delivery),
             claims_illegal=claims_illegal,
             note=note or "reported from the safe inbox",
         )
@@ -626,22 +729,28 @@ class Protection:
 
     # ------------------------------------------------------------------ incident actions
 
-    def report_incident(self, incident_id: str, *, reporter: User, category: str, note: str = "") -> int:
+    def report_incident(
+        self, incident_id: str, *, reporter: User, category: str | None = None, note: str = ""
+    ) -> int:
         """Report every message of an incident on the reporter's behalf; return how many were filed.
 
-        A message this reporter already reported as part of this incident is not filed again.
+        Each report carries the label the detector gave that message (as a single report does)
+        unless `category` is given. A message this reporter already reported as part of this
+        incident is not filed again.
         """
         status = self.incident(incident_id)
+        target_id = str(status.target_id)
         filed = 0
         for message_id in status.data.get("message_ids", []):
             message = self.store.message(message_id)
             if message is None:
                 continue
+            delivery = self.store.status(ev.DELIVERY, ev.delivery_id(target_id, message_id))
             try:
                 self._file_report(
                     message,
                     reporter,
-                    category=category,
+                    category=category or _detected_label(delivery),
                     note=note or f"part of pile-on incident {incident_id}",
                     idempotency_key=f"protection.report_all:{incident_id}:{message_id}:{reporter.id}",
                 )
@@ -655,6 +764,10 @@ class Protection:
 
     def block_all_senders(self, incident_id: str, *, actor: str) -> int:
         """Put every account in an incident on the target's block list; return how many were added."""
+        return self.block_senders(incident_id, actor=actor)[0]
+
+    def block_senders(self, incident_id: str, *, actor: str) -> tuple[int, ControlChange]:
+        """`block_all_senders`, returning the accounts blocked and what it moved to Hidden."""
         status = self.incident(incident_id)
         target_id = str(status.target_id)
         controls = self.controls(target_id)
@@ -666,10 +779,11 @@ class Protection:
             ref = AccountRef(message.source, normalise_handle(message.author.handle), note=incident_id)
             if ref.key not in controls.blocked:
                 accounts[ref.key] = ref
+        change = ControlChange(controls)
         if accounts:
-            self.add_accounts(target_id, "blocked", list(accounts.values()), actor=actor)
+            change = self.add_accounts(target_id, "blocked", list(accounts.values()), actor=actor)
         self.record_incident_action(incident_id, IncidentAction.BLOCK_ALL, actor=actor, count=len(accounts))
-        return len(accounts)
+        return len(accounts), change
 
     def bundle_incident(self, incident_id: str, *, actor: str) -> int:
         """Add every message of an incident to the target's evidence bundle; return how many."""
@@ -692,6 +806,12 @@ class Protection:
         self.log.append_many(
             [ev.incident_acted(incident_id, action, actor=actor, count=count, at=self.clock.now())]
         )
+
+
+def _detected_label(delivery: Status | None) -> str:
+    """The category a report takes from the inbox's verdict: the first (gravest) hostile label."""
+    hostile = list(delivery.data.get("hostile", [])) if delivery is not None else []
+    return str(hostile[0]) if hostile else "other"
 
 
 def _list_kind(list_name: str, *, adding: bool) -> str:

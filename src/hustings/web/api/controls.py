@@ -100,8 +100,8 @@ def change_settings(target_id: str, body: SettingsChange, principal: Guardian, s
 def add_hidden_word(target_id: str, body: HiddenWordIn, principal: Guardian, services: ServicesDep) -> Any:
     """Hide messages containing a word or phrase, however it is disguised."""
     visible_target(services.targets, principal.user, target_id)
-    controls = services.protection.add_hidden_word(target_id, body.word, actor=user_actor(principal.user.id))
-    return controls.to_json()
+    change = services.protection.add_hidden_word(target_id, body.word, actor=user_actor(principal.user.id))
+    return change.controls.to_json()
 
 
 @router.delete("/hidden-words/{word}", response_model=ControlsPublic)
@@ -175,8 +175,8 @@ def add_accounts(
             refs.append(account_ref(item.platform, item.handle, item.note))
         except InvalidInput as error:
             raise InvalidInput(f"accounts.{index}.{error}") from None
-    controls = services.protection.add_accounts(target_id, name, refs, actor=user_actor(principal.user.id))
-    return controls.to_json()
+    change = services.protection.add_accounts(target_id, name, refs, actor=user_actor(principal.user.id))
+    return change.controls.to_json()
 
 
 @router.delete("/{list_name}/{platform}/{handle}", response_model=ControlsPublic)

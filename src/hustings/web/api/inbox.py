@@ -33,7 +33,7 @@ class InboxMessage(BaseModel):
     author_key: str
     url: str | None
     state: str
-    blurred: bool = Field(description="Hostile content: show blurred until the reader chooses to see it.")
+    blurred: bool = Field(description="Hostile, held or hidden: show masked until the reader chooses to see it.")
     hostile: list[str]
     why: list[dict[str, str]]
     incident_id: str | None
@@ -73,7 +73,7 @@ def inbox_message(item: InboxItem) -> InboxMessage:
         author_key=item.message.author.key,
         url=item.message.url,
         state=item.state,
-        blurred=item.blurred,
+        blurred=item.masked,
         hostile=item.hostile,
         why=item.why,
         incident_id=item.incident_id,

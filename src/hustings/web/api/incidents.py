@@ -43,7 +43,10 @@ class IncidentPublic(BaseModel):
 class ReportAll(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    category: str = Field(default="abuse", description="A detector label, or `other`.")
+    category: str | None = Field(
+        default=None,
+        description="A detector label, or `other`; left out, each message's own detected label.",
+    )
     note: str = Field(default="", max_length=2000)
 
 

@@ -25,10 +25,10 @@ def home(principal: AnyUser, request: Request, services: ServicesDep) -> Respons
             ("Messages", services.messages.count()),
             ("Protected people", services.targets.count()),
         ]
-    under_pile_on: list[str] = []
+    under_pile_on: list[tuple[str, str]] = []  # (target id, name): each links to that safe inbox
     if principal.user.roles & _GUARDS:
         under_pile_on = [
-            target.name
+            (target.id, target.name)
             for target_id in principal.user.target_ids
             if services.protection.open_incidents_of(target_id)
             and (target := services.targets.get(target_id)) is not None

@@ -1,14 +1,18 @@
 """The safe inbox page: a target's (or their delegate's) view of what reached them.
 
-Hostile content is blurred until revealed, with counts shown; the review folder holds what the
-shield held; each message has one-click actions (report, add to the evidence bundle, release,
-block the sender) and an open incident can be acted on as a whole. Forms post back here and
-redirect (303) to the folder with a notice, or with the error that stopped them.
+Hostile, held and hidden messages are masked: their text is not in the page until the person
+chooses to see it, one message at a time (`Show message` fetches it) or a whole folder they chose
+to see in full; in its place they read the label and a neutral summary. Each person's viewing
+choices (greyscale, images hidden, one at a time) are remembered. Each message shows where
+moderation stands on it, and has actions (report with a category and a note, add to the evidence
+bundle, release, block the sender); an open incident can be acted on as a whole. Forms post back
+here and redirect (303) to the folder with a notice; a report whose note cannot be taken renders
+the page again with the words beside the field and the note kept.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,21 +20,26 @@ from fastapi.responses import RedirectResponse, Response
 
 from hustings.auth.model import Principal, Role
 from hustings.elections.guidance import guidance_for
-from hustings.errors import HustingsError, NotFound
+from hustings.errors import HustingsError, InvalidInput, NotFound
 from hustings.events import user_actor
+from hustings.moderation.reports import CATEGORIES, MAX_NOTE
 from hustings.protection.controls import account_ref
-from hustings.protection.inbox import INBOX_FOLDERS
+from hustings.protection.inbox import INBOX_FOLDERS, InboxItem, Viewing
+from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import savepoint
-from hustings.targets.model import target_scope, visible_target
+from hustings.targets.model import Target, target_scope, visible_target
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.flash import flash, read_flash
+from hustings.web.form_errors import field_error
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(prefix="/inbox", include_in_schema=False)
 Guardian = Annotated[Principal, Depends(allow(Role.ADMIN, Role.TARGET, Role.DELEGATE))]
 NAV = [NavItem("Safe inbox", "/inbox", frozenset({Role.TARGET, Role.DELEGATE}), order=15)]
 FOLDER_TITLES = {"inbox": "Inbox", "held": "Held for review", "hidden": "Hidden"}
+AS_DETECTED = "as_detected"
+"""The bulk report's default category: each message's own label, as the detector saw it."""
 
 
 def _back(
@@ -40,6 +49,26 @@ def _back(
         settings, notice=notice, error=error
     )
     return RedirectResponse(f"/inbox/{quote(target_id)}?{urlencode(query)}", status_code=303)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def message_view(
+    item: InboxItem, viewing: Viewing, services: Services, *, shown: bool, state: Any = None
+) -> dict[str, Any]:
+    """What the page shows of one message: masked (label and summary, no text) or its text."""
+    masked = item.masked and not shown
+    return {
+        "item": item,
+        "id": item.message.id,
+        "masked": masked,
+        "maskable": item.masked,
+        "summary": item.summary(services.clock.now()),
+        "text": "" if masked else viewing.shown_text(item.message.text),
+        "moderation": state,
+    }
 
 
 @router.get("")
@@ -52,23 +81,36 @@ def choose_target(principal: Guardian, request: Request, services: ServicesDep) 
     return render(request, "protection/choose.html", {"targets": targets})
 
 
-@router.get("/{target_id}")
-def inbox_page(
-    target_id: str,
-    principal: Guardian,
+def _inbox(
     request: Request,
-    services: ServicesDep,
-    folder: str = "inbox",
+    principal: Principal,
+    services: Services,
+    target: Target,
+    folder: str,
+    *,
     notice: str = "",
     error: str = "",
-    sig: str = "",
+    show: str = "",
+    report_form: dict[str, Any] | None = None,
+    status_code: int = 200,
 ) -> Response:
-    target = visible_target(services.targets, principal.user, target_id)
-    notice, error = read_flash(services.settings, notice, error, sig)
     protection = services.protection
-    messages = protection.inbox(target_id, folder, limit=200)
-    summary = protection.digest(target_id)
-    private_alerts = services.private_details.alerts(target_id)
+    viewing = protection.viewing(principal.user.id)
+    show_all = viewing.shows_all(target.id, folder)
+    items = protection.inbox(target.id, folder, limit=200)
+    states = services.moderation.moderation_states([item.message.id for item in items])
+    messages = [
+        message_view(
+            item,
+            viewing,
+            services,
+            shown=show_all or item.message.id == show,
+            state=states.get(item.message.id),
+        )
+        for item in items
+    ]
+    summary = protection.digest(target.id)
+    private_alerts = services.private_details.alerts(target.id)
     named = {str(alert["message_id"]) for alert in private_alerts}
     return render(
         request,
@@ -78,19 +120,137 @@ def inbox_page(
             "folder": folder,
             "folders": FOLDER_TITLES,
             "messages": messages,
+            "viewing": viewing,
+            "show_all": show_all,
             "digest": summary,
             "shield": summary["shield"],
-            "incidents": protection.open_incidents_of(target_id),
+            "incidents": protection.open_incidents_of(target.id),
+            "categories": CATEGORIES,
+            "max_note": MAX_NOTE,
+            "report_form": report_form or {},
             "guidance": {
                 m.message.id: guidance_for([*m.hostile, *(["doxxing"] if m.message.id in named else [])])
-                for m in messages
+                for m in items
             },
             "pile_on_guidance": guidance_for(pile_on=True),
             "private_alerts": private_alerts,
             "notice": notice,
             "error": error,
         },
+        status_code=status_code,
     )
+
+
+@router.get("/{target_id}")
+def inbox_page(
+    target_id: str,
+    principal: Guardian,
+    request: Request,
+    services: ServicesDep,
+    folder: str = "inbox",
+    show: str = "",
+    notice: str = "",
+    error: str = "",
+    sig: str = "",
+) -> Response:
+    """One folder; `show` reveals one masked message (the page works without script too)."""
+    target = visible_target(services.targets, principal.user, target_id)
+    if folder not in INBOX_FOLDERS:
+        raise NotFound(f"folder: no folder {folder!r}; expected inbox, held or hidden")
+    notice, error = read_flash(services.settings, notice, error, sig)
+    return _inbox(request, principal, services, target, folder, notice=notice, error=error, show=show)
+
+
+@router.get("/{target_id}/messages/{message_id}/body")
+def message_body(
+    target_id: str,
+    message_id: str,
+    principal: Guardian,
+    request: Request,
+    services: ServicesDep,
+    shown: bool = True,
+) -> Response:
+    """The fragment `Show message` and `Mask again` swap in: the text, or the mask again."""
+    visible_target(services.targets, principal.user, target_id)
+    protection = services.protection
+    item = protection.inbox_item(target_id, message_id)
+    viewing = protection.viewing(principal.user.id)
+    return render(
+        request,
+        "protection/_message_body.html",
+        {
+            "m": message_view(item, viewing, services, shown=shown),
+            "target_id": target_id,
+            "folder": next(key for key, states in INBOX_FOLDERS.items() if item.state in states),
+        },
+    )
+
+
+@router.get("/{target_id}/bundle")
+def bundle_page(
+    target_id: str, principal: Guardian, request: Request, services: ServicesDep, show: str = ""
+) -> Response:
+    """The evidence bundle: each message kept as evidence, who added it, when and why."""
+    target = visible_target(services.targets, principal.user, target_id)
+    protection = services.protection
+    viewing = protection.viewing(principal.user.id)
+    entries = [
+        (
+            entry,
+            None if item is None else message_view(item, viewing, services, shown=item.message.id == show),
+        )
+        for entry, item in protection.bundle_items(target_id)
+    ]
+    return render(
+        request, "protection/bundle.html", {"target": target, "entries": entries, "viewing": viewing}
+    )
+
+
+@router.post("/{target_id}/viewing")
+def change_viewing(
+    target_id: str,
+    principal: Guardian,
+    services: ServicesDep,
+    folder: Annotated[str, Form()] = "inbox",
+    choices: Annotated[bool, Form()] = False,
+    greyscale: Annotated[bool, Form()] = False,
+    hide_images: Annotated[bool, Form()] = False,
+    one_at_a_time: Annotated[bool, Form()] = False,
+    show_all: Annotated[str, Form()] = "",
+) -> Response:
+    """Save how this person likes hostile messages shown (`choices`), or show or mask a folder
+    in full (`show_all` = on or off)."""
+    visible_target(services.targets, principal.user, target_id)
+    protection = services.protection
+    actor = user_actor(principal.user.id)
+    try:
+        with savepoint(services.session):
+            if show_all:
+                if show_all not in ("on", "off"):
+                    raise InvalidInput("show_all: expected on or off")
+                protection.change_viewing(
+                    principal.user.id, actor=actor, show_all=(target_id, folder, show_all == "on")
+                )
+                title = FOLDER_TITLES.get(folder, folder)
+                notice = (
+                    f"Every message in {title} is shown in full."
+                    if show_all == "on"
+                    else f"Hostile messages in {title} are masked again."
+                )
+            elif choices:
+                protection.change_viewing(
+                    principal.user.id,
+                    actor=actor,
+                    greyscale=greyscale,
+                    hide_images=hide_images,
+                    one_at_a_time=one_at_a_time,
+                )
+                notice = "Your viewing choices are saved."
+            else:
+                raise InvalidInput("viewing: nothing to change")
+    except HustingsError as failure:
+        return _back(services.settings, target_id, folder, error=str(failure))
+    return _back(services.settings, target_id, folder, notice=notice)
 
 
 @router.post("/{target_id}/shield")
@@ -120,23 +280,46 @@ def change_shield(
     return _back(services.settings, target_id, notice=notice)
 
 
+def _category(category: str, *, allow_as_detected: bool) -> str | None:
+    """The category a report form chose; None for the message's own label."""
+    if category in ("", AS_DETECTED) and allow_as_detected:
+        return None
+    if category not in CATEGORIES:
+        raise InvalidInput(f"category: choose one of the listed kinds, not {category!r}")
+    return category
+
+
 @router.post("/{target_id}/messages/{message_id}/{action}")
 def act_on_message(
     target_id: str,
     message_id: str,
     action: str,
     principal: Guardian,
+    request: Request,
     services: ServicesDep,
     folder: Annotated[str, Form()] = "inbox",
+    category: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
 ) -> Response:
-    """One action on one message: report, bundle (add to the evidence bundle), release, block."""
-    visible_target(services.targets, principal.user, target_id)
+    """One action on one message: report (with a category and a note), bundle (add to the
+    evidence bundle), release, block (the sender: their earlier messages move to Hidden)."""
+    target = visible_target(services.targets, principal.user, target_id)
     protection = services.protection
     actor = user_actor(principal.user.id)
     try:
         with savepoint(services.session):
             if action == "report":
-                protection.report_message(target_id, message_id, reporter=principal.user)
+                if len(note) > MAX_NOTE:
+                    raise InvalidInput(
+                        f"note: make the note shorter: at most {MAX_NOTE} characters (it has {len(note)})"
+                    )
+                protection.report_message(
+                    target_id,
+                    message_id,
+                    reporter=principal.user,
+                    category=_category(category, allow_as_detected=True),
+                    note=note.strip(),
+                )
                 notice = "Reported to the moderators."
             elif action == "bundle":
                 protection.add_to_bundle(
@@ -151,21 +334,41 @@ def act_on_message(
                 if message is None or target_id not in message.target_ids:
                     raise NotFound(f"message_id: no message {message_id!r} for this target")
                 ref = account_ref(message.source, message.author.handle, note="blocked from the safe inbox")
-                protection.add_accounts(target_id, "blocked", [ref], actor=actor)
-                notice = f"@{ref.handle} blocked."
+                change = protection.add_accounts(target_id, "blocked", [ref], actor=actor)
+                notice = f"Blocked @{ref.handle}: {change.moved_in_words}"
             else:
                 raise NotFound(f"action: no action {action!r}")
     except HustingsError as failure:
+        if action == "report" and folder in INBOX_FOLDERS and not isinstance(failure, NotFound):
+            problem = field_error(failure, ("category", "note"))
+            form = {"message_id": message_id, "category": category, "note": note, "problem": problem}
+            return _inbox(
+                request,
+                principal,
+                services,
+                target,
+                folder,
+                report_form=form,
+                status_code=failure.status_code,
+            )
         return _back(services.settings, target_id, folder, error=str(failure))
     return _back(services.settings, target_id, folder, notice=notice)
 
 
 @router.post("/{target_id}/incidents/{incident_id}/{action}")
 def act_on_incident(
-    target_id: str, incident_id: str, action: str, principal: Guardian, services: ServicesDep
+    target_id: str,
+    incident_id: str,
+    action: str,
+    principal: Guardian,
+    request: Request,
+    services: ServicesDep,
+    category: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
 ) -> Response:
-    """Act on a whole incident: report-all, block-all, bundle-all."""
-    visible_target(services.targets, principal.user, target_id)
+    """Act on a whole incident: report-all (each with its detected label unless a category is
+    chosen, and an optional note), block-all, bundle-all."""
+    target = visible_target(services.targets, principal.user, target_id)
     protection = services.protection
     status = protection.visible_incident(principal.user, incident_id)
     if status.target_id != target_id:
@@ -174,16 +377,37 @@ def act_on_incident(
     try:
         with savepoint(services.session):
             if action == "report-all":
-                count = protection.report_incident(incident_id, reporter=principal.user, category="abuse")
-                notice = f"Reported {count} messages to the moderators."
+                if len(note) > MAX_NOTE:
+                    raise InvalidInput(
+                        f"note: make the note shorter: at most {MAX_NOTE} characters (it has {len(note)})"
+                    )
+                count = protection.report_incident(
+                    incident_id,
+                    reporter=principal.user,
+                    category=_category(category, allow_as_detected=True),
+                    note=note.strip(),
+                )
+                notice = f"Reported {_plural(count, 'message')} to the moderators."
             elif action == "block-all":
-                count = protection.block_all_senders(incident_id, actor=actor)
-                notice = f"Blocked {count} accounts."
+                blocked, change = protection.block_senders(incident_id, actor=actor)
+                notice = f"Blocked {_plural(blocked, 'account')}: {change.moved_in_words}"
             elif action == "bundle-all":
                 count = protection.bundle_incident(incident_id, actor=actor)
-                notice = f"Added {count} messages to the evidence bundle."
+                notice = f"Added {_plural(count, 'message')} to the evidence bundle."
             else:
                 raise NotFound(f"action: no action {action!r}")
     except HustingsError as failure:
+        if action == "report-all" and not isinstance(failure, NotFound):
+            problem = field_error(failure, ("category", "note"))
+            form = {"incident_id": incident_id, "category": category, "note": note, "problem": problem}
+            return _inbox(
+                request,
+                principal,
+                services,
+                target,
+                "inbox",
+                report_form=form,
+                status_code=failure.status_code,
+            )
         return _back(services.settings, target_id, error=str(failure))
     return _back(services.settings, target_id, notice=notice)

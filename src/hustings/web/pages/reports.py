@@ -23,8 +23,14 @@ NAV = [NavItem("My reports", "/reports", frozenset(Role), order=60)]
 
 
 @router.get("")
-def my_reports(principal: AnyUser, request: Request, services: ServicesDep) -> Response:
-    reports = services.moderation.reports_of(principal.user)
+def my_reports(principal: AnyUser, request: Request, services: ServicesDep, show: str = "") -> Response:
+    """Each report with an excerpt of the message (masked where the detector flagged it, until
+    `show` names that report), where moderation stands and the decision's reasons."""
+    reports = services.moderation.reports_in_full(principal.user)
+    for report in reports:
+        report["masked"] = bool(report["flagged"]) and report["report_id"] != show
+        if report["masked"]:
+            report["text"] = ""
     # Thank the reporter only for a report of theirs: a crafted link cannot put words on the page.
     filed = request.query_params.get("filed")
     shown = filed if any(report["report_id"] == filed for report in reports) else None

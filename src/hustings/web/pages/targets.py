@@ -7,7 +7,7 @@ A target or delegate sees only their own; any other id answers 404.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -16,13 +16,15 @@ from fastapi.responses import RedirectResponse, Response
 from hustings.auth.model import Principal, Role
 from hustings.errors import HustingsError, InvalidInput
 from hustings.events import user_actor
-from hustings.protection.controls import Sensitivity, account_ref, parse_accounts_csv
+from hustings.protection.controls import MAX_HIDDEN_WORD, Sensitivity, account_ref, parse_accounts_csv
 from hustings.protection.events import IncidentState
+from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import savepoint
-from hustings.targets.model import TargetRole, target_scope, visible_target
+from hustings.targets.model import Target, TargetRole, target_scope, visible_target
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.flash import flash, read_flash
+from hustings.web.form_errors import FieldError, field_error
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(prefix="/targets", include_in_schema=False)
@@ -122,6 +124,39 @@ def register_target(
     return _back(services.settings, target.id, notice=f"{target.name} registered.")
 
 
+def _target_page(
+    request: Request,
+    principal: Principal,
+    services: Services,
+    target: Target,
+    *,
+    notice: str = "",
+    error: str = "",
+    forms: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    protection = services.protection
+    guardian = bool(principal.user.roles & GUARDIANS)
+    return render(
+        request,
+        "protection/target.html",
+        {
+            "target": target,
+            "incidents": protection.incidents([target.id], limit=50),
+            "shield": protection.shield(target.id).to_json(services.clock.now()),
+            "controls": protection.controls(target.id) if guardian else None,
+            "guardian": guardian,
+            "sensitivities": [s.value for s in Sensitivity],
+            "people": services.targets.users_of(target.id),
+            "can_add_delegate": Role.ADMIN in principal.user.roles,
+            "forms": forms or {},
+            "notice": notice,
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
 @router.get("/{target_id}")
 def target_page(
     target_id: str,
@@ -134,24 +169,7 @@ def target_page(
 ) -> Response:
     target = visible_target(services.targets, principal.user, target_id)
     notice, error = read_flash(services.settings, notice, error, sig)
-    protection = services.protection
-    guardian = bool(principal.user.roles & GUARDIANS)
-    return render(
-        request,
-        "protection/target.html",
-        {
-            "target": target,
-            "incidents": protection.incidents([target_id], limit=50),
-            "shield": protection.shield(target_id).to_json(services.clock.now()),
-            "controls": protection.controls(target_id) if guardian else None,
-            "guardian": guardian,
-            "sensitivities": [s.value for s in Sensitivity],
-            "people": services.targets.users_of(target_id),
-            "can_add_delegate": Role.ADMIN in principal.user.roles,
-            "notice": notice,
-            "error": error,
-        },
-    )
+    return _target_page(request, principal, services, target, notice=notice, error=error)
 
 
 @router.post("/{target_id}/settings")
@@ -178,22 +196,46 @@ def change_settings(
 def hidden_words(
     target_id: str,
     principal: Guardian,
+    request: Request,
     services: ServicesDep,
-    word: Annotated[str, Form(max_length=200)],
+    word: Annotated[str, Form()] = "",
     remove: Annotated[bool, Form()] = False,
 ) -> Response:
-    visible_target(services.targets, principal.user, target_id)
+    """Add a hidden word (messages already there that contain it move to Hidden) or remove one.
+
+    A word that cannot be taken comes back in the form, with what to change beside it."""
+    target = visible_target(services.targets, principal.user, target_id)
     protection = services.protection
     actor = user_actor(principal.user.id)
     try:
         with savepoint(services.session):
             if remove:
                 protection.remove_hidden_word(target_id, word, actor=actor)
+                notice = "Hidden word removed. What it hid stays in Hidden; release messages one by one."
             else:
-                protection.add_hidden_word(target_id, word, actor=actor)
+                if len(word) > 10 * MAX_HIDDEN_WORD:
+                    raise InvalidInput(f"word: must be 1 to {MAX_HIDDEN_WORD} characters")
+                change = protection.add_hidden_word(target_id, word, actor=actor)
+                notice = f"Hidden word added: {change.moved_in_words}"
     except HustingsError as failure:
-        return _back(services.settings, target_id, error=str(failure))
-    return _back(services.settings, target_id, notice=f"Hidden word {'removed' if remove else 'added'}.")
+        if remove:
+            return _back(services.settings, target_id, error=str(failure))
+        problem = field_error(failure, ("word",))
+        words = (
+            f"{problem.words}. You typed {len(word)} characters."
+            if len(word) > MAX_HIDDEN_WORD
+            else problem.words
+        )
+        shown = FieldError(problem.field, words)
+        return _target_page(
+            request,
+            principal,
+            services,
+            target,
+            forms={"word": {"value": word[: 10 * MAX_HIDDEN_WORD], "problem": shown}},
+            status_code=failure.status_code,
+        )
+    return _back(services.settings, target_id, notice=notice)
 
 
 @router.post("/{target_id}/lists/{list_name}")
@@ -203,7 +245,7 @@ async def import_list(
     principal: Guardian,
     services: ServicesDep,
     file: UploadFile | None = None,
-    accounts: Annotated[str, Form(max_length=200_000)] = "",
+    accounts: Annotated[str, Form()] = "",
 ) -> Response:
     """Add accounts to the block or mute list from an uploaded CSV or the text box (same format)."""
     from starlette.concurrency import run_in_threadpool
@@ -215,17 +257,19 @@ async def import_list(
         try:
             if len(raw) > 2_000_000:
                 raise InvalidInput("file: at most 2,000,000 bytes")
+            if len(accounts) > 200_000:
+                raise InvalidInput("accounts: at most 200,000 characters; import a file for more")
             text = raw.decode("utf-8-sig") if raw else accounts
             refs, problems = parse_accounts_csv(text)
             with savepoint(services.session):
-                services.protection.add_accounts(
+                change = services.protection.add_accounts(
                     target_id, list_name, refs, actor=user_actor(principal.user.id)
                 )
         except (HustingsError, UnicodeDecodeError) as failure:
             message = "file: not UTF-8 text" if isinstance(failure, UnicodeDecodeError) else str(failure)
             return _back(services.settings, target_id, error=message)
         skipped = "; ".join(f"line {p.line}: {p.error}" for p in problems[:10])
-        notice = f"{len(refs)} accounts added to the {list_name} list."
+        notice = f"{len(refs)} accounts added to the {list_name} list: {change.moved_in_words}"
         return _back(
             services.settings,
             target_id,

@@ -1,25 +1,22 @@
-// Safe inbox: blurred messages are revealed only when the reader chooses. No user text is
-// inserted as HTML; this only removes a class.
+// Safe inbox: masked messages arrive as a label and a summary; their text is fetched from the
+// server (htmx) only when the reader chooses "Show message". With "reveal one at a time", showing
+// one masks any other shown message again. No user text is inserted here: htmx swaps in HTML
+// the server rendered (and escaped).
 (function () {
   "use strict";
-  function reveal(card) {
-    var text = card.querySelector(".text.blurred");
-    if (!text) { return; }
-    text.classList.remove("blurred");
-    text.removeAttribute("role");
-    text.setAttribute("aria-label", "Message text, shown");
-    var button = card.querySelector(".reveal");
-    if (button) { button.remove(); }
-  }
-  document.querySelectorAll(".message").forEach(function (card) {
-    var text = card.querySelector(".text.blurred");
-    var button = card.querySelector(".reveal");
-    if (button) { button.addEventListener("click", function () { reveal(card); }); }
-    if (text) {
-      text.addEventListener("click", function () { reveal(card); });
-      text.addEventListener("keydown", function (e) {
-        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); reveal(card); }
-      });
-    }
+  // htmx:load fires on each element a swap put into the page (an outerHTML swap's old target is
+  // gone by then, so its afterSwap would not reach the body).
+  document.body.addEventListener("htmx:load", function (event) {
+    var shown = event.target;
+    if (!shown || !shown.classList || !shown.classList.contains("revealed")) { return; }
+    var list = shown.closest("[data-one-at-a-time]");
+    if (!list || list.getAttribute("data-one-at-a-time") !== "true") { return; }
+    list.querySelectorAll(".body.revealed").forEach(function (other) {
+      if (other === shown) { return; }
+      var again = other.querySelector(".mask-again");
+      if (again && window.htmx) {
+        window.htmx.ajax("GET", again.getAttribute("hx-get"), { target: "#" + other.id, swap: "outerHTML" });
+      }
+    });
   });
 })();
