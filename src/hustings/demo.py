@@ -230,6 +230,18 @@ def _message(
     }
 
 
+def logins(password: str) -> list[str]:
+    """A line per demo user: the name to log in with, their roles in words and the password."""
+    from hustings.web.wording import plain
+
+    width = max(len(name) for name, *_ in USERS)
+    return [
+        f"{name:<{width}}  password {password!r}  {', '.join(plain(r.value) for r in sorted(roles))}"
+        f" ({display})"
+        for name, display, roles, _ in USERS
+    ]
+
+
 def load_demo(services: Services, *, password: str) -> list[str]:
     """Load the demo data into `services`' transaction; return a summary, a line per kind."""
     now = services.clock.now()

@@ -30,6 +30,7 @@ from hustings.auth.events import (
     PASSWORD_RESET,
     RECOVERY_CODE_USED,
     RECOVERY_CODES_ISSUED,
+    ROLES_CHANGED,
     SECOND_FACTOR_ENROLLED,
     SECOND_FACTOR_RESET,
     SUBJECT,
@@ -37,12 +38,13 @@ from hustings.auth.events import (
     TOKEN_REVOKED,
     AccountDisabled,
     RecoveryCodes,
+    RolesChanged,
     SessionsEnded,
     TokenIssued,
     TokenRevoked,
     account_event,
 )
-from hustings.auth.model import User, hash_token, new_token
+from hustings.auth.model import Role, User, hash_token, new_token
 from hustings.auth.second_factor import (
     STAFF_ROLES,
     SecretBox,
@@ -129,6 +131,8 @@ class AccountStore(Protocol):
     def get(self, user_id: str) -> User | None: ...
 
     def set_disabled(self, user_id: str, disabled: bool) -> None: ...
+
+    def set_roles(self, user_id: str, roles: frozenset[Role]) -> None: ...
 
     def password_matches(self, user_id: str, password: str) -> bool: ...
 
@@ -336,6 +340,30 @@ class Accounts:
         status = self._status(user_id)
         self.store.set_disabled(user_id, False)
         self._append(ACCOUNT_ENABLED, user_id, status, actor=actor, payload={}, reason=reason)
+        return self.user(user_id)
+
+    # ------------------------------------------------------------------ roles
+
+    def change_roles(self, user_id: str, roles: frozenset[Role], *, actor: str, reason: str = "") -> User:
+        """Give the user exactly `roles`; a no-op when they already have them.
+
+        An admin cannot take the admin role from themselves (another admin can), so the last
+        admin never locks everyone out by a slip of the mouse.
+        """
+        user = self.user(user_id)
+        if not roles:
+            raise InvalidInput("roles: choose at least one role")
+        if roles == user.roles:
+            return user
+        if actor == user_actor(user_id) and Role.ADMIN in user.roles and Role.ADMIN not in roles:
+            raise Forbidden("roles: you cannot remove the admin role from your own account")
+        status = self._status(user_id)
+        self.store.set_roles(user_id, roles)
+        payload: RolesChanged = {
+            "before": sorted(role.value for role in user.roles),
+            "after": sorted(role.value for role in roles),
+        }
+        self._append(ROLES_CHANGED, user_id, status, actor=actor, payload=payload, reason=reason)
         return self.user(user_id)
 
     # ------------------------------------------------------------------ passwords

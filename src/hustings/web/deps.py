@@ -13,6 +13,7 @@ proves that every role it does not admit is refused.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, TypeVar
@@ -23,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from hustings.auth.model import ALL_ROLES, Principal, Role, looks_like_session_id, looks_like_token
-from hustings.errors import Forbidden, NotAuthenticated
+from hustings.errors import Forbidden, HustingsError, NotAuthenticated
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import open_session
@@ -193,10 +194,14 @@ class RoleGate:
         self, request: Request, services: ServicesDep, access: AccessLogDep
     ) -> Principal | None:
         if self.public:
+            # Who is looking, if anyone, only so the page keeps their menu; a public route admits all.
+            with contextlib.suppress(HustingsError):
+                request.state.principal = await run_in_threadpool(authenticate, request, services)
             return None
         principal = await run_in_threadpool(authenticate, request, services)
         if principal is None:
             raise NotAuthenticated("authentication required: send a bearer token or log in")
+        request.state.principal = principal  # a refusal's page still shows the caller their menu
         if not principal.user.has_any(self.roles):
             raise Forbidden(
                 f"your roles ({', '.join(sorted(principal.user.roles))}) do not include one this needs "

@@ -1,6 +1,8 @@
 """Jinja2 rendering with the layout's context: the user, their navigation and CSRF token.
 
-Autoescaping is on for every template, so user-supplied text is always escaped.
+Autoescaping is on for every template, so user-supplied text is always escaped. Every template
+may use the filters ``plain`` (a code in words) and ``when``/``day`` (a time, or a date, in local
+time: ``8 Dec 2026, 18:23``), from `hustings.web.wording`.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ from starlette.responses import HTMLResponse
 
 from hustings.auth import passwords
 from hustings.auth.model import Principal, Role
+from hustings.web import wording
 
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.autoescape = True
+templates.env.filters["plain"] = wording.plain
+templates.env.filters["when"] = wording.when
+templates.env.filters["day"] = wording.day
 templates.env.globals["password_policy"] = {
     "min_length": passwords.MIN_LENGTH,
     "max_length": passwords.MAX_LENGTH,
