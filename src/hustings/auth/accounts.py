@@ -57,7 +57,7 @@ from hustings.auth.second_factor import (
 )
 from hustings.clock import Clock, as_utc, iso
 from hustings.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from hustings.events import EventLog, Status, user_actor
+from hustings.events import Event, EventLog, Status, user_actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +233,11 @@ class Accounts:
 
     def tokens(self, user_id: str | None = None) -> list[ApiToken]:
         return self.store.tokens(user_id)
+
+    def history(self, user_id: str) -> list[Event]:
+        """The account's events, oldest first: what changed, when, by whom and why (never a credential)."""
+        self.user(user_id)
+        return self.log.history(SUBJECT, user_id)
 
     def authenticate_token(self, token: str) -> User:
         """The user a bearer token belongs to; `NotAuthenticated` saying why when it is refused."""
