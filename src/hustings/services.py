@@ -29,6 +29,7 @@ from hustings.events.registry import default_reducers
 from hustings.messages.changes import ChangeResult, SourceChange, record_changes
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.messages.model import Origin
+from hustings.moderation.notes import Notes
 from hustings.platforms.service import PlatformReferrals
 from hustings.protection.private_service import PrivateDetails
 from hustings.protection.service import Protection
@@ -125,6 +126,10 @@ class Services:
             self.secret_box,
             AccountPolicy(token_days=self.settings.token_days),
         )
+
+    @cached_property
+    def notes(self) -> Notes:
+        return Notes(self.log, self.clock)
 
     @cached_property
     def targets(self) -> TargetStore:

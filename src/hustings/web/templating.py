@@ -27,6 +27,8 @@ templates.env.autoescape = True
 templates.env.filters["plain"] = wording.plain
 templates.env.filters["when"] = wording.when
 templates.env.filters["day"] = wording.day
+templates.env.globals["sender_path"] = wording.sender_path
+templates.env.globals["new_nonce"] = wording.new_nonce
 templates.env.globals["password_policy"] = {
     "min_length": passwords.MIN_LENGTH,
     "max_length": passwords.MAX_LENGTH,

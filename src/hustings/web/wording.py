@@ -9,7 +9,9 @@ words (underscores and dots become spaces), so a new code is never shown raw, on
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, date, datetime, tzinfo
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 PLAIN: dict[str, str] = {
@@ -157,3 +159,13 @@ def day(value: object) -> str:
             moment = moment.replace(tzinfo=UTC)
         moment = moment.astimezone(_zone)
     return f"{moment.day} {moment:%b %Y}"
+
+
+def sender_path(author_key: str) -> str:
+    """The page of a sender account (`hustings.web.pages.senders`)."""
+    return f"/senders/{quote(author_key, safe='')}"
+
+
+def new_nonce() -> str:
+    """A form's own key: what is typed into it is recorded once however often it is sent."""
+    return secrets.token_hex(16)
