@@ -232,7 +232,7 @@ def _message(
 
 def logins(password: str) -> list[str]:
     """A line per demo user: the name to log in with, their roles in words and the password."""
-    from hustings.web.wording import plain
+    from hustings.wording import plain
 
     width = max(len(name) for name, *_ in USERS)
     return [

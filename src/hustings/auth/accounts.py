@@ -17,6 +17,7 @@ Rules it keeps:
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,7 @@ from typing import Protocol
 from hustings.auth.events import (
     ACCOUNT_DISABLED,
     ACCOUNT_ENABLED,
+    EMAIL_SET,
     PASSWORD_CHANGED,
     PASSWORD_RESET,
     RECOVERY_CODE_USED,
@@ -201,6 +203,9 @@ class AccountPolicy:
     """Wrong codes allowed in one login before the password must be given again."""
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 def new_token_id() -> str:
     return "t_" + uuid.uuid4().hex[:16]
 
@@ -346,6 +351,25 @@ class Accounts:
         self.store.set_disabled(user_id, False)
         self._append(ACCOUNT_ENABLED, user_id, status, actor=actor, payload={}, reason=reason)
         return self.user(user_id)
+
+    # ------------------------------------------------------------------ e-mail
+
+    def email(self, user_id: str) -> str:
+        """The address the user's notifications are e-mailed to; empty when they gave none."""
+        status = self._status(user_id)
+        return str(status.data.get("email", "")) if status else ""
+
+    def set_email(self, user_id: str, email: str, *, actor: str) -> str:
+        """Set (or, with an empty `email`, remove) the address notifications go to."""
+        self.user(user_id)
+        email = email.strip()
+        if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+            raise InvalidInput("email: give an address like name@example.org, or leave it empty")
+        if email == self.email(user_id):
+            return email
+        status = self._status(user_id)
+        self._append(EMAIL_SET, user_id, status, actor=actor, payload={"email": email})
+        return email
 
     # ------------------------------------------------------------------ roles
 

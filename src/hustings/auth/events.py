@@ -29,6 +29,8 @@ PASSWORD_RESET = "account.password_reset"  # noqa: S105 - an event kind, not a s
 """By an admin; every browser session of the user ends."""
 TOKEN_ISSUED = "account.token_issued"  # noqa: S105 - an event kind, not a secret
 TOKEN_REVOKED = "account.token_revoked"  # noqa: S105 - an event kind, not a secret
+EMAIL_SET = "account.email_set"
+"""The address notifications are e-mailed to (empty: none)."""
 ROLES_CHANGED = "account.roles_changed"
 """By an admin: the roles before and after."""
 SECOND_FACTOR_ENROLLED = "account.second_factor_enrolled"
@@ -45,6 +47,7 @@ ACCOUNT_KINDS = (
     TOKEN_ISSUED,
     TOKEN_REVOKED,
     ROLES_CHANGED,
+    EMAIL_SET,
     SECOND_FACTOR_ENROLLED,
     SECOND_FACTOR_RESET,
     RECOVERY_CODES_ISSUED,
@@ -135,6 +138,9 @@ def reduce_account(status: Status | None, event: Event) -> Status:
         return current.evolve(data=data)
     if event.kind == TOKEN_REVOKED:
         data["tokens_revoked"] = sorted({*data.get("tokens_revoked", []), payload["token_id"]})
+        return current.evolve(data=data)
+    if event.kind == EMAIL_SET:
+        data.update(email=str(payload.get("email", "")), email_set_at=at)
         return current.evolve(data=data)
     if event.kind == ROLES_CHANGED:
         data.update(roles=list(payload["after"]), roles_changed_at=at, roles_changed_by=event.actor)

@@ -14,6 +14,7 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.messages.events import SUBJECT as MESSAGE
     from hustings.messages.events import reduce_message
     from hustings.moderation.notes import REDUCERS as NOTES
+    from hustings.notifications.events import REDUCERS as NOTIFICATIONS
     from hustings.platforms.events import REDUCERS as PLATFORMS
     from hustings.protection.events import REDUCERS as PROTECTION
     from hustings.protection.private import REDUCERS as PRIVATE_DETAILS
@@ -34,4 +35,5 @@ def default_reducers() -> dict[str, Reducer]:
         **TEAMS,
         **PLATFORMS,
         **NOTES,
+        **NOTIFICATIONS,
     }

@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy import Engine
 
 import hustings
+from hustings import wording
 from hustings.clock import Clock, SystemClock
 from hustings.errors import BrokerUnavailable, HustingsError, NotAuthenticated
 from hustings.logging import configure_logging
@@ -116,6 +117,7 @@ def create_app(
     """
     settings = settings or Settings()
     configure_logging(settings)
+    wording.set_zone(settings.timezone)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -126,6 +126,12 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def _count_unread(request: Request, services: Services, principal: Principal) -> None:
+    """The header's count of unread notifications, for a browser's page (an API call needs none)."""
+    if principal.via == "session" and request.method == "GET":
+        request.state.unread = services.notifications.unread_count(principal.user.id)
+
+
 def authenticate(request: Request, services: Services) -> Principal | None:
     """Who the request's bearer token or session cookie says the caller is; None when it carries
     neither, or a session that is unknown, expired or whose account is disabled. A token that is
@@ -197,6 +203,8 @@ class RoleGate:
             # Who is looking, if anyone, only so the page keeps their menu; a public route admits all.
             with contextlib.suppress(HustingsError):
                 request.state.principal = await run_in_threadpool(authenticate, request, services)
+                if request.state.principal is not None:
+                    _count_unread(request, services, request.state.principal)
             return None
         principal = await run_in_threadpool(authenticate, request, services)
         if principal is None:
@@ -213,6 +221,7 @@ class RoleGate:
         if principal.via == "session" and request.method in UNSAFE_METHODS:
             await self._check_csrf(request, principal)
         request.state.principal = principal
+        _count_unread(request, services, principal)
         if self.log_access and request.method == "GET":
             access.record(principal.user.id, "view", request.url.path)
         return principal

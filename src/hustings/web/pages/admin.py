@@ -82,6 +82,8 @@ def _user_page(
         "history": services.accounts.history(user_id),
         "roles": [r.value for r in Role],
         "names": {u.id: u.name for u in services.users.all()},
+        "email": services.accounts.email(user_id),
+        "email_configured": services.settings.smtp_host is not None,
         "now": services.clock.now(),
         **(context or {}),
     }
@@ -169,6 +171,22 @@ def change_roles(
     except HustingsError as error:
         return _refused(request, services, user_id, error)
     return _after(request, services, user_id, f"{user.name} now has the roles: {', '.join(sorted(user.roles))}.")
+
+
+@router.post("/users/{user_id}/email")
+def set_email(
+    principal: Admin,
+    request: Request,
+    services: ServicesDep,
+    user_id: str,
+    email: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    try:
+        with savepoint(services.session):
+            saved = services.accounts.set_email(user_id, email, actor=_actor(principal))
+    except HustingsError as error:
+        return _refused(request, services, user_id, error)
+    return _after(request, services, user_id, f"E-mail set to {saved}." if saved else "E-mail address removed.")
 
 
 @router.post("/users/{user_id}/password")

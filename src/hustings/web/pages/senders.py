@@ -35,8 +35,7 @@ from hustings.services import Services
 from hustings.storage.database import savepoint
 from hustings.web.deps import ServicesDep, allow
 from hustings.web.flash import flash, read_flash
-from hustings.web.templating import render
-from hustings.web.wording import new_nonce, sender_path
+from hustings.web.templating import new_nonce, render, sender_path
 
 router = APIRouter(include_in_schema=False)
 ConsoleUser = Annotated[Principal, Depends(allow(Role.ADMIN, Role.MODERATOR, Role.TRIAGE))]

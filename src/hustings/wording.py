@@ -2,16 +2,14 @@
 
 Templates never print an internal code (``with_police``, ``appeal_decided``,
 ``shield_unknown_account``) or a raw timestamp: they pass it through the ``plain`` and ``when``
-filters (registered in `hustings.web.templating`). A code missing from `PLAIN` still reads as
+filters (registered in `hustings.web.templating`; e-mails and the CLI use the same functions). A code missing from `PLAIN` still reads as
 words (underscores and dots become spaces), so a new code is never shown raw, only less well put.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import UTC, date, datetime, tzinfo
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 PLAIN: dict[str, str] = {
@@ -159,13 +157,3 @@ def day(value: object) -> str:
             moment = moment.replace(tzinfo=UTC)
         moment = moment.astimezone(_zone)
     return f"{moment.day} {moment:%b %Y}"
-
-
-def sender_path(author_key: str) -> str:
-    """The page of a sender account (`hustings.web.pages.senders`)."""
-    return f"/senders/{quote(author_key, safe='')}"
-
-
-def new_nonce() -> str:
-    """A form's own key: what is typed into it is recorded once however often it is sent."""
-    return secrets.token_hex(16)
