@@ -30,6 +30,7 @@ from hustings.events.registry import default_reducers
 from hustings.messages.changes import ChangeResult, SourceChange, record_changes
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.messages.model import Origin
+from hustings.moderation.awaiting import AwaitingReports
 from hustings.moderation.notes import Notes
 from hustings.notifications.mail import SmtpMailer
 from hustings.notifications.service import Notifications
@@ -76,7 +77,12 @@ def configured_detector(settings: Settings) -> Detector:
 
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
-    return [services.moderation.intake, services.protection.intake, services.private_details.intake]
+    return [
+        services.moderation.intake,
+        services.protection.intake,
+        services.private_details.intake,
+        services.awaiting_reports.intake,
+    ]
 
 
 @dataclass
@@ -119,7 +125,9 @@ class Services:
     @cached_property
     def secret_box(self) -> SecretBox:
         """Seals secrets at rest under HUSTINGS_SECRET_KEY; opens under it or a previous key."""
-        return SecretBox(self.settings.secret_key.get_secret_value(), previous=self.settings.previous_secrets())
+        return SecretBox(
+            self.settings.secret_key.get_secret_value(), previous=self.settings.previous_secrets()
+        )
 
     @cached_property
     def accounts(self) -> Accounts:
@@ -129,6 +137,12 @@ class Services:
             self.clock,
             self.secret_box,
             AccountPolicy(token_days=self.settings.token_days),
+        )
+
+    @cached_property
+    def awaiting_reports(self) -> AwaitingReports:
+        return AwaitingReports(
+            self.log, self.clock, file_report=self.moderation.file_report, user=self.users.get
         )
 
     @cached_property
@@ -193,7 +207,11 @@ class Services:
     def private_details(self) -> PrivateDetails:
         """The private-details register, sealed under the service secret."""
         return PrivateDetails(
-            SqlPrivateDetailStore(self.session), self.log, self.clock, self.secret_box, reports=self.moderation
+            SqlPrivateDetailStore(self.session),
+            self.log,
+            self.clock,
+            self.secret_box,
+            reports=self.moderation,
         )
 
     @cached_property
@@ -246,7 +264,9 @@ class Services:
             **{Label(name): value for name, value in self.settings.detect_thresholds.items()},
         }
 
-    def ingest(self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()) -> IngestResult:
+    def ingest(
+        self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()
+    ) -> IngestResult:
         """Store, log and assess `raw` here, or, with a broker, publish it for the workers to.
 
         Messages with their platform records (`origins`) are stored here even with a broker.
