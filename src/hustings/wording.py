@@ -89,6 +89,21 @@ PLAIN: dict[str, str] = {
     "complaints_handler": "complaints handler",
 }
 
+REPORTERS: dict[str, str] = {
+    "target": "the person targeted",
+    "delegate": "their delegate",
+    "user": "a user (a notice)",
+    "trusted_flagger": "a trusted flagger",
+    "automated": "the detector",
+}
+"""Who reported, as a phrase: "reported by the person targeted"."""
+
+
+def reporter(kind: object) -> str:
+    text = str(getattr(kind, "value", kind))
+    return REPORTERS.get(text, plain(text))
+
+
 _TRAILING_NUMBER = re.compile(r"^(?P<code>[a-z][a-z0-9_.]*)\s+(?P<count>\d+)$")
 
 

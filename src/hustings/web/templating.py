@@ -29,6 +29,7 @@ templates.env.autoescape = True
 templates.env.filters["plain"] = wording.plain
 templates.env.filters["when"] = wording.when
 templates.env.filters["day"] = wording.day
+templates.env.filters["reporter"] = wording.reporter
 templates.env.globals["password_policy"] = {
     "min_length": passwords.MIN_LENGTH,
     "max_length": passwords.MAX_LENGTH,
