@@ -289,11 +289,13 @@ def load_demo(services: Services, *, password: str) -> list[str]:
         )
     result = services.ingest(raw, actor=SYSTEM_ACTOR)
     decided = _moderate(services)
+    notified = services.notifications.raise_due()
     return [
         f"{len(TARGETS)} protected people ({created_targets} new)",
         f"{len(USERS)} users, one for each role ({created_users} new): " + ", ".join(u[0] for u in USERS),
         f"{len(raw)} messages ({result.accepted} new, {result.duplicates} already there)",
         f"reports by Priya, her agent and the flagger; {decided} decisions by the moderator",
+        f"{notified} notifications (the pile-on, the decisions on what was reported)",
     ]
 
 
