@@ -125,9 +125,7 @@ class Services:
     @cached_property
     def secret_box(self) -> SecretBox:
         """Seals secrets at rest under HUSTINGS_SECRET_KEY; opens under it or a previous key."""
-        return SecretBox(
-            self.settings.secret_key.get_secret_value(), previous=self.settings.previous_secrets()
-        )
+        return SecretBox(self.settings.secret_key.get_secret_value(), previous=self.settings.previous_secrets())
 
     @cached_property
     def accounts(self) -> Accounts:
@@ -207,11 +205,7 @@ class Services:
     def private_details(self) -> PrivateDetails:
         """The private-details register, sealed under the service secret."""
         return PrivateDetails(
-            SqlPrivateDetailStore(self.session),
-            self.log,
-            self.clock,
-            self.secret_box,
-            reports=self.moderation,
+            SqlPrivateDetailStore(self.session), self.log, self.clock, self.secret_box, reports=self.moderation
         )
 
     @cached_property
@@ -264,9 +258,7 @@ class Services:
             **{Label(name): value for name, value in self.settings.detect_thresholds.items()},
         }
 
-    def ingest(
-        self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()
-    ) -> IngestResult:
+    def ingest(self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()) -> IngestResult:
         """Store, log and assess `raw` here, or, with a broker, publish it for the workers to.
 
         Messages with their platform records (`origins`) are stored here even with a broker.

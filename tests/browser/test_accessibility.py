@@ -75,9 +75,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         actor=user_actor(admin.id), message_ids=[message_id("x", "demo-0001")], force="Fenshire Police"
     )
     services.referrals.build_pack(referral.subject_id, actor=user_actor(admin.id))
-    services.elections.create(
-        KELBRIDGE, "Kelbridge local election", KELBRIDGE_DATES, actor=user_actor(admin.id)
-    )
+    services.elections.create(KELBRIDGE, "Kelbridge local election", KELBRIDGE_DATES, actor=user_actor(admin.id))
     services.elections.import_candidates(FIRST, actor=user_actor(admin.id), election_id=KELBRIDGE)
     flagged = services.platform_referrals.refer(
         PlatformReferralDraft("X", Channel.EMAIL, (message_id("x", "demo-0001"),), election_id=KELBRIDGE),
