@@ -230,6 +230,18 @@ def _message(
     }
 
 
+def logins(password: str) -> list[str]:
+    """A line per demo user: the name to log in with, their roles in words and the password."""
+    from hustings.wording import plain
+
+    width = max(len(name) for name, *_ in USERS)
+    return [
+        f"{name:<{width}}  password {password!r}  {', '.join(plain(r.value) for r in sorted(roles))}"
+        f" ({display})"
+        for name, display, roles, _ in USERS
+    ]
+
+
 def load_demo(services: Services, *, password: str) -> list[str]:
     """Load the demo data into `services`' transaction; return a summary, a line per kind."""
     now = services.clock.now()
@@ -277,11 +289,13 @@ def load_demo(services: Services, *, password: str) -> list[str]:
         )
     result = services.ingest(raw, actor=SYSTEM_ACTOR)
     decided = _moderate(services)
+    notified = services.notifications.raise_due()
     return [
         f"{len(TARGETS)} protected people ({created_targets} new)",
         f"{len(USERS)} users, one for each role ({created_users} new): " + ", ".join(u[0] for u in USERS),
         f"{len(raw)} messages ({result.accepted} new, {result.duplicates} already there)",
         f"reports by Priya, her agent and the flagger; {decided} decisions by the moderator",
+        f"{notified} notifications (the pile-on, the decisions on what was reported)",
     ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,10 @@ from hustings.events.registry import default_reducers
 from hustings.messages.changes import ChangeResult, SourceChange, record_changes
 from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.messages.model import Origin
+from hustings.moderation.awaiting import AwaitingReports
+from hustings.moderation.notes import Notes
+from hustings.notifications.mail import SmtpMailer
+from hustings.notifications.service import Notifications
 from hustings.platforms.service import PlatformReferrals
 from hustings.protection.private_service import PrivateDetails
 from hustings.protection.service import Protection
@@ -42,6 +47,7 @@ from hustings.storage.elections import SqlElectionStore
 from hustings.storage.events import SqlEventStore
 from hustings.storage.login import SqlBackoffStore
 from hustings.storage.messages import SqlMessageRepository
+from hustings.storage.notifications import SqlNotificationStore
 from hustings.storage.platforms import SqlPlatformReferralStore
 from hustings.storage.private import SqlPrivateDetailStore
 from hustings.storage.protection import SqlProtectionStore
@@ -71,7 +77,12 @@ def configured_detector(settings: Settings) -> Detector:
 
 def ingest_hooks(services: Services) -> list[IngestHook]:
     """What else happens, in the same transaction, when a batch of messages is ingested."""
-    return [services.moderation.intake, services.protection.intake, services.private_details.intake]
+    return [
+        services.moderation.intake,
+        services.protection.intake,
+        services.private_details.intake,
+        services.awaiting_reports.intake,
+    ]
 
 
 @dataclass
@@ -124,6 +135,39 @@ class Services:
             self.clock,
             self.secret_box,
             AccountPolicy(token_days=self.settings.token_days),
+        )
+
+    @cached_property
+    def awaiting_reports(self) -> AwaitingReports:
+        return AwaitingReports(
+            self.log, self.clock, file_report=self.moderation.file_report, user=self.users.get
+        )
+
+    @cached_property
+    def notes(self) -> Notes:
+        return Notes(self.log, self.clock)
+
+    @cached_property
+    def notifications(self) -> Notifications:
+        settings = self.settings
+        mailer = None
+        if settings.smtp_host:
+            mailer = SmtpMailer(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                sender=settings.smtp_from,
+                starttls=settings.smtp_tls,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+            )
+        return Notifications(
+            SqlNotificationStore(self.session),
+            self.log,
+            self.clock,
+            email_of=self.accounts.email,
+            mailer=mailer,
+            public_url=settings.public_url,
+            lookahead=timedelta(hours=settings.notify_clock_hours),
         )
 
     @cached_property

@@ -98,6 +98,30 @@ class Settings(BaseSettings):
     Hold each worker to 1 where several share a machine."""
     clock_sweep_seconds: float = Field(default=60.0, ge=0, le=86_400)
     """How often `hustings serve` raises the alerts for items past their statutory clock (0: never)."""
+    timezone: str = "Europe/London"
+    """The time zone the interface shows times in (an IANA name); Hustings stores UTC."""
+    smtp_host: str | None = None
+    """The SMTP server notifications are e-mailed through; unset: in the app only."""
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_from: str = "hustings@localhost"
+    """The From address of notification e-mails."""
+    smtp_tls: bool = True
+    """STARTTLS before sending (and before logging in); turn off only for a server on this machine."""
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    notify_clock_hours: float = Field(default=2.0, gt=0, le=168)
+    """How long before an item's statutory clock runs out its moderators are notified."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"not a time zone this machine knows: {value!r} (e.g. Europe/London)") from None
+        return value
 
     @field_validator("detect_thresholds", mode="before")
     @classmethod

@@ -277,38 +277,67 @@ def test_the_admin_manages_an_account_on_its_page(
     )
     assert issued.status_code == 200 and issued.headers["cache-control"] == "no-store"
     new_token = re.search(r'<pre class="token">(hus_[^<]+)</pre>', issued.text)
-    assert new_token and "2026-05-10" in issued.text  # expires three days after T0
+    assert new_token and "10 May 2026" in issued.text  # expires three days after T0
 
-    disabled = client.post(f"/admin/users/{sam.id}/disable", data={"csrf_token": token, "reason": "gone"})
+    unconfirmed = client.post(f"/admin/users/{sam.id}/disable", data={"csrf_token": token, "reason": "gone"})
+    assert unconfirmed.status_code == 422 and "tick the box to confirm" in unconfirmed.text
+    assert not services.accounts.user(sam.id).disabled
+    no_reason = client.post(f"/admin/users/{sam.id}/disable", data={"csrf_token": token, "confirm": "yes"})
+    assert no_reason.status_code == 422 and "say why the account is disabled" in no_reason.text
+    disabled = client.post(
+        f"/admin/users/{sam.id}/disable", data={"csrf_token": token, "reason": "gone", "confirm": "yes"}
+    )
     assert disabled.status_code == 200 and "is disabled; their sessions and tokens ended." in disabled.text
     assert services.users.by_session(sam_session, now=clock.now()) is None
     assert {t.state(clock.now()) for t in services.accounts.tokens(sam.id)} == {"revoked"}
-    enabled = client.post(f"/admin/users/{sam.id}/enable", data={"csrf_token": token})
+    enabled = client.post(f"/admin/users/{sam.id}/enable", data={"csrf_token": token, "confirm": "yes"})
     assert "Their old tokens stay revoked." in enabled.text
     for old in (sam_token, new_token.group(1)):
         assert client.get("/v1/me/tokens", headers={"authorization": f"Bearer {old}"}).status_code == 401
 
     reset = client.post(
-        f"/admin/users/{sam.id}/password", data={"csrf_token": token, "password": "a reset passphrase"}
+        f"/admin/users/{sam.id}/password",
+        data={"csrf_token": token, "password": "a reset passphrase", "confirm": "yes"},
     )
     assert "Password reset; 0 session(s) ended." in reset.text
     assert services.users.check_password("<b>sam</b>", "a reset passphrase") is not None
 
     another = services.accounts.issue_token(sam.id, actor="user:ada")
     services.session.commit()
-    revoked = client.post(f"/admin/tokens/{another.info.id}/revoke", data={"csrf_token": token})
+    revoked = client.post(
+        f"/admin/tokens/{another.info.id}/revoke", data={"csrf_token": token, "confirm": "yes"}
+    )
     assert revoked.status_code == 200 and f"Token {another.info.id} revoked." in revoked.text
 
     enrolment = services.accounts.start_enrolment(sam.id)
     services.accounts.confirm_enrolment(sam.id, pyotp.TOTP(enrolment.secret).at(clock.now()))
     services.session.commit()
     assert "Remove second factor" in client.get(f"/admin/users/{sam.id}").text
-    removed = client.post(f"/admin/users/{sam.id}/second-factor/reset", data={"csrf_token": token})
+    removed = client.post(
+        f"/admin/users/{sam.id}/second-factor/reset", data={"csrf_token": token, "confirm": "yes"}
+    )
     assert "Second factor removed" in removed.text and not services.accounts.second_factor_enrolled(sam.id)
 
     assert "Disable &lt;b&gt;sam&lt;/b&gt;" in client.get(f"/admin/users/{sam.id}").text
     mine = client.get(f"/admin/users/{ada.id}")
     assert mine.status_code == 200 and f'action="/admin/users/{ada.id}/disable"' not in mine.text
     assert "Disable ada" not in mine.text and "This is your own account" in mine.text
-    own = client.post(f"/admin/users/{ada.id}/disable", data={"csrf_token": token})  # still refused
+    own = client.post(  # still refused
+        f"/admin/users/{ada.id}/disable", data={"csrf_token": token, "reason": "me", "confirm": "yes"}
+    )
     assert own.status_code == 403 and "your own account" in own.text
+
+    roles = client.post(
+        f"/admin/users/{sam.id}/roles",
+        data={"csrf_token": token, "roles": ["moderator", "triage"], "reason": "promoted", "confirm": "yes"},
+    )
+    assert roles.status_code == 200 and services.accounts.user(sam.id).roles == {Role.MODERATOR, Role.TRIAGE}
+    kinds = [event.kind for event in services.accounts.history(sam.id)]
+    assert kinds.count("account.roles_changed") == 1 and "account.disabled" in kinds
+    history = client.get(f"/admin/users/{sam.id}").text
+    assert "roles changed: moderator, triage" in history and "account disabled" in history
+    assert "account.roles_changed" not in history  # the code is never shown raw
+    demote_self = client.post(
+        f"/admin/users/{ada.id}/roles", data={"csrf_token": token, "roles": ["analyst"], "confirm": "yes"}
+    )
+    assert demote_self.status_code == 403 and Role.ADMIN in services.accounts.user(ada.id).roles

@@ -17,6 +17,7 @@ from hustings.demo import load_demo
 from hustings.events import user_actor
 from hustings.messages.model import message_id
 from hustings.platforms.model import Channel, PlatformReferralDraft
+from hustings.web.templating import sender_path
 from tests.conftest import LiveServer, login
 from tests.elections.conftest import FIRST, KELBRIDGE, KELBRIDGE_DATES
 
@@ -42,7 +43,10 @@ PAGES = {
         "/admin/users/{agent}",
         "/admin/access-log",
         "/account",
+        "/notifications",
+        "{sender}",  # a pile-on account's page: messages, reports, decisions, actions, notes
         "/transparency",
+        "/transparency/2020-Q1",  # a quarter with no data
         "/platform-referrals",
         "/platform-referrals/{platform_referral}",
         "/elections/{election}/dashboard",
@@ -57,7 +61,10 @@ PAGES = {
         "/reports",
         "/reports/new",
         "/account",
+        "/notifications",
     ],
+    "moderator": ["/console/queues/unreviewed", "{item}", "{sender}", "/notifications"],
+    "flagger": ["/flag", "/notifications"],
 }
 
 
@@ -87,7 +94,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     )
     services.session.commit()
     services.session.close()
-    ids = {"admin": admin.id, "agent": agent.id, "referral": referral.subject_id}
+    ids = {
+        "admin": admin.id,
+        "agent": agent.id,
+        "referral": referral.subject_id,
+        "sender": sender_path("x:demo-pileon-author-3"),
+    }
     yield Demo(live, ids | {"platform_referral": flagged.id, "election": KELBRIDGE})
     live.stop()
 

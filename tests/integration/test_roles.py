@@ -73,6 +73,7 @@ def test_public_routes_are_few_and_deliberate() -> None:
     public = {f"{method} {path}" for path, method, route in ROUTES if route_gates(route.dependant)[0].public}
     assert public <= {
         "GET /healthz",
+        "GET /favicon.ico",  # the site icon, asked for by browsers whatever the page links
         "GET /metrics",
         "GET /login",
         "POST /login",

@@ -17,6 +17,7 @@ Rules it keeps:
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field, replace
@@ -26,10 +27,12 @@ from typing import Protocol
 from hustings.auth.events import (
     ACCOUNT_DISABLED,
     ACCOUNT_ENABLED,
+    EMAIL_SET,
     PASSWORD_CHANGED,
     PASSWORD_RESET,
     RECOVERY_CODE_USED,
     RECOVERY_CODES_ISSUED,
+    ROLES_CHANGED,
     SECOND_FACTOR_ENROLLED,
     SECOND_FACTOR_RESET,
     SUBJECT,
@@ -37,12 +40,13 @@ from hustings.auth.events import (
     TOKEN_REVOKED,
     AccountDisabled,
     RecoveryCodes,
+    RolesChanged,
     SessionsEnded,
     TokenIssued,
     TokenRevoked,
     account_event,
 )
-from hustings.auth.model import User, hash_token, new_token
+from hustings.auth.model import Role, User, hash_token, new_token
 from hustings.auth.second_factor import (
     STAFF_ROLES,
     SecretBox,
@@ -55,7 +59,7 @@ from hustings.auth.second_factor import (
 )
 from hustings.clock import Clock, as_utc, iso
 from hustings.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
-from hustings.events import EventLog, Status, user_actor
+from hustings.events import Event, EventLog, Status, user_actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +134,8 @@ class AccountStore(Protocol):
 
     def set_disabled(self, user_id: str, disabled: bool) -> None: ...
 
+    def set_roles(self, user_id: str, roles: frozenset[Role]) -> None: ...
+
     def password_matches(self, user_id: str, password: str) -> bool: ...
 
     def set_password(self, user_id: str, password: str) -> None: ...
@@ -197,6 +203,9 @@ class AccountPolicy:
     """Wrong codes allowed in one login before the password must be given again."""
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 def new_token_id() -> str:
     return "t_" + uuid.uuid4().hex[:16]
 
@@ -229,6 +238,11 @@ class Accounts:
 
     def tokens(self, user_id: str | None = None) -> list[ApiToken]:
         return self.store.tokens(user_id)
+
+    def history(self, user_id: str) -> list[Event]:
+        """The account's events, oldest first: what changed, when, by whom and why (never a credential)."""
+        self.user(user_id)
+        return self.log.history(SUBJECT, user_id)
 
     def authenticate_token(self, token: str) -> User:
         """The user a bearer token belongs to; `NotAuthenticated` saying why when it is refused."""
@@ -336,6 +350,49 @@ class Accounts:
         status = self._status(user_id)
         self.store.set_disabled(user_id, False)
         self._append(ACCOUNT_ENABLED, user_id, status, actor=actor, payload={}, reason=reason)
+        return self.user(user_id)
+
+    # ------------------------------------------------------------------ e-mail
+
+    def email(self, user_id: str) -> str:
+        """The address the user's notifications are e-mailed to; empty when they gave none."""
+        status = self._status(user_id)
+        return str(status.data.get("email", "")) if status else ""
+
+    def set_email(self, user_id: str, email: str, *, actor: str) -> str:
+        """Set (or, with an empty `email`, remove) the address notifications go to."""
+        self.user(user_id)
+        email = email.strip()
+        if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
+            raise InvalidInput("email: give an address like name@example.org, or leave it empty")
+        if email == self.email(user_id):
+            return email
+        status = self._status(user_id)
+        self._append(EMAIL_SET, user_id, status, actor=actor, payload={"email": email})
+        return email
+
+    # ------------------------------------------------------------------ roles
+
+    def change_roles(self, user_id: str, roles: frozenset[Role], *, actor: str, reason: str = "") -> User:
+        """Give the user exactly `roles`; a no-op when they already have them.
+
+        An admin cannot take the admin role from themselves (another admin can), so the last
+        admin never locks everyone out by a slip of the mouse.
+        """
+        user = self.user(user_id)
+        if not roles:
+            raise InvalidInput("roles: choose at least one role")
+        if roles == user.roles:
+            return user
+        if actor == user_actor(user_id) and Role.ADMIN in user.roles and Role.ADMIN not in roles:
+            raise Forbidden("roles: you cannot remove the admin role from your own account")
+        status = self._status(user_id)
+        self.store.set_roles(user_id, roles)
+        payload: RolesChanged = {
+            "before": sorted(role.value for role in user.roles),
+            "after": sorted(role.value for role in roles),
+        }
+        self._append(ROLES_CHANGED, user_id, status, actor=actor, payload=payload, reason=reason)
         return self.user(user_id)
 
     # ------------------------------------------------------------------ passwords

@@ -1,7 +1,7 @@
 """The account vocabulary: events on ``account`` subjects and the pure reducer over them.
 
-Every change to a user's account (disabled, enabled, password changed or reset, an API token
-issued or revoked, a second factor enrolled or reset, recovery codes issued or used) is an event
+Every change to a user's account (disabled, enabled, password changed or reset, roles changed, an
+API token issued or revoked, a second factor enrolled or reset, recovery codes issued or used) is an event
 on subject type ``account`` whose id is the user id. Credentials themselves never enter the log:
 no password, hash, token, secret or code, only ids, times and who acted.
 
@@ -29,6 +29,10 @@ PASSWORD_RESET = "account.password_reset"  # noqa: S105 - an event kind, not a s
 """By an admin; every browser session of the user ends."""
 TOKEN_ISSUED = "account.token_issued"  # noqa: S105 - an event kind, not a secret
 TOKEN_REVOKED = "account.token_revoked"  # noqa: S105 - an event kind, not a secret
+EMAIL_SET = "account.email_set"
+"""The address notifications are e-mailed to (empty: none)."""
+ROLES_CHANGED = "account.roles_changed"
+"""By an admin: the roles before and after."""
 SECOND_FACTOR_ENROLLED = "account.second_factor_enrolled"
 SECOND_FACTOR_RESET = "account.second_factor_reset"
 """By an admin, for a user who lost their authenticator and recovery codes."""
@@ -42,6 +46,8 @@ ACCOUNT_KINDS = (
     PASSWORD_RESET,
     TOKEN_ISSUED,
     TOKEN_REVOKED,
+    ROLES_CHANGED,
+    EMAIL_SET,
     SECOND_FACTOR_ENROLLED,
     SECOND_FACTOR_RESET,
     RECOVERY_CODES_ISSUED,
@@ -71,6 +77,11 @@ class TokenIssued(TypedDict):
 
 class TokenRevoked(TypedDict):
     token_id: str
+
+
+class RolesChanged(TypedDict):
+    before: list[str]
+    after: list[str]
 
 
 class RecoveryCodes(TypedDict):
@@ -127,6 +138,12 @@ def reduce_account(status: Status | None, event: Event) -> Status:
         return current.evolve(data=data)
     if event.kind == TOKEN_REVOKED:
         data["tokens_revoked"] = sorted({*data.get("tokens_revoked", []), payload["token_id"]})
+        return current.evolve(data=data)
+    if event.kind == EMAIL_SET:
+        data.update(email=str(payload.get("email", "")), email_set_at=at)
+        return current.evolve(data=data)
+    if event.kind == ROLES_CHANGED:
+        data.update(roles=list(payload["after"]), roles_changed_at=at, roles_changed_by=event.actor)
         return current.evolve(data=data)
     if event.kind == SECOND_FACTOR_ENROLLED:
         data.update(second_factor=True, second_factor_enrolled_at=at)

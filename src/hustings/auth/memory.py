@@ -49,6 +49,10 @@ class InMemoryAccountStore:
         account = self.accounts[user_id]
         account.user = replace(account.user, disabled=disabled)
 
+    def set_roles(self, user_id: str, roles: frozenset[Role]) -> None:
+        account = self.accounts[user_id]
+        account.user = replace(account.user, roles=roles)
+
     def password_matches(self, user_id: str, password: str) -> bool:
         return verify_password(password, self.accounts[user_id].password_hash)
 

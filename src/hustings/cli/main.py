@@ -88,6 +88,11 @@ def demo(
     out.print(f"Demo data ready in the {settings.database_kind} database.", markup=False)
     for line in summary:
         out.print(f"  {line}", markup=False)
+    from hustings.demo import logins
+
+    out.print("Log in as any of these users (each has one role, or two):", markup=False)
+    for line in logins(password):
+        out.print(f"  {line}", markup=False)
     out.print(f"Open {settings.public_url}/ and log in as 'admin' with password '{password}'.", markup=False)
 
 

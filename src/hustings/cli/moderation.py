@@ -22,10 +22,21 @@ def register(app: typer.Typer) -> None:
     def sweep(
         limit: Annotated[int, typer.Option(help="At most this many alerts per run.", min=1)] = 10_000,
     ) -> None:
-        """Raise a clock.breached alert on every open item past its statutory due time."""
-        with unit_of_work(load_settings()) as services:
+        """Raise a clock.breached alert on every open item past its statutory due time, then the
+        notifications due (a clock about to run out, a pile-on, a decision) and their e-mails."""
+        settings = load_settings()
+        with unit_of_work(settings) as services:
             raised = services.moderation.sweep_clocks(limit=limit)
         out.print(f"{raised} clock breach alert(s) raised.", markup=False, soft_wrap=True)
+        with unit_of_work(settings) as services:
+            notified = services.notifications.raise_due()
+        with unit_of_work(settings) as services:
+            sent, failed = services.notifications.deliver()
+        out.print(
+            f"{notified} notification(s) raised; {sent} e-mail(s) sent, {failed} failed.",
+            markup=False,
+            soft_wrap=True,
+        )
 
     @moderation.command("queue")
     @cli_errors

@@ -49,6 +49,10 @@ class EventStore(Protocol):
 
     def clear_statuses(self) -> None: ...
 
+    def events_for(self, subject_type: str, subject_id: str) -> list[Event]:
+        """One subject's events in log order."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class AppendResult:
@@ -90,6 +94,10 @@ class EventLog:
     def __init__(self, store: EventStore, reducers: Mapping[str, Reducer]) -> None:
         self.store = store
         self.reducers = reducers
+
+    def history(self, subject_type: str, subject_id: str) -> list[Event]:
+        """One subject's events, oldest first."""
+        return self.store.events_for(subject_type, subject_id)
 
     def append(self, event: Event) -> Status:
         """Append one event; raise `DuplicateEvent` if its idempotency key is already logged."""
@@ -193,3 +201,6 @@ class InMemoryEventStore:
 
     def clear_statuses(self) -> None:
         self.statuses.clear()
+
+    def events_for(self, subject_type: str, subject_id: str) -> list[Event]:
+        return [e for e in self.events if (e.subject_type, e.subject_id) == (subject_type, subject_id)]

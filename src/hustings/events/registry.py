@@ -13,6 +13,9 @@ def default_reducers() -> dict[str, Reducer]:
     from hustings.elections.teams import REDUCERS as TEAMS
     from hustings.messages.events import SUBJECT as MESSAGE
     from hustings.messages.events import reduce_message
+    from hustings.moderation.awaiting import REDUCERS as AWAITING
+    from hustings.moderation.notes import REDUCERS as NOTES
+    from hustings.notifications.events import REDUCERS as NOTIFICATIONS
     from hustings.platforms.events import REDUCERS as PLATFORMS
     from hustings.protection.events import REDUCERS as PROTECTION
     from hustings.protection.private import REDUCERS as PRIVATE_DETAILS
@@ -32,4 +35,7 @@ def default_reducers() -> dict[str, Reducer]:
         **PRIVATE_DETAILS,
         **TEAMS,
         **PLATFORMS,
+        **NOTES,
+        **AWAITING,
+        **NOTIFICATIONS,
     }

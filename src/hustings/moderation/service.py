@@ -378,6 +378,14 @@ class Moderation:
     def texts(self, message_ids: Sequence[str]) -> dict[str, str]:
         return self.store.texts(message_ids)
 
+    def statuses(self, message_ids: Sequence[str]) -> dict[str, Status]:
+        """The items' statuses, by message id (a message never reported has one once ingested)."""
+        return self.store.statuses(message_ids)
+
+    def history(self, message_id: str) -> list[Event]:
+        """One item's events, oldest first: reports, claims, decisions, appeals."""
+        return self.store.events_for(message_id)
+
     def item_context(self, message_id: str) -> ItemContext:
         """Everything the item page shows; `NotFound` for an unknown message."""
         message = self.store.message(message_id)

@@ -175,5 +175,24 @@ class SqlMessageRepository:
         )
         return self._all(list(ids))
 
+    def by_author(self, author_key: str, limit: int, offset: int = 0) -> list[Message]:
+        """Every message from one account, newest first: `limit` of them from `offset`."""
+        ids = self.session.scalars(
+            select(MessageRow.id)
+            .where(MessageRow.author_key == author_key)
+            .order_by(MessageRow.created_at.desc(), MessageRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return self._all(list(ids))
+
+    def count_by_author(self, author_key: str) -> int:
+        return (
+            self.session.scalar(
+                select(func.count()).select_from(MessageRow).where(MessageRow.author_key == author_key)
+            )
+            or 0
+        )
+
     def _all(self, ids: Sequence[str]) -> list[Message]:
         return [message for message in map(self.get, ids) if message is not None]

@@ -175,6 +175,9 @@ class UserStore:
     def set_disabled(self, user_id: str, disabled: bool) -> None:
         self._row(user_id).disabled = disabled
 
+    def set_roles(self, user_id: str, roles: frozenset[Role]) -> None:
+        self._row(user_id).roles = sorted(role.value for role in roles)
+
     def password_matches(self, user_id: str, password: str) -> bool:
         return verify_password(password, self._row(user_id).password_hash)
 

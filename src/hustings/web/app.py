@@ -13,14 +13,18 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import hustings
+from hustings import wording
 from hustings.clock import Clock, SystemClock
 from hustings.errors import BrokerUnavailable, HustingsError, NotAuthenticated
 from hustings.logging import configure_logging
@@ -30,7 +34,7 @@ from hustings.settings import Settings
 from hustings.storage.database import engine_from_settings, make_sessionmaker, open_session
 from hustings.transparency.service import ReportCache
 from hustings.web.access import AccessLogWriter
-from hustings.web.deps import SESSION_COOKIE, live_credentials
+from hustings.web.deps import SESSION_COOKIE, authenticate, live_credentials
 from hustings.web.errors import FieldError, document_errors, error_body, internal_error_body, invalid_body
 from hustings.web.middleware import InputGuard, RequestObserver
 from hustings.web.sweep import sweep_every
@@ -60,6 +64,15 @@ class Metrics:
         self.access_log_failures = Counter(
             "hustings_access_log_failures", "Access-log lines that could not be written", registry=self.registry
         )
+
+
+def _look_up_caller(app: FastAPI, request: Request) -> None:
+    """Who is asking, for a page no route answered (so no role gate looked): only for the menu."""
+    from hustings.services import Services
+
+    with contextlib.suppress(Exception), app.state.lookup_session() as session:
+        services = Services(session=session, settings=app.state.settings, clock=app.state.clock)
+        request.state.principal = authenticate(request, services)
 
 
 def _wants_html(request: Request) -> bool:
@@ -116,6 +129,7 @@ def create_app(
     """
     settings = settings or Settings()
     configure_logging(settings)
+    wording.set_zone(settings.timezone)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -192,6 +206,15 @@ def create_app(
             else error_body(str(error))
         )
         return JSONResponse(body, status_code=error.status_code, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found_page(request: Request, error: StarletteHTTPException) -> Response:
+        """A browser asking for a page that is not there gets the 404 page, with their menu."""
+        if error.status_code != 404 or not _wants_html(request):
+            return await http_exception_handler(request, error)
+        await run_in_threadpool(_look_up_caller, app, request)
+        message = "There is no page at this address. It may have moved, or the link may be mistyped."
+        return render(request, "error.html", {"status": 404, "message": message}, status_code=404)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:

@@ -13,6 +13,7 @@ proves that every role it does not admit is refused.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, TypeVar
@@ -23,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from hustings.auth.model import ALL_ROLES, Principal, Role, looks_like_session_id, looks_like_token
-from hustings.errors import Forbidden, NotAuthenticated
+from hustings.errors import Forbidden, HustingsError, NotAuthenticated
 from hustings.services import Services
 from hustings.settings import Settings
 from hustings.storage.database import open_session
@@ -125,6 +126,12 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def _count_unread(request: Request, services: Services, principal: Principal) -> None:
+    """The header's count of unread notifications, for a browser's page (an API call needs none)."""
+    if principal.via == "session" and request.method == "GET":
+        request.state.unread = services.notifications.unread_count(principal.user.id)
+
+
 def authenticate(request: Request, services: Services) -> Principal | None:
     """Who the request's bearer token or session cookie says the caller is; None when it carries
     neither, or a session that is unknown, expired or whose account is disabled. A token that is
@@ -193,10 +200,16 @@ class RoleGate:
         self, request: Request, services: ServicesDep, access: AccessLogDep
     ) -> Principal | None:
         if self.public:
+            # Who is looking, if anyone, only so the page keeps their menu; a public route admits all.
+            with contextlib.suppress(HustingsError):
+                request.state.principal = await run_in_threadpool(authenticate, request, services)
+                if request.state.principal is not None:
+                    _count_unread(request, services, request.state.principal)
             return None
         principal = await run_in_threadpool(authenticate, request, services)
         if principal is None:
             raise NotAuthenticated("authentication required: send a bearer token or log in")
+        request.state.principal = principal  # a refusal's page still shows the caller their menu
         if not principal.user.has_any(self.roles):
             raise Forbidden(
                 f"your roles ({', '.join(sorted(principal.user.roles))}) do not include one this needs "
@@ -208,6 +221,7 @@ class RoleGate:
         if principal.via == "session" and request.method in UNSAFE_METHODS:
             await self._check_csrf(request, principal)
         request.state.principal = principal
+        _count_unread(request, services, principal)
         if self.log_access and request.method == "GET":
             access.record(principal.user.id, "view", request.url.path)
         return principal

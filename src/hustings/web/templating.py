@@ -1,30 +1,53 @@
 """Jinja2 rendering with the layout's context: the user, their navigation and CSRF token.
 
-Autoescaping is on for every template, so user-supplied text is always escaped.
+Autoescaping is on for every template, so user-supplied text is always escaped. Every template
+may use the filters ``plain`` (a code in words) and ``when``/``day`` (a time, or a date, in local
+time: ``8 Dec 2026, 18:23``), from `hustings.wording`.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from hustings import wording
 from hustings.auth import passwords
 from hustings.auth.model import Principal, Role
 
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.autoescape = True
+templates.env.filters["plain"] = wording.plain
+templates.env.filters["when"] = wording.when
+templates.env.filters["day"] = wording.day
+templates.env.filters["reporter"] = wording.reporter
 templates.env.globals["password_policy"] = {
     "min_length": passwords.MIN_LENGTH,
     "max_length": passwords.MAX_LENGTH,
 }
+
+
+def sender_path(author_key: str) -> str:
+    """The page of a sender account (`hustings.web.pages.senders`)."""
+    return f"/senders/{quote(author_key, safe='')}"
+
+
+def new_nonce() -> str:
+    """A form's own key: what is typed into it is recorded once however often it is sent."""
+    return secrets.token_hex(16)
+
+
+templates.env.globals["sender_path"] = sender_path
+templates.env.globals["new_nonce"] = new_nonce
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +86,7 @@ def render(
         "nav": nav_for(principal),
         "csrf_token": principal.csrf_token if principal else "",
         "current_path": request.url.path,
+        "unread": getattr(request.state, "unread", 0),
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, full, status_code=status_code)

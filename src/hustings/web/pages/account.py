@@ -42,6 +42,8 @@ def _account_page(
         "now": services.clock.now(),
         "may_enrol": services.accounts.may_enrol(user),
         "enrolled": services.accounts.second_factor_enrolled(user.id),
+        "email": services.accounts.email(user.id),
+        "email_configured": services.settings.smtp_host is not None,
         **context,
     }
     return _no_store(render(request, "account/index.html", full, status_code=status_code))
@@ -71,6 +73,19 @@ def change_password(
     except HustingsError as error:
         return _account_page(request, services, principal, error.status_code, error=str(error))
     notice = f"Password changed. {ended} other session(s) ended."
+    return _account_page(request, services, principal, notice=notice)
+
+
+@router.post("/email")
+def set_email(
+    principal: AnyUser, request: Request, services: ServicesDep, email: Annotated[str, Form(max_length=254)] = ""
+) -> Response:
+    try:
+        with savepoint(services.session):
+            saved = services.accounts.set_email(principal.user.id, email, actor=user_actor(principal.user.id))
+    except HustingsError as error:
+        return _account_page(request, services, principal, error.status_code, error=str(error))
+    notice = f"Notifications will be e-mailed to {saved}." if saved else "Notifications will not be e-mailed."
     return _account_page(request, services, principal, notice=notice)
 
 

@@ -1,7 +1,9 @@
 """Administration pages: users (with their one-time API token) and the access log.
 
-Each user has a page of their own (``/admin/users/{user_id}``): disable or enable them, reset
-their password or second factor, issue API tokens with a lifetime and revoke them.
+Each user has a page of their own (``/admin/users/{user_id}``): disable (with a reason) or enable
+them, change their roles, reset their password or second factor, issue API tokens with a lifetime
+and revoke them, and read their account's history. Every change there is confirmed by a tick box
+naming it (a form sent without it changes nothing and says so) and is an event on the account.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from hustings.auth.model import Principal, Role
-from hustings.errors import HustingsError
+from hustings.errors import HustingsError, InvalidInput
 from hustings.events import user_actor
 from hustings.services import Services
 from hustings.storage.database import savepoint
@@ -20,6 +22,7 @@ from hustings.web.deps import Admin, ServicesDep
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+Confirm = Annotated[str, Form(max_length=10)]
 NAV = [
     NavItem("Users", "/admin/users", frozenset({Role.ADMIN}), order=90),
     NavItem("Access log", "/admin/access-log", frozenset({Role.ADMIN}), order=91),
@@ -76,6 +79,11 @@ def _user_page(
     full = {
         "account": user,
         "tokens": services.accounts.tokens(user_id),
+        "history": services.accounts.history(user_id),
+        "roles": [r.value for r in Role],
+        "names": {u.id: u.name for u in services.users.all()},
+        "email": services.accounts.email(user_id),
+        "email_configured": services.settings.smtp_host is not None,
         "now": services.clock.now(),
         **(context or {}),
     }
@@ -94,6 +102,11 @@ def _refused(request: Request, services: Services, user_id: str, error: Hustings
     return _user_page(request, services, user_id, {"error": str(error)}, error.status_code)
 
 
+def _confirmed(confirm: str, what: str) -> None:
+    if confirm != "yes":
+        raise InvalidInput(f"confirm: tick the box to confirm that you mean to {what}; nothing was changed")
+
+
 @router.get("/users/{user_id}")
 def user_page(_: Admin, request: Request, services: ServicesDep, user_id: str) -> Response:
     return _user_page(request, services, user_id)
@@ -105,11 +118,15 @@ def disable_user(
     request: Request,
     services: ServicesDep,
     user_id: str,
-    reason: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    confirm: Confirm = "",
 ) -> Response:
     try:
         with savepoint(services.session):
-            user = services.accounts.disable(user_id, actor=_actor(principal), reason=reason)
+            _confirmed(confirm, "disable this account")
+            if not reason.strip():
+                raise InvalidInput("reason: say why the account is disabled; it is kept in the event log")
+            user = services.accounts.disable(user_id, actor=_actor(principal), reason=reason.strip())
     except HustingsError as error:
         return _refused(request, services, user_id, error)
     return _after(request, services, user_id, f"{user.name} is disabled; their sessions and tokens ended.")
@@ -121,14 +138,55 @@ def enable_user(
     request: Request,
     services: ServicesDep,
     user_id: str,
-    reason: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    confirm: Confirm = "",
 ) -> Response:
     try:
         with savepoint(services.session):
+            _confirmed(confirm, "enable this account")
             user = services.accounts.enable(user_id, actor=_actor(principal), reason=reason)
     except HustingsError as error:
         return _refused(request, services, user_id, error)
     return _after(request, services, user_id, f"{user.name} is enabled. Their old tokens stay revoked.")
+
+
+@router.post("/users/{user_id}/roles")
+def change_roles(
+    principal: Admin,
+    request: Request,
+    services: ServicesDep,
+    user_id: str,
+    roles: Annotated[list[str] | None, Form()] = None,
+    reason: Annotated[str, Form(max_length=500)] = "",
+    confirm: Confirm = "",
+) -> Response:
+    try:
+        with savepoint(services.session):
+            _confirmed(confirm, "change these roles")
+            try:
+                chosen = frozenset(Role(value) for value in roles or [])
+            except ValueError as error:
+                raise InvalidInput(f"roles: {error}") from error
+            user = services.accounts.change_roles(user_id, chosen, actor=_actor(principal), reason=reason)
+    except HustingsError as error:
+        return _refused(request, services, user_id, error)
+    return _after(request, services, user_id, f"{user.name} now has the roles: {', '.join(sorted(user.roles))}.")
+
+
+@router.post("/users/{user_id}/email")
+def set_email(
+    principal: Admin,
+    request: Request,
+    services: ServicesDep,
+    user_id: str,
+    email: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    try:
+        with savepoint(services.session):
+            saved = services.accounts.set_email(user_id, email, actor=_actor(principal))
+    except HustingsError as error:
+        return _refused(request, services, user_id, error)
+    return _after(request, services, user_id, f"E-mail set to {saved}." if saved else "E-mail address removed.")
 
 
 @router.post("/users/{user_id}/password")
@@ -138,9 +196,11 @@ def reset_password(
     services: ServicesDep,
     user_id: str,
     password: Annotated[str, Form(max_length=200)],
+    confirm: Confirm = "",
 ) -> Response:
     try:
         with savepoint(services.session):
+            _confirmed(confirm, "reset this password")
             ended = services.accounts.reset_password(user_id, new=password, actor=_actor(principal))
     except HustingsError as error:
         return _refused(request, services, user_id, error)
@@ -148,9 +208,12 @@ def reset_password(
 
 
 @router.post("/users/{user_id}/second-factor/reset")
-def reset_second_factor(principal: Admin, request: Request, services: ServicesDep, user_id: str) -> Response:
+def reset_second_factor(
+    principal: Admin, request: Request, services: ServicesDep, user_id: str, confirm: Confirm = ""
+) -> Response:
     try:
         with savepoint(services.session):
+            _confirmed(confirm, "remove this second factor")
             services.accounts.reset_second_factor(user_id, actor=_actor(principal))
     except HustingsError as error:
         return _refused(request, services, user_id, error)
@@ -175,14 +238,16 @@ def issue_token(
 
 
 @router.post("/tokens/{token_id}/revoke")
-def revoke_token(principal: Admin, request: Request, services: ServicesDep, token_id: str) -> Response:
+def revoke_token(
+    principal: Admin, request: Request, services: ServicesDep, token_id: str, confirm: Confirm = ""
+) -> Response:
+    token = services.accounts.token(token_id)
     try:
         with savepoint(services.session):
+            _confirmed(confirm, f"revoke token {token_id}")
             token = services.accounts.revoke_token(token_id, actor=_actor(principal))
     except HustingsError as error:
-        return render(
-            request, "error.html", {"status": error.status_code, "message": str(error)}, error.status_code
-        )
+        return _refused(request, services, token.user_id, error)
     return _after(request, services, token.user_id, f"Token {token.id} revoked.")
 
 

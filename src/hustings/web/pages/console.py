@@ -135,6 +135,8 @@ def item_page(message_id: str, principal: ConsoleUser, request: Request, service
             "undecided_cluster": len(undecided),
             "refer": services.platform_referrals.prefill(message_id, context.message.source),
             "reader_id": principal.user.id,
+            "notes": services.notes.of("message", message_id),
+            "names": {u.id: u.display_name or u.name for u in services.users.all()},
         },
     )
 

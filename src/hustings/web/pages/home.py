@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, Response
 
 from hustings.auth.model import ALL_ROLES, Role
 from hustings.elections.guidance import guidance_for
-from hustings.web.deps import AnyUser, ServicesDep
+from hustings.web.deps import PUBLIC, AnyUser, ServicesDep
 from hustings.web.templating import NavItem, render
 
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("Start", "/", frozenset(ALL_ROLES), order=0)]
+
+FAVICON = Path(__file__).parent.parent / "static" / "favicon.svg"
 
 _SEES_COUNTS = frozenset({Role.ADMIN, Role.MODERATOR, Role.TRIAGE, Role.ANALYST})
 _GUARDS = frozenset({Role.TARGET, Role.DELEGATE})
@@ -42,3 +47,9 @@ def home(principal: AnyUser, request: Request, services: ServicesDep) -> Respons
             "pile_on_guidance": guidance_for(pile_on=True) if under_pile_on else [],
         },
     )
+
+
+@router.get("/favicon.ico")
+def favicon(_: Annotated[None, Depends(PUBLIC)]) -> Response:
+    """The icon browsers ask for by this name whatever the page links: the SVG one."""
+    return FileResponse(FAVICON, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"})

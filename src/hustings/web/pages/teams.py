@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from hustings.auth.model import Principal, Role
 from hustings.elections.teams import TeamRole
-from hustings.errors import HustingsError, InvalidInput
+from hustings.errors import HustingsError, InvalidInput, NotFound
 from hustings.events import user_actor
 from hustings.moderation.reports import CATEGORIES
 from hustings.services import Services
@@ -173,12 +173,33 @@ def flag_message(
     category: Annotated[str, Form(max_length=40)] = "",
     claims_illegal: Annotated[bool, Form()] = False,
     note: Annotated[str, Form(max_length=2000)] = "",
+    nonce: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """A trusted flagger's report: the message by its id or by its post's address."""
+    """A trusted flagger's report: the message by its id or by its post's address; an address no
+    stored message has is kept until the post is ingested (`hustings.moderation.awaiting`)."""
     try:
         with savepoint(services.session):
+            try:
+                message_id = services.teams.find_message(reference)
+            except NotFound:
+                if not reference.strip().startswith(("http://", "https://")):
+                    raise
+                services.awaiting_reports.record(
+                    reference.strip(),
+                    reporter=principal.user,
+                    category=category,
+                    claims_illegal=claims_illegal,
+                    note=note,
+                    nonce=nonce,
+                )
+                return render(
+                    request,
+                    "teams/flag.html",
+                    {"categories": CATEGORIES, "reference": "", "error": "", "awaiting": reference.strip()},
+                    status_code=202,
+                )
             outcome = services.moderation.file_report(
-                message_id=services.teams.find_message(reference),
+                message_id=message_id,
                 reporter=principal.user,
                 category=category,
                 claims_illegal=claims_illegal,

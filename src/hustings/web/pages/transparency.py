@@ -41,9 +41,20 @@ def _respond(
     quarter = quarter_of(period.start)
     previous = quarter_of(quarter.start - timedelta(days=1))
     following = quarter_of(quarter.last + timedelta(days=1))
+    today = services.clock.now().date()
+    empty = not (
+        report.reports_received
+        or sum(report.decisions_by_action.values())
+        or report.appeals_filed
+        or report.referrals_created
+        or (report.platform_response is not None and report.platform_response.overall.sent)
+    )
     context = report_context(report) | {
         "previous": previous.slug,
-        "following": following.slug,
+        # The links stop at the quarter under way: a future quarter has no figures to show.
+        "following": following.slug if following.start <= today else None,
+        "current": quarter_of(today).slug,
+        "empty": empty,
         "download_base": download_base,
     }
     return render(request, "transparency/page.html", context)
