@@ -28,6 +28,9 @@ from hustings.moderation.events import (
 from hustings.moderation.status import CLAIMABLE_STATES, ItemState
 
 MAX_REASON = 2000
+OWN_INITIATIVE_STATES = frozenset({ItemState.INGESTED, ItemState.ASSESSED})
+"""A message nobody reported can be claimed too, to act on it (and its near-duplicates) on a
+moderator's own initiative; releasing it returns it to where it was, out of every queue."""
 
 
 def load_item(log: EventLog, message_id: str) -> Status:
@@ -71,7 +74,7 @@ def claim(log: EventLog, clock: Clock, *, moderator: User, message_id: str) -> S
         if item.assignee == moderator.id:
             return item
         raise Conflict(f"message_id: item {message_id} is claimed by another moderator")
-    if item.state not in CLAIMABLE_STATES:
+    if item.state not in CLAIMABLE_STATES | OWN_INITIATIVE_STATES:
         raise Conflict(f"message_id: item {message_id} is {item.state}, not waiting in a queue")
     if item.state == ItemState.ESCALATED and item.data.get("escalated_by") == moderator.id:
         raise Conflict(f"message_id: you escalated item {message_id}; a different moderator takes it")
