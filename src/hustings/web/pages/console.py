@@ -289,8 +289,9 @@ def queue_page(name: str, principal: ConsoleUser, request: Request, services: Se
     spec = replace(spec, search=search)
     now = services.clock.now()
     offset = _offset(params.get("offset"))
+    per_page = max(1, min(_offset(params.get("per_page")) or PAGE_ROWS, 200))
     page, next_offset = services.moderation.queue_rows(
-        spec, reader_id=principal.user.id, limit=PAGE_ROWS, offset=offset
+        spec, reader_id=principal.user.id, limit=per_page, offset=offset
     )
     texts = services.moderation.texts([row.lead.status.subject_id for row in page])
     targets = _target_names(services)
