@@ -100,7 +100,9 @@ def test_report_queue_claim_decide_and_the_reporter_sees_the_outcome(
     sam.locator("#policy-rule").select_option("A1")
     sam.locator("#policy-rule").select_option("T1")
     assert sam.locator("#action").input_value() == ""  # no default: the moderator chooses
-    assert sam.locator("#action-hint").inner_text().endswith("suggests remove under this rule at this severity.")
+    assert (
+        sam.locator("#action-hint").inner_text().endswith("suggests remove under this rule at this severity.")
+    )
     assert "Malicious Communications" in sam.locator("#statement-preview").inner_text()
     sam.locator("#action").select_option("remove")
     sam.get_by_role("button", name="Record decision").click()

@@ -375,7 +375,7 @@ def team_page(principal: ConsoleUser, request: Request, services: ServicesDep) -
         {
             "name": names.get(assignee, "a moderator no longer listed"),
             "you": assignee == principal.user.id,
-            "items": [
+            "held": [
                 {
                     "status": entry.status,
                     "text": texts.get(entry.status.subject_id, ""),
@@ -509,6 +509,12 @@ def item_page(message_id: str, principal: ConsoleUser, request: Request, service
     return _item_view(request, services, principal, message_id)
 
 
+def _sentence(error: str) -> str:
+    """A domain error for the top of a page: its field name dropped, in words, as a sentence."""
+    words = in_words(error.split(": ", 1)[-1])
+    return words[:1].upper() + words[1:]
+
+
 def _act(
     services: Services, message_id: str, queue_name: str, action: str, step: Callable[[], str | None]
 ) -> Response:
@@ -518,11 +524,7 @@ def _act(
         with savepoint(services.session):
             result = step()
     except HustingsError as error:
-        return _see_other(
-            _item_path(
-                message_id, queue_name, services.settings, error=in_words(str(error).split(": ", 1)[-1])
-            )
-        )
+        return _see_other(_item_path(message_id, queue_name, services.settings, error=_sentence(str(error))))
     if isinstance(result, str):
         return _see_other(result)
     return _see_other(_item_path(message_id, queue_name, services.settings, notice=action))
