@@ -32,6 +32,8 @@ PAGES = {
         "/console",
         "/console/queues/unreviewed",
         "{item}",  # the first item in the unreviewed queue
+        "/console/team",
+        "/console/queues/unreviewed?text=zzz-no-such-text&since=not-a-date",  # nothing found, a date refused
         "/targets",
         "/targets/t_demo_priya",
         "/reports",

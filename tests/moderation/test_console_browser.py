@@ -94,16 +94,20 @@ def test_report_queue_claim_decide_and_the_reporter_sees_the_outcome(
     assert "left" in sam.locator("#time-left").inner_text()
     sam.keyboard.press("c")
     sam.wait_for_load_state("networkidle")
-    assert sam.get_by_role("status").inner_text() == "claimed"
+    assert sam.get_by_role("status").inner_text().startswith("Claimed")
     sam.keyboard.press("d")
     assert sam.evaluate("document.activeElement.id") == "policy-rule"
     sam.locator("#policy-rule").select_option("A1")
     sam.locator("#policy-rule").select_option("T1")
-    assert sam.locator("#action").input_value() == "remove"
+    assert sam.locator("#action").input_value() == ""  # no default: the moderator chooses
+    assert (
+        sam.locator("#action-hint").inner_text().endswith("suggests remove under this rule at this severity.")
+    )
     assert "Malicious Communications" in sam.locator("#statement-preview").inner_text()
+    sam.locator("#action").select_option("remove")
     sam.get_by_role("button", name="Record decision").click()
     sam.wait_for_load_state("networkidle")
-    assert "decided: remove under T1 on 1 message(s)" in sam.get_by_role("status").inner_text()
+    assert "Decided: remove under rule T1 on 1 message." in sam.get_by_role("status").inner_text()
 
     priya.goto(f"{server.url}/reports")
     row = priya.locator("#my-reports tbody tr").first
@@ -117,14 +121,21 @@ def test_one_decision_applies_to_the_whole_cluster(browser: Any, server: LiveSer
     pile = server.ids[1:]  # type: ignore[attr-defined]
     sam = as_user(browser, server, "sam")
     sam.goto(f"{server.url}/console/items/{pile[0]}")
-    assert sam.locator("#cluster-heading").inner_text().endswith("4 messages)")
+    assert sam.locator("#cluster-heading").inner_text().endswith("(4 messages, 1 distinct text)")
+    assert "×4" in sam.locator("#cluster-members").inner_text()  # one row for the four texts
+    assert sam.locator("#cluster-needs-claim").is_visible()  # no cluster decision without a claim
     sam.get_by_role("button", name="Claim").click()
+    sam.wait_for_load_state("networkidle")
+    assert sam.locator("#held-by").inner_text() == "by you"
     sam.locator("#policy-rule").select_option("H1")
     sam.locator("#action").select_option("hide")
-    sam.get_by_label("Apply to all 3 undecided near-duplicates").check()
+    sam.get_by_label("Apply to the undecided near-duplicates").check()
     sam.get_by_role("button", name="Record decision").click()
+    assert sam.get_by_role("heading", name="Decide 4 messages as hide?").is_visible()
+    assert "×4" in sam.locator("#confirm-members").inner_text()
+    sam.get_by_role("button", name="Decide 4 messages as hide").click()
     sam.wait_for_load_state("networkidle")
-    assert "decided: hide under H1 on 4 message(s)" in sam.get_by_role("status").inner_text()
+    assert "Decided: hide under rule H1 on 4 messages." in sam.get_by_role("status").inner_text()
     sam.goto(f"{server.url}/console/items/{pile[3]}")
     assert sam.locator("#decision-heading").is_visible()
     prior = sam.locator("#prior-decisions").inner_text()

@@ -212,3 +212,40 @@ def test_a_referral_from_an_incident_or_an_evidence_bundle_takes_their_messages(
     assert both.json()["incident_id"] == "inc_1"
     unknown = client.post("/v1/referrals", json={"incident_id": "inc_nope"}, headers=bearer(token))
     assert unknown.status_code == 404 and "incident_id" in unknown.json()["detail"]
+
+
+def test_refer_to_police_from_an_incident_shows_what_it_refers_and_needs_no_id_typed(
+    client: TestClient, make_user: MakeUser, seeded: Seeded, services: Services, clock: FixedClock
+) -> None:
+    services.log.append(
+        Event(
+            kind="incident.opened",
+            subject_type="incident",
+            subject_id="inc_2",
+            actor="system",
+            occurred_at=clock.now(),
+            idempotency_key="test-incident-2",
+            payload={
+                "target_id": "t_priya_ref",
+                "message_ids": [seeded.threat, seeded.abuse],
+                "severity": 0.8,
+            },
+        )
+    )
+    services.session.commit()
+    _, moderator = make_user(Role.MODERATOR)
+    item = client.get(f"/console/items/{seeded.threat}", headers=bearer(moderator)).text
+    assert (
+        'href="/referrals?incident_id=inc_2"' in item and "Refer the pile-on (2 messages) to police" in item
+    )
+    assert f'href="/referrals?message_ids={seeded.threat}"' in item
+    target = client.get("/targets/t_priya_ref", headers=bearer(moderator)).text
+    assert 'href="/referrals?incident_id=inc_2"' in target
+
+    _, pc = make_user(Role.POLICE_LIAISON)
+    form = client.get("/referrals?incident_id=inc_2", headers=bearer(pc)).text
+    referring = form.split('id="referring"')[1].split("</div>")[0]
+    assert "You are referring 2 messages" in referring and "the pile-on against Priya Raman" in referring
+    assert 'name="incident_id" value="inc_2"' in form and 'id="ref-incident"' not in form  # hidden, not typed
+    unknown = client.get("/referrals?incident_id=inc_nope", headers=bearer(pc)).text
+    assert 'id="ref-incident-error"' in unknown and "No incident" in unknown

@@ -36,7 +36,8 @@ def test_a_liaison_opens_a_referral_and_downloads_a_verifiable_pack(
     live, seeded = server
     login(page, live.url, "pc", PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Referrals").click()
-    page.get_by_label("Message ids").fill(f"{seeded.threat} {seeded.abuse}")
+    page.get_by_text("Or name what to refer by its reference").click()
+    page.get_by_label("Message references").fill(f"{seeded.threat} {seeded.abuse}")
     page.get_by_label("Police force").fill("Fenshire Police")
     page.get_by_role("button", name="Open referral").click()
     alert = page.get_by_role("alert")

@@ -25,7 +25,9 @@ from hustings.moderation.events import (
     DECISION_MADE,
     ITEM_CLAIMED,
     ITEM_ESCALATED,
+    ITEM_ESCALATION_WITHDRAWN,
     ITEM_RELEASED,
+    ITEM_SKIP_UNDONE,
     ITEM_SKIPPED,
     REPORT_FILED,
     ReporterKind,
@@ -239,6 +241,14 @@ def reduce_message(status: Status | None, event: Event) -> Status:
             moderator = str(payload.get("moderator_id", current.assignee or ""))
             data["skipped_by"] = sorted({*data.get("skipped_by", []), moderator})
         return current.evolve(state=back, data=data, assignee=None)
+    if kind == ITEM_SKIP_UNDONE:
+        moderator = str(payload.get("moderator_id", ""))
+        data["skipped_by"] = [other for other in data.get("skipped_by", []) if other != moderator]
+        return current.evolve(data=data)
+    if kind == ITEM_ESCALATION_WITHDRAWN:
+        for key in ("escalated_by", "escalation_reason", "escalated_at"):
+            data.pop(key, None)
+        return current.evolve(state=str(payload.get("back_to", ItemState.REPORTED)), data=data, assignee=None)
     if kind == ITEM_ESCALATED:
         data.pop("return_state", None)
         data.pop("claimed_at", None)

@@ -12,6 +12,7 @@ from typing import Any
 from hustings.events import Event, Status
 from hustings.messages.changes import SourceRevision
 from hustings.messages.model import Message
+from hustings.messages.similarity import normalise
 from hustings.moderation.events import Action, FiledReport
 from hustings.moderation.policy import Rule
 
@@ -80,6 +81,40 @@ def prior_decisions(members: Sequence[Status]) -> list[PriorDecision]:
         if member.data.get("decision")
     ]
     return sorted(found, key=lambda d: d.decided_at or "", reverse=True)
+
+
+@dataclass(frozen=True, slots=True)
+class TextGroup:
+    """Cluster members that say the same thing once case, punctuation, links and mentions are set
+    aside: shown as one row with a count instead of one row per message."""
+
+    text: str
+    """The text of the first member, as received."""
+    message_ids: tuple[str, ...]
+    states: dict[str, int]
+    """How many members are in each state."""
+
+    @property
+    def count(self) -> int:
+        return len(self.message_ids)
+
+
+def group_by_text(members: Sequence[Status], texts: Mapping[str, str]) -> list[TextGroup]:
+    """Members grouped by their normalised text, the largest group first (then by first member)."""
+    order: list[str] = []
+    ids: dict[str, list[str]] = {}
+    first: dict[str, str] = {}
+    states: dict[str, dict[str, int]] = {}
+    for member in members:
+        text = texts.get(member.subject_id, "")
+        key = normalise(text) or text
+        if key not in ids:
+            order.append(key)
+            ids[key], first[key], states[key] = [], text, {}
+        ids[key].append(member.subject_id)
+        states[key][member.state] = states[key].get(member.state, 0) + 1
+    groups = [TextGroup(first[key], tuple(ids[key]), states[key]) for key in order]
+    return sorted(groups, key=lambda group: -group.count)
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,6 +117,11 @@ def item_statement(
     ).to_dsa_json()
 
 
+def decidable_by(item: Status, moderator: User) -> str | None:
+    """Why this item cannot be decided by `moderator` now, in words, or None if it can."""
+    return _check(item, moderator)
+
+
 def _check(item: Status, moderator: User) -> str | None:
     """Why this item cannot be decided by `moderator` now, or None if it can."""
     if item.state not in DECIDABLE_STATES:
@@ -263,6 +268,63 @@ def decide(
         decided=[target.subject_id for target in targets],
         skipped=skipped,
         statement=first_statement,
+    )
+
+
+def decide_batch(
+    log: EventLog,
+    clock: Clock,
+    *,
+    moderator: User,
+    items: Sequence[Status],
+    action: Action,
+    policy_rule: str,
+    decision_facts: str = "",
+    policy: Policy | None = None,
+) -> DecisionOutcome:
+    """One decision on several items a moderator selected together: each decidable item gets its
+    own `decision.made` event (its own statement of reasons), all under one decision id; the rest
+    are listed in `skipped` with why. `InvalidInput` if none can be decided."""
+    policy = policy or load_policy()
+    rule = policy.rule(policy_rule)
+    facts = decision_facts.strip()
+    if len(facts) > MAX_FACTS:
+        raise InvalidInput(f"decision_facts: at most {MAX_FACTS} characters")
+    decision_id = new_decision_id()
+    events: list[Event] = []
+    decided: list[str] = []
+    skipped: dict[str, str] = {}
+    for item in items:
+        why = _check(item, moderator)
+        if why is not None:
+            skipped[item.subject_id] = why
+            continue
+        request = DecisionRequest(message_id=item.subject_id, action=action, policy_rule=rule.id)
+        event, _ = _decision_event(
+            item,
+            decision_id=decision_id,
+            request=request,
+            rule=rule,
+            policy=policy,
+            moderator=moderator,
+            clock=clock,
+            cluster_id=None,
+            facts=facts or default_facts(item, rule),
+        )
+        events.append(event)
+        decided.append(item.subject_id)
+    if not events:
+        raise InvalidInput("message_ids: none of the selected items can be decided by you now")
+    result = log.append_many(events)
+    if result.duplicates:
+        raise Conflict("message_ids: an item changed while you decided it; reload and try again")
+    return DecisionOutcome(
+        decision_id=decision_id,
+        action=action,
+        policy_rule=rule.id,
+        policy_version=policy.version,
+        decided=decided,
+        skipped=skipped,
     )
 
 

@@ -24,6 +24,7 @@ from hustings.moderation.queues import (
     CLOCKED_STATES,
     Exposure,
     QueueEntry,
+    QueueSearch,
     QueueSpec,
     all_queues,
     effective_priority,
@@ -167,6 +168,19 @@ class InMemoryModerationStore:
                 (spec.election_id is None and spec.ballot_id is None)
                 or status.target_id in self._standing_targets(spec.election_id, spec.ballot_id)
             )
+            and self._searched(spec.search, status)
+        )
+
+    def _searched(self, search: QueueSearch, status: Status) -> bool:
+        if search.target_id and status.target_id != search.target_id:
+            return False
+        if search.label and status.category != search.label:
+            return False
+        if not (search.author or search.text or search.since or search.until):
+            return True
+        message = self.messages.get(status.subject_id)
+        return message is not None and search.matches_message(
+            handle=message.author.handle, text=message.text, created_at=message.created_at
         )
 
     def _statuses(self, subject_type: str) -> list[Status]:

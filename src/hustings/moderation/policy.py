@@ -36,6 +36,20 @@ class DefaultActions(BaseModel):
         return action
 
 
+class ReasonTemplate(BaseModel):
+    """A ready-made statement of the facts relied on, offered in the decision form for its rule;
+    the moderator edits it before recording."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=1, max_length=80)
+    text: str = Field(min_length=1, max_length=5000)
+    """May say `{target}`: the name of the person targeted is put there."""
+
+    def filled(self, target: str) -> str:
+        return self.text.replace("{target}", target or "the person targeted")
+
+
 class Rule(BaseModel):
     """One rule a decision can cite."""
 
@@ -52,6 +66,8 @@ class Rule(BaseModel):
     dsa_keywords: tuple[str, ...] = ()
     default_action: DefaultActions
     examples: tuple[str, ...] = ()
+    reason_templates: tuple[ReasonTemplate, ...] = ()
+    """Statements of reasons a moderator can start from (`[[rules.reason_templates]]`)."""
 
     @property
     def breach(self) -> bool:
@@ -147,7 +163,9 @@ class Policy(BaseModel):
 
     def lane_hours(self, category: str | None) -> int:
         """The priority lane's service level for a trusted flagger's report: hours to first action."""
-        return self.lane_hours_threat if category in self.lane_threat_categories else self.lane_hours_otherwise
+        return (
+            self.lane_hours_threat if category in self.lane_threat_categories else self.lane_hours_otherwise
+        )
 
 
 def parse_policy(text: str, *, source: str = "policy") -> Policy:

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from hustings.clock import parse_iso
 from hustings.errors import NotFound
@@ -46,6 +46,36 @@ CLOCKED_STATES = (ItemState.REPORTED, ItemState.CLAIMED, ItemState.ESCALATED)
 
 
 @dataclass(frozen=True, slots=True)
+class QueueSearch:
+    """A moderator's narrowing of a queue; every part given must match."""
+
+    target_id: str | None = None
+    author: str | None = None
+    """Part of the author's handle, any case."""
+    label: str | None = None
+    """The item's category (its first flagged label, or the report category)."""
+    text: str | None = None
+    """Words in the message text, any case."""
+    since: date | None = None
+    """Sent on or after this day (UTC)."""
+    until: date | None = None
+    """Sent on or before this day (UTC)."""
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.target_id, self.author, self.label, self.text, self.since, self.until))
+
+    def matches_message(self, *, handle: str, text: str, created_at: datetime) -> bool:
+        """The author, text and date parts, for a store that filters in Python."""
+        return (
+            (not self.author or self.author.casefold().lstrip("@") in handle.casefold())
+            and (not self.text or self.text.casefold() in text.casefold())
+            and (self.since is None or created_at.date() >= self.since)
+            and (self.until is None or created_at.date() <= self.until)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class QueueSpec:
     name: str
     title: str
@@ -61,6 +91,8 @@ class QueueSpec:
     """Only items about a candidate of this election (withdrawn ones too)."""
     ballot_id: str | None = None
     """Only items about a candidate on this ballot."""
+    search: QueueSearch = field(default_factory=QueueSearch)
+    """What the moderator narrowed the queue to (target, author, label, text, dates)."""
 
 
 LANE_STATES = (ItemState.REPORTED, ItemState.CLAIMED, ItemState.ESCALATED)
@@ -75,11 +107,49 @@ FIXED_QUEUES: tuple[QueueSpec, ...] = (
 )
 
 
+TEAM = QueueSpec("team", "Who holds what", (ItemState.CLAIMED,))
+"""Every claimed item, whoever holds it: the team view."""
+
+
 @dataclass(frozen=True, slots=True)
 class QueueEntry:
     status: Status
     priority: float
     """The effective priority: the queue's sort key."""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One row of a queue page: an item, and the near-duplicates of its cluster on the same page
+    folded into it (the first of them, in queue order, leads)."""
+
+    lead: QueueEntry
+    folded: tuple[QueueEntry, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return 1 + len(self.folded)
+
+    @property
+    def message_ids(self) -> list[str]:
+        return [self.lead.status.subject_id, *(entry.status.subject_id for entry in self.folded)]
+
+
+def fold_near_duplicates(entries: Iterable[QueueEntry]) -> list[QueueRow]:
+    """Queue entries as rows, one per near-duplicate cluster: members after the first join its row.
+    Order is kept: a row stands where its leading member stood."""
+    rows: list[QueueRow] = []
+    at: dict[str, int] = {}
+    for entry in entries:
+        cluster = entry.status.cluster_id
+        if cluster is not None and cluster in at:
+            row = rows[at[cluster]]
+            rows[at[cluster]] = QueueRow(row.lead, (*row.folded, entry))
+            continue
+        if cluster is not None:
+            at[cluster] = len(rows)
+        rows.append(QueueRow(entry))
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol
 from hustings.auth.model import User
 from hustings.clock import Clock
 from hustings.detect.assessment import Assessment
-from hustings.errors import NotFound
+from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status, model_actor
 from hustings.messages.changes import is_reassessment, source_history
 from hustings.messages.events import MESSAGE_ASSESSED
@@ -28,16 +28,26 @@ from hustings.messages.ingest import IngestResult
 from hustings.messages.model import Message
 from hustings.moderation import appeals, decisions, work
 from hustings.moderation.clusters import ClusterIndex, assign_clusters
-from hustings.moderation.context import ItemContext, Related, highlight, prior_decisions
-from hustings.moderation.decisions import DecisionOutcome, DecisionRequest, suggested_action
+from hustings.moderation.context import (
+    ItemContext,
+    Related,
+    TextGroup,
+    group_by_text,
+    highlight,
+    prior_decisions,
+)
+from hustings.moderation.decisions import DecisionOutcome, DecisionRequest, decidable_by, suggested_action
 from hustings.moderation.events import DECISION_MADE, REPORT_FILED, Action, FiledReport, ReporterKind
 from hustings.moderation.policy import Policy, Rule
 from hustings.moderation.queues import (
+    TEAM,
     Exposure,
     QueueEntry,
+    QueueRow,
     QueueSpec,
     breach_events,
     effective_priority,
+    fold_near_duplicates,
     time_left,
 )
 from hustings.moderation.reports import (
@@ -53,6 +63,7 @@ from hustings.moderation.reports import (
     report_view,
     reporter_kind_for,
 )
+from hustings.moderation.status import ItemState
 from hustings.targets.model import Target
 
 THREAD_DEPTH = 10
@@ -63,6 +74,9 @@ AUTHOR_HISTORY = 20
 CLUSTER_SHOWN = 500
 CLUSTER_DECIDED = 5000
 """At most this many members of a cluster take one cluster decision."""
+BATCH_MAX = 200
+"""At most this many items selected on a queue page take one batch decision."""
+TEAM_SHOWN = 1000
 
 
 class ModerationStore(ClusterIndex, Protocol):
@@ -270,7 +284,106 @@ class Moderation:
                 self.log, self.clock, moderator=moderator, message_id=message_id, reason=reason
             )
 
+    def assign(self, *, moderator: User, colleague: User, message_id: str) -> Status:
+        """Hand an item to a named colleague (see `work.assign`)."""
+        with work.refused_on_race():
+            return work.assign(
+                self.log, self.clock, moderator=moderator, colleague=colleague, message_id=message_id
+            )
+
+    def undoable(self, *, moderator: User, message_id: str) -> str | None:
+        """What of this moderator's can still be taken back on the item ("release", "skip",
+        "escalate"), or None."""
+        last = work.undoable(self.store.events_for(message_id), moderator)
+        return None if last is None else work.UNDO_KINDS[last.kind]
+
+    def undo(self, *, moderator: User, message_id: str) -> str:
+        """Take back this moderator's last release, skip or escalation; returns which it was."""
+        events = self.store.events_for(message_id)
+        last = work.undoable(events, moderator)
+        with work.refused_on_race():
+            work.undo(self.log, self.clock, moderator=moderator, message_id=message_id, events=events)
+        assert last is not None  # work.undo refuses when there is nothing to undo
+        return work.UNDO_KINDS[last.kind]
+
+    def team(self) -> dict[str, list[QueueEntry]]:
+        """Who holds what: claimed items by the moderator holding them, highest priority first."""
+        held: dict[str, list[QueueEntry]] = {}
+        for entry in self.queue_page(TEAM, reader_id=None, limit=TEAM_SHOWN):
+            held.setdefault(entry.status.assignee or "", []).append(entry)
+        return held
+
     # ------------------------------------------------------------ decisions and appeals
+
+    def cluster_preview(self, *, moderator: User, message_id: str) -> tuple[list[Status], list[TextGroup]]:
+        """What a decision on the item's whole cluster would decide: the item and every member
+        this moderator can decide now, and those grouped by text. The item must be claimed by
+        the moderator first: a decision on many messages is taken by someone holding one."""
+        item = self.item(message_id)
+        if item.state != ItemState.CLAIMED or item.assignee != moderator.id:
+            raise Conflict("apply_to_cluster: claim this item before deciding its whole cluster")
+        if item.cluster_id is None:
+            raise InvalidInput("apply_to_cluster: this item has no near-duplicates")
+        members = [
+            member
+            for member in self.store.cluster_members(item.cluster_id, CLUSTER_DECIDED)
+            if member.subject_id != message_id and decidable_by(member, moderator) is None
+        ]
+        chosen = [item, *members]
+        return chosen, group_by_text(chosen, self.texts([m.subject_id for m in chosen]))
+
+    def batch_preview(
+        self, *, moderator: User, message_ids: Sequence[str]
+    ) -> tuple[list[Status], dict[str, str], list[TextGroup]]:
+        """What a batch decision on the selected items would decide: those this moderator can
+        decide now, those left out with why, and the first grouped by text."""
+        ids = list(dict.fromkeys(message_ids))
+        if not ids:
+            raise InvalidInput("message_ids: select at least one item")
+        if len(ids) > BATCH_MAX:
+            raise InvalidInput(f"message_ids: at most {BATCH_MAX} items at once")
+        statuses = self.store.statuses(ids)
+        chosen: list[Status] = []
+        left: dict[str, str] = {}
+        for message_id in ids:
+            status = statuses.get(message_id)
+            why = "not found" if status is None else decidable_by(status, moderator)
+            if status is not None and why is None:
+                chosen.append(status)
+            else:
+                left[message_id] = str(why)
+        return chosen, left, group_by_text(chosen, self.texts([m.subject_id for m in chosen]))
+
+    def decide_batch(
+        self,
+        *,
+        moderator: User,
+        message_ids: Sequence[str],
+        action: Action,
+        policy_rule: str,
+        decision_facts: str = "",
+    ) -> DecisionOutcome:
+        """One decision on several selected items (see `decisions.decide_batch`)."""
+        chosen, left, _ = self.batch_preview(moderator=moderator, message_ids=message_ids)
+        with work.refused_on_race():
+            outcome = decisions.decide_batch(
+                self.log,
+                self.clock,
+                moderator=moderator,
+                items=chosen,
+                action=action,
+                policy_rule=policy_rule,
+                decision_facts=decision_facts,
+                policy=self.policy,
+            )
+        return DecisionOutcome(
+            decision_id=outcome.decision_id,
+            action=outcome.action,
+            policy_rule=outcome.policy_rule,
+            policy_version=outcome.policy_version,
+            decided=outcome.decided,
+            skipped={**left, **outcome.skipped},
+        )
 
     def suggested(self, item: Status) -> tuple[Rule, Action]:
         """The rule covering the item's category and the policy's default action for its severity."""
@@ -363,6 +476,38 @@ class Moderation:
         return self.store.queue_page(
             spec, now=self.clock.now(), reader_id=reader_id, limit=limit, offset=offset
         )
+
+    def queue_rows(
+        self, spec: QueueSpec, *, reader_id: str | None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[QueueRow], int | None]:
+        """A page of a queue as rows, near-duplicates folded into one row each: up to `limit`
+        rows from the `offset`-th item on, and the offset the next page starts at (None at the
+        end). Reads at most ten times `limit` items, so a page of one huge cluster still ends."""
+        entries: list[QueueEntry] = []
+        clusters: set[str] = set()
+        rows = 0
+        at = offset
+        while True:
+            chunk = self.queue_page(spec, reader_id=reader_id, limit=limit, offset=at)
+            for entry in chunk:
+                cluster = entry.status.cluster_id
+                if cluster is None or cluster not in clusters:
+                    if rows == limit:
+                        return fold_near_duplicates(entries), at
+                    rows += 1
+                    if cluster is not None:
+                        clusters.add(cluster)
+                entries.append(entry)
+                at += 1
+            if len(chunk) < limit:
+                return fold_near_duplicates(entries), None
+            if at - offset >= 10 * limit:
+                return fold_near_duplicates(entries), at
+
+    def cluster_groups(self, cluster_id: str) -> list[TextGroup]:
+        """A cluster's members grouped by text (the first `CLUSTER_SHOWN` members)."""
+        members = self.store.cluster_members(cluster_id, CLUSTER_SHOWN)
+        return group_by_text(members, self.texts([m.subject_id for m in members]))
 
     def next_item(self, spec: QueueSpec, *, reader_id: str) -> QueueEntry | None:
         """The first item of a queue this reader has not skipped (among its first thousand)."""

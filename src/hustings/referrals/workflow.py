@@ -141,6 +141,29 @@ class Referrals:
             custody=self.custody(referral_id),
         )
 
+    def what_is_referred(
+        self,
+        message_ids: Sequence[str],
+        *,
+        incident_id: str | None = None,
+        bundle_target_id: str | None = None,
+    ) -> list[str]:
+        """The message ids a referral of these would hold: the messages named, then the incident's,
+        then the bundle's, each once. `InvalidInput` if that is none or too many; `NotFound`
+        (naming the field) for an unknown incident or an empty bundle."""
+        ids = list(dict.fromkeys(m.strip() for m in message_ids if m.strip()))
+        if incident_id:
+            ids.extend(m for m in self.store.incident_message_ids(incident_id) if m not in ids)
+        if bundle_target_id:
+            ids.extend(m for m in self.store.bundle_message_ids(bundle_target_id) if m not in ids)
+        if not ids:
+            raise InvalidInput(
+                "message_ids: nothing to refer yet: open the referral from a message, an incident or an evidence bundle"
+            )
+        if len(ids) > MAX_MESSAGES:
+            raise InvalidInput(f"message_ids: at most {MAX_MESSAGES} messages in one referral")
+        return ids
+
     def create(
         self,
         *,
@@ -154,17 +177,7 @@ class Referrals:
     ) -> Status:
         """Open a referral for messages, an incident's messages, a target's evidence bundle, or
         any mix of them; work out whether it is urgent."""
-        ids = list(dict.fromkeys(m.strip() for m in message_ids if m.strip()))
-        if incident_id:
-            ids.extend(m for m in self.store.incident_message_ids(incident_id) if m not in ids)
-        if bundle_target_id:
-            ids.extend(m for m in self.store.bundle_message_ids(bundle_target_id) if m not in ids)
-        if not ids:
-            raise InvalidInput(
-                "message_ids: name at least one message, an incident_id or a bundle_target_id with messages"
-            )
-        if len(ids) > MAX_MESSAGES:
-            raise InvalidInput(f"message_ids: at most {MAX_MESSAGES} messages in one referral")
+        ids = self.what_is_referred(message_ids, incident_id=incident_id, bundle_target_id=bundle_target_id)
         messages = self.store.pack_messages(ids)
         urgency = assess_urgency(messages)
         targets = [t for m in messages for t in m.message.target_ids]

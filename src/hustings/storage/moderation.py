@@ -7,7 +7,7 @@ Never commits: the caller (route or command) owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -29,6 +29,7 @@ from hustings.moderation.queues import (
     URGENCY_STEPS,
     Exposure,
     QueueEntry,
+    QueueSearch,
     QueueSpec,
     all_queues,
 )
@@ -39,7 +40,7 @@ from hustings.storage.elections_tables import CandidacyRow
 from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
 from hustings.storage.messages import SqlMessageRepository
 from hustings.storage.moderation_tables import ClusterBandRow, ClusterMemberRow
-from hustings.storage.tables import EventRow, MessageRow, StatusRow
+from hustings.storage.tables import AuthorRow, EventRow, MessageRow, StatusRow
 from hustings.storage.targets import TargetStore
 from hustings.targets.model import Target
 
@@ -240,6 +241,7 @@ class SqlModerationStore:
             query = query.where(StatusRow.target_id.in_(candidates.scalar_subquery()))
         if spec.mine:
             query = query.where(StatusRow.assignee == (reader_id or ""))
+        query = _searched(query, spec.search)
         if floor is not None:
             query = query.where(StatusRow.priority >= floor)
         if spec.lane:
@@ -395,3 +397,29 @@ class SqlModerationStore:
             select(MessageRow.id, MessageRow.text).where(MessageRow.id.in_(list(message_ids)))
         )
         return {str(message_id): str(text_) for message_id, text_ in rows}
+
+
+def _searched(query: Select[str, float], search: QueueSearch) -> Select[str, float]:
+    """The queue narrowed to what the moderator searched for; the message-side parts are one
+    subquery on `messages` (by its primary key), so an unsearched queue reads as before."""
+    if search.target_id:
+        query = query.where(StatusRow.target_id == search.target_id)
+    if search.label:
+        query = query.where(StatusRow.category == search.label)
+    if not (search.author or search.text or search.since or search.until):
+        return query
+    messages = select(MessageRow.id)
+    if search.author:
+        handles = select(AuthorRow.key).where(
+            func.lower(AuthorRow.handle).contains(search.author.lstrip("@").lower(), autoescape=True)
+        )
+        messages = messages.where(MessageRow.author_key.in_(handles.scalar_subquery()))
+    if search.text:
+        messages = messages.where(func.lower(MessageRow.text).contains(search.text.lower(), autoescape=True))
+    if search.since:
+        messages = messages.where(MessageRow.created_at >= datetime.combine(search.since, time(), UTC))
+    if search.until:
+        messages = messages.where(
+            MessageRow.created_at < datetime.combine(search.until + timedelta(days=1), time(), UTC)
+        )
+    return query.where(StatusRow.subject_id.in_(messages.scalar_subquery()))

@@ -55,6 +55,7 @@
       case "s": submit("skip-form"); break;
       case "d": focus("policy-rule"); break;
       case "e": focus("escalate-reason"); break;
+      case "x": if (rows.length && selected >= 0) { var box = rows[selected].querySelector("input[type=checkbox]"); if (box) { box.checked = !box.checked; } } else { return; } break;
       case "r": document.querySelectorAll(".blurred").forEach(reveal); break;
       case "g": toggleGrey(); break;
       default: return;
@@ -62,16 +63,30 @@
     e.preventDefault();
   });
 
-  // Decision form: the rule fills the default action, the facts and the statement preview.
+  // Times in the reader's own time zone (the page says UTC until this runs).
+  document.querySelectorAll("time.local[datetime]").forEach(function (t) {
+    var d = new Date(t.getAttribute("datetime"));
+    if (!isNaN(d.getTime())) {
+      t.textContent = d.toLocaleString(undefined, {day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short"});
+    }
+  });
+
+  // Decision form: the rule shows the policy's suggested action (the moderator still chooses
+  // one), fills the facts and the statement preview; a template fills the facts.
   var rule = document.getElementById("policy-rule");
   var facts = document.getElementById("decision-facts");
   var action = document.getElementById("action");
+  var template = document.getElementById("reason-template");
+  if (template && facts) {
+    template.addEventListener("change", function () { if (template.value) { facts.value = template.value; } });
+  }
   if (rule && facts && action) {
     var edited = false;
     facts.addEventListener("input", function () { edited = true; });
     rule.addEventListener("change", function () {
       var o = rule.options[rule.selectedIndex];
-      action.value = o.dataset.default;
+      var hint = document.querySelector("#action-hint [data-field=suggested]");
+      if (hint) { hint.textContent = o.dataset.default.replace(/_/g, " "); }
       if (!edited) { facts.value = o.dataset.facts; }
       var preview = document.getElementById("statement-preview");
       if (preview) {
