@@ -60,7 +60,9 @@ def new_world() -> World:
         load_code(),
         SecretBox("a test service secret"),
         survey_secret="a test survey secret",
-        roles_of=lambda user_id: frozenset({Role.PANEL_MEMBER}) if user_id.startswith("panel") else frozenset(),
+        roles_of=lambda user_id: (
+            frozenset({Role.PANEL_MEMBER}) if user_id.startswith("panel") else frozenset()
+        ),
         references=lambda: f"C-{next(counter):04d}",
     )
     for user_id in ("officer", "investigator", "conflicted", "panel1", "panel2", "oversight", "senior"):
