@@ -591,7 +591,9 @@ class Complaints:
         if not text.strip():
             raise InvalidInput("text: the words sent to the party")
         if case.erased:
-            raise InvalidInput(f"case {case.reference}: its personal data are erased; nobody can be written to")
+            raise InvalidInput(
+                f"case {case.reference}: its personal data are erased; nobody can be written to"
+            )
         if to is Recipient.RESPONDENT and case.complaint.respondent_member is None:
             raise InvalidInput("to: the respondent is unknown")
         if to is Recipient.COMPLAINANT and case.complaint.complainant is None:
