@@ -47,7 +47,9 @@ class AuthorPublic(BaseModel):
 class ReferencePublic(BaseModel):
     type: str = Field(description="`replied_to`, `quoted` or `retweeted`.")
     external_id: str
-    message_id: str = Field(description="The Hustings id the referenced message has, or would have, once held.")
+    message_id: str = Field(
+        description="The Hustings id the referenced message has, or would have, once held."
+    )
 
 
 class DetailsPublic(BaseModel):
@@ -122,7 +124,9 @@ def _details(message: Message) -> DetailsPublic | None:
         visibility=details.visibility,
         sensitive=details.sensitive,
         references=[
-            ReferencePublic(type=ref.type, external_id=ref.external_id, message_id=ref.message_id(message.source))
+            ReferencePublic(
+                type=ref.type, external_id=ref.external_id, message_id=ref.message_id(message.source)
+            )
             for ref in details.references
         ],
     )
