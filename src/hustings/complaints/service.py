@@ -846,11 +846,11 @@ class Complaints:
     ) -> dict[str, Any]:
         """Everything the party holds about one person across its cases (as complainant, by name
         or e-mail, or as respondent, by membership number), as JSON; each case read is recorded."""
-        if not (viewer.roles & DATA_PROTECTION_ROLES) or viewer.party is None:
-            raise Forbidden("a subject-access request is answered by the party's oversight or party admin")
         name, email, member = name.strip().casefold(), email.strip().casefold(), member.strip()
         if not (name or email or member):
             raise InvalidInput("name: give the person's name, e-mail or membership number")
+        if not (viewer.roles & DATA_PROTECTION_ROLES) or viewer.party is None:
+            raise Forbidden("a subject-access request is answered by the party's oversight or party admin")
         held = []
         for status in sorted(self.store.statuses(ev.COMPLAINT), key=lambda s: s.subject_id):
             if status.data["party"] != viewer.party:

@@ -544,12 +544,13 @@ def figures_page(
 
 @router.get("/figures.csv")
 def figures_csv_page(
-    principal: Reader, services: ServicesDep, quarter: str = "", scope: str = "party"
+    principal: Reader,
+    services: ServicesDep,
+    quarter: Annotated[str, Query(min_length=7, max_length=7)],
+    scope: str = "party",
 ) -> Response:
     viewer = viewer_of(services, principal)
-    return figures_csv(
-        services.complaints.quarterly(viewer, _quarter(quarter, services), joint=scope == "joint")
-    )
+    return figures_csv(services.complaints.quarterly(viewer, Quarter.parse(quarter), joint=scope == "joint"))
 
 
 # ---------------------------------------------------------------- audit
