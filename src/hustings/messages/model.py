@@ -119,12 +119,13 @@ class DetailsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    content_warning: (
-        Annotated[str, StringConstraints(max_length=2000), AfterValidator(_storable)] | None
-    ) = Field(default=None, description="The warning shown before the text (Mastodon `spoiler_text`).")
+    content_warning: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_storable)] | None = (
+        Field(default=None, description="The warning shown before the text (Mastodon `spoiler_text`).")
+    )
     visibility: Visibility | None = None
     sensitive: bool | None = Field(
-        default=None, description="The source marked it sensitive (Mastodon `sensitive`, X `possibly_sensitive`)."
+        default=None,
+        description="The source marked it sensitive (Mastodon `sensitive`, X `possibly_sensitive`).",
     )
     references: list[ReferenceIn] = Field(default_factory=list, max_length=20)
 
@@ -148,12 +149,15 @@ class MessageIn(BaseModel):
         default=None, description="`external_id` of the message this replies to, on the same source."
     )
     url: (
-        Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$"), AfterValidator(_storable)]
+        Annotated[
+            str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$"), AfterValidator(_storable)
+        ]
         | None
     ) = None
     lang: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None = None
     details: DetailsIn | None = Field(
-        default=None, description="Content warning, visibility, sensitive flag and references, where the source has them."
+        default=None,
+        description="Content warning, visibility, sensitive flag and references, where the source has them.",
     )
 
 
@@ -234,7 +238,9 @@ class MessageDetails:
             content_warning=stored.get("content_warning"),
             visibility=stored.get("visibility"),
             sensitive=stored.get("sensitive"),
-            references=tuple(Reference(ref["type"], ref["external_id"]) for ref in stored.get("references", [])),
+            references=tuple(
+                Reference(ref["type"], ref["external_id"]) for ref in stored.get("references", [])
+            ),
         )
 
 

@@ -147,7 +147,9 @@ class Policy(BaseModel):
 
     def lane_hours(self, category: str | None) -> int:
         """The priority lane's service level for a trusted flagger's report: hours to first action."""
-        return self.lane_hours_threat if category in self.lane_threat_categories else self.lane_hours_otherwise
+        return (
+            self.lane_hours_threat if category in self.lane_threat_categories else self.lane_hours_otherwise
+        )
 
 
 def parse_policy(text: str, *, source: str = "policy") -> Policy:
