@@ -268,7 +268,9 @@ def get_complaint(
                 actor=e.actor,
                 occurred_at=e.occurred_at,
                 reason=e.reason,
-                payload=dict(e.payload),
+                payload={
+                    k: v for k, v in e.payload.items() if k != "personal"
+                },  # sealed: `what` and the rest
             )
             for e in services.complaints.history(case)
         ],
