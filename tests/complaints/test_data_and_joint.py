@@ -11,6 +11,7 @@ import json
 import pytest
 
 from hustings.auth.model import Role
+from hustings.auth.second_factor import SecretBox
 from hustings.complaints.events import COMPLAINT, ERASED_TEXT
 from hustings.complaints.figures import JOINT, Quarter
 from hustings.complaints.model import (
@@ -295,3 +296,15 @@ def test_a_closed_case_still_takes_no_new_step(world: World) -> None:
         c.assign(ref, world.as_("officer", Role.COMPLAINTS_OFFICER), "investigator", TeamRole.INVESTIGATOR)
     statuses = world.events.statuses
     assert statuses[(COMPLAINT, ref)].state == "closed"
+
+
+def test_case_keys_are_resealed_under_a_new_service_secret(world: World) -> None:
+    c = world.complaints
+    ref = closed(world)
+    rotated = SecretBox("the new service secret", previous=["a test service secret"])
+    c.box = rotated
+    assert c.reseal_keys() == 1
+    c.box = SecretBox("the new service secret")  # the old secret retired
+    assert c.open(ref, world.as_("officer", Role.COMPLAINTS_OFFICER)).complaint.complainant == Complainant(
+        "Ann Example", "ann@example.org"
+    )

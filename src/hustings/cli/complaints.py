@@ -1,7 +1,11 @@
-"""`hustings complaints-retention`: erase the personal data of closed cases past their retention period.
+"""`hustings complaints-retention`: erase the personal data of closed cases past their retention
+period. Run it daily (cron or a scheduled job). Each case's key is destroyed and a
+`complaint.erased` event records it; the quarterly figures are unchanged. Safe to run again: an
+erased case is skipped.
 
-Run it daily (cron or a scheduled job). Each case's key is destroyed and a `complaint.erased` event
-records it; the quarterly figures are unchanged. Safe to run again: an erased case is skipped.
+`hustings rekey-complaint-keys`: after rotating HUSTINGS_SECRET_KEY (the old one in
+HUSTINGS_SECRET_KEY_PREVIOUS), seal every case key under the new one, as
+`hustings rekey-private-details` does for the private-details register; then the old key can go.
 """
 
 from __future__ import annotations
@@ -21,5 +25,14 @@ def complaints_retention() -> None:
         out.print(f"  {reference}", markup=False)
 
 
+@cli_errors
+def rekey_complaint_keys() -> None:
+    """Seal every complaint case key under HUSTINGS_SECRET_KEY (after a key rotation)."""
+    with unit_of_work(load_settings()) as services:
+        count = services.complaints.reseal_keys()
+    out.print(f"resealed {count} complaint case key(s) under the current HUSTINGS_SECRET_KEY", markup=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command("complaints-retention")(complaints_retention)
+    app.command("rekey-complaint-keys")(rekey_complaint_keys)

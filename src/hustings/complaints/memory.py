@@ -39,3 +39,9 @@ class InMemoryComplaintStore:
 
     def erase_case_key(self, reference: str) -> None:
         self.keys.pop(reference, None)
+
+    def case_keys(self) -> dict[str, str]:
+        return dict(self.keys)
+
+    def replace_case_key(self, reference: str, sealed: str) -> None:
+        self.keys[reference] = sealed

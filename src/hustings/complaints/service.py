@@ -79,6 +79,14 @@ class ComplaintStore(Protocol):
         """Destroy the case's key: its personal data in the log can never be read again."""
         ...
 
+    def case_keys(self) -> dict[str, str]:
+        """Every case key, sealed, by reference."""
+        ...
+
+    def replace_case_key(self, reference: str, sealed: str) -> None:
+        """The same key, sealed again (under the current service secret)."""
+        ...
+
 
 def new_reference() -> str:
     return "C-" + secrets.token_hex(4).upper()
@@ -840,6 +848,14 @@ class Complaints:
             self.store.erase_case_key(case.reference)
             erased.append(case.reference)
         return erased
+
+    def reseal_keys(self) -> int:
+        """Seal every case key under the current service secret (after a rotation, before the old
+        secret is retired); returns how many."""
+        keys = self.store.case_keys()
+        for reference, sealed in sorted(keys.items()):
+            self.store.replace_case_key(reference, self.box.reseal(sealed))
+        return len(keys)
 
     def subject_access(
         self, viewer: Viewer, *, name: str = "", email: str = "", member: str = ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hustings.events import Event, Status
@@ -51,3 +51,11 @@ class SqlComplaintStore:
 
     def erase_case_key(self, reference: str) -> None:
         self.session.execute(delete(ComplaintKeyRow).where(ComplaintKeyRow.reference == reference))
+
+    def case_keys(self) -> dict[str, str]:
+        return {row.reference: row.sealed for row in self.session.scalars(select(ComplaintKeyRow))}
+
+    def replace_case_key(self, reference: str, sealed: str) -> None:
+        self.session.execute(
+            update(ComplaintKeyRow).where(ComplaintKeyRow.reference == reference).values(sealed=sealed)
+        )
