@@ -162,3 +162,21 @@ def test_subject_access_and_the_retention_sweep(
     assert after["cases"] == []
     page = client.get(f"/complaints/cases/{ref}", headers=officer)
     assert "were erased" in page.text and "We have your complaint, Ann." not in page.text
+
+
+def test_another_partys_people_reach_nothing_of_it_on_the_new_routes(
+    client: TestClient, make_user: MakeUser, services: Services
+) -> None:
+    refs = [file_by_form(client) for _ in range(5)]
+    _, theirs = team(services, make_user, Role.OVERSIGHT, party="other-party")
+    _, their_admin = team(services, make_user, Role.PARTY_ADMIN, party="other-party")
+    quarter = str(Quarter.of(services.clock.now()))
+    audit = client.get(f"/complaints/audit?quarter={quarter}", headers=theirs)
+    assert audit.status_code == 200 and not any(ref in audit.text for ref in refs)
+    assert client.get("/complaints/joint", headers=theirs).status_code == 200
+    assert not any(ref in client.get("/complaints/joint", headers=theirs).text for ref in refs)
+    figures = client.get(f"/v1/complaints/figures/{quarter}", headers=theirs).json()
+    assert figures["party"] == "other-party" and figures["received"] == 0
+    held = client.get("/v1/complaints/subject-access?email=ann@example.org", headers=their_admin).json()
+    assert held["cases"] == []
+    assert client.get(f"/complaints/cases/{refs[0]}/export.json", headers=theirs).status_code == 404
