@@ -286,7 +286,7 @@ class Complaints:
     def may_open(self, case: Case, viewer: Viewer) -> bool:
         """Without a reason: the case team, oversight, and the party's complaints officers while a
         case is still waiting for one of them to acknowledge it."""
-        if case.on_team(viewer.user_id) or viewer.oversight:
+        if case.on_team(viewer.user_id) or (viewer.oversight and viewer.party == case.party):
             return True
         return case.state is CaseState.RECEIVED and Role.COMPLAINTS_OFFICER in viewer.roles
 
