@@ -239,3 +239,33 @@ def test_an_objection_a_departure_from_the_guidance_the_messages_and_the_figures
     expect(party.get_by_role("status")).to_contain_text("Thank you")
     party.goto(f"{server.url}{link}")
     expect(party.get_by_role("status")).to_contain_text("this link has been used")
+
+
+def test_the_audit_sample_and_the_joint_panel_pages_are_accessible(browser: Any, server: LiveServer) -> None:
+    services = server.services()
+    services.complaints.file(
+        NewComplaint(
+            party=PARTY,
+            category="bullying",
+            what="Belittling remarks at branch meetings.",
+            where=Where(online=False, place="Branch office"),
+            when=None,
+            source=Source.EMAIL,
+        ),
+        actor="email",
+    )
+    services.session.commit()
+    services.session.close()
+    vera = as_user(browser, server, "vera")
+    vera.get_by_role("navigation", name="Main").get_by_role("link", name="Audit sample").click()
+    expect(vera.get_by_role("heading", name=re.compile("Audit sample for"))).to_be_visible()
+    accessible(vera)
+    first = vera.locator("section.card").first
+    first.get_by_label("Finding").select_option("sound")
+    first.get_by_label("What the review found").fill("Reasons and clauses at every step.")
+    first.get_by_role("button", name=re.compile("Record the finding")).click()
+    expect(vera.get_by_role("status")).to_contain_text("recorded")
+    expect(vera.locator("section.card").first).to_contain_text("Reasons and clauses at every step.")
+    vera.get_by_role("navigation", name="Main").get_by_role("link", name="Joint panel").click()
+    expect(vera.get_by_role("heading", name="Cases referred to the joint panel")).to_be_visible()
+    accessible(vera)
