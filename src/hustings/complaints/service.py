@@ -262,7 +262,7 @@ class Complaints:
 
     def cases(self, viewer: Viewer) -> list[Case]:
         """The party's cases, newest first: reference, category, stage and due date, for the list.
-        (Opening one is `open`, and is recorded.)"""
+        Their personal data are not opened (they read as erased): opening one is `open`, and is recorded."""
         if viewer.party is None:
             return []
         found = [
