@@ -180,3 +180,17 @@ def test_another_partys_people_reach_nothing_of_it_on_the_new_routes(
     held = client.get("/v1/complaints/subject-access?email=ann@example.org", headers=their_admin).json()
     assert held["cases"] == []
     assert client.get(f"/complaints/cases/{refs[0]}/export.json", headers=theirs).status_code == 404
+
+
+def test_staff_file_health_details_by_api_and_they_stay_sealed(
+    client: TestClient, make_user: MakeUser, services: Services
+) -> None:
+    _, officer = team(services, make_user, Role.COMPLAINTS_OFFICER)
+    filed = client.post(
+        "/v1/complaints",
+        json={"category": "harassment", "what": "Calls at home.", "health": "Sleepless since."},
+        headers=officer,
+    )
+    assert filed.status_code == 201, filed.text
+    stored = json.dumps([row.payload for row in services.session.scalars(select(EventRow))])
+    assert "Sleepless since." not in stored and "Calls at home." not in stored

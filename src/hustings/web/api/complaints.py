@@ -74,6 +74,9 @@ class ComplaintCreate(BaseModel):
     complainant: ComplainantIn | None = Field(default=None, description="None: anonymous.")
     respondent_member: Short | None = Field(default=None, description="The membership number; None: unknown.")
     characteristic: Short | None = None
+    health: Text = Field(
+        default="", description="Health details (special-category data: sealed, case team only)."
+    )
 
 
 class TeamMember(BaseModel):
@@ -162,6 +165,7 @@ def file_complaint(body: ComplaintCreate, principal: Officer, services: Services
             complainant=None if who is None else Complainant(who.name, who.email, who.phone),
             respondent_member=body.respondent_member or None,
             characteristic=body.characteristic or None,
+            health=body.health.strip(),
         ),
         actor=user_actor(principal.user.id),
     )
