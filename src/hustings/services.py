@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hustings.auth.accounts import AccountPolicy, Accounts
 from hustings.auth.login import LoginBackoff
+from hustings.auth.model import Role
 from hustings.auth.second_factor import SecretBox
 from hustings.clock import Clock, SystemClock
 from hustings.complaints.code import load_code
@@ -125,7 +126,9 @@ class Services:
     @cached_property
     def secret_box(self) -> SecretBox:
         """Seals secrets at rest under HUSTINGS_SECRET_KEY; opens under it or a previous key."""
-        return SecretBox(self.settings.secret_key.get_secret_value(), previous=self.settings.previous_secrets())
+        return SecretBox(
+            self.settings.secret_key.get_secret_value(), previous=self.settings.previous_secrets()
+        )
 
     @cached_property
     def accounts(self) -> Accounts:
@@ -180,7 +183,19 @@ class Services:
 
     @cached_property
     def complaints(self) -> Complaints:
-        return Complaints(SqlComplaintStore(self.session), self.log, self.clock, load_code())
+        def roles_of(user_id: str) -> frozenset[Role]:
+            user = self.users.get(user_id)
+            return frozenset() if user is None else frozenset(user.roles)
+
+        return Complaints(
+            SqlComplaintStore(self.session),
+            self.log,
+            self.clock,
+            load_code(),
+            self.secret_box,
+            survey_secret=self.settings.secret_key.get_secret_value(),
+            roles_of=roles_of,
+        )
 
     @cached_property
     def teams(self) -> Teams:
@@ -205,7 +220,11 @@ class Services:
     def private_details(self) -> PrivateDetails:
         """The private-details register, sealed under the service secret."""
         return PrivateDetails(
-            SqlPrivateDetailStore(self.session), self.log, self.clock, self.secret_box, reports=self.moderation
+            SqlPrivateDetailStore(self.session),
+            self.log,
+            self.clock,
+            self.secret_box,
+            reports=self.moderation,
         )
 
     @cached_property
@@ -258,7 +277,9 @@ class Services:
             **{Label(name): value for name, value in self.settings.detect_thresholds.items()},
         }
 
-    def ingest(self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()) -> IngestResult:
+    def ingest(
+        self, raw: Sequence[object], *, actor: str, origins: Sequence[Origin | None] = ()
+    ) -> IngestResult:
         """Store, log and assess `raw` here, or, with a broker, publish it for the workers to.
 
         Messages with their platform records (`origins`) are stored here even with a broker.

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from hustings.auth.model import Role
+from hustings.auth.second_factor import SecretBox
 from hustings.clock import FixedClock
 from hustings.complaints.code import load_code
 from hustings.complaints.memory import InMemoryComplaintStore
@@ -57,6 +58,11 @@ def new_world() -> World:
         EventLog(events, default_reducers()),
         clock,
         load_code(),
+        SecretBox("a test service secret"),
+        survey_secret="a test survey secret",
+        roles_of=lambda user_id: (
+            frozenset({Role.PANEL_MEMBER}) if user_id.startswith("panel") else frozenset()
+        ),
         references=lambda: f"C-{next(counter):04d}",
     )
     for user_id in ("officer", "investigator", "conflicted", "panel1", "panel2", "oversight", "senior"):

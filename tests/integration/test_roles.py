@@ -84,6 +84,8 @@ def test_public_routes_are_few_and_deliberate() -> None:
         "GET /v1/transparency",
         "GET /complaints/new",
         "POST /complaints/new",
+        "GET /complaints/survey/{token}",  # the confidence survey: the one-time link is the credential
+        "POST /complaints/survey/{token}",
         "GET /join/{token}",  # an election team's invitation: the one-time token is the credential
         "POST /join/{token}",
     }

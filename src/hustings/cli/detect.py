@@ -94,7 +94,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @cli_errors
     def score(
-        file: Annotated[str, typer.Argument(help="JSON Lines of {\"id\", \"text\"}, or - for standard input.")] = "-",
+        file: Annotated[
+            str, typer.Argument(help='JSON Lines of {"id", "text"}, or - for standard input.')
+        ] = "-",
         model_dir: Annotated[
             Path | None, typer.Option("--model-dir", help="A model folder other than the shipped one.")
         ] = None,
@@ -145,7 +147,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @cli_errors
     def train(
-        out: Annotated[Path | None, typer.Option(help="Model folder to write (default: the shipped one).")] = None,
+        out: Annotated[
+            Path | None, typer.Option(help="Model folder to write (default: the shipped one).")
+        ] = None,
         budget: Annotated[int, typer.Option(help="Training rows before augmentation.")] = 22000,
         epochs: Annotated[float, typer.Option(help="Passes over the training rows.")] = 1.0,
         seed: Annotated[int, typer.Option(help="Seed for sampling, templates and initialisation.")] = 13,

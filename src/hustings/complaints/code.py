@@ -38,6 +38,8 @@ class Category(_Frozen):
     label: str
     clauses: tuple[str, ...]
     needs_characteristic: bool = False
+    joint: bool = False
+    """Under the joint election code: a case may be referred to the joint panel."""
 
 
 class Stage(_Frozen):
@@ -48,6 +50,17 @@ class Stage(_Frozen):
     @property
     def limit(self) -> timedelta | None:
         return timedelta(days=self.limit_days) if self.limit_days else None
+
+
+class Question(_Frozen):
+    """One question of the confidence survey, answered from 1 to 5."""
+
+    id: str
+    text: str
+
+
+class Audit(_Frozen):
+    sample_size: int
 
 
 class Sanctions(_Frozen):
@@ -80,6 +93,10 @@ class CodeOfConduct(_Frozen):
     sanctions: Sanctions
     guidance: dict[str, Guidance]
     """By category id; `default` for a category with none of its own."""
+    retention: dict[str, int]
+    """Days personal data are kept after closing, by outcome; `default` for any other."""
+    survey: tuple[Question, ...]
+    audit: Audit
 
     @model_validator(mode="after")
     def _consistent(self) -> CodeOfConduct:
@@ -91,6 +108,12 @@ class CodeOfConduct(_Frozen):
         missing = set(CaseState) - set(self.stages)
         if missing:
             raise ValueError(f"stages missing: {sorted(missing)}")
+        if "default" not in self.retention:
+            raise ValueError("retention: a default period is needed")
+        if any(days < 1 for days in self.retention.values()):
+            raise ValueError("retention: every period is at least one day")
+        if self.audit.sample_size < 1:
+            raise ValueError("audit.sample_size: draw at least one case")
         if "default" not in self.guidance:
             raise ValueError("guidance: a [guidance.default] table is needed")
         category_ids = {category.id for category in self.categories}
@@ -136,6 +159,10 @@ class CodeOfConduct(_Frozen):
     def guided_sanctions(self, category_id: str, severity: Severity) -> tuple[str, ...]:
         """The sanctions the guidance sets for a case of this category and severity."""
         return self.guidance.get(category_id, self.guidance["default"]).for_severity(severity)
+
+    def retention_for(self, outcome: str) -> timedelta:
+        """How long personal data are kept after a case closes with this outcome."""
+        return timedelta(days=self.retention.get(outcome, self.retention["default"]))
 
     def check_sanction(self, sanction: str) -> str:
         if sanction not in self.sanctions.options:

@@ -5,12 +5,21 @@ Three subject types:
 - ``complaint`` (id: the case reference): ``complaint.filed`` and then one event per step
   (acknowledged, assessed, assigned, objection raised and decided, charged, hearing opened,
   decided, appealed, appeal decided, closed), plus ``complaint.communicated`` (the text sent to
-  a party) and ``complaint.commented``. Which step is legal from which stage is `next_state`,
+  a party, sealed) and ``complaint.commented``; ``complaint.referred_joint`` (to the joint panel),
+  ``complaint.survey_sent`` and ``complaint.survey_answered`` (the confidence survey at closure),
+  ``complaint.audit_finding`` (an independent reviewer's finding) and ``complaint.erased`` (the
+  case's key destroyed at the end of its retention period). Which step is legal from which stage is `next_state`,
   which both the service (to refuse) and the reducer (to derive) use.
 - ``complaint_handler`` (id: the user id): ``complaint_handler.enrolled`` puts a user in a
-  party's complaints team, ``complaint_handler.conflict_declared`` records a conflict of interest.
+  party's complaints team, ``complaint_handler.conflict_declared`` records a conflict of interest,
+  ``complaint_handler.joint_enrolled`` seats them on the joint panel.
 - ``complaint_access`` (id: ``<reference>/<random>``): ``complaint_access.recorded``, one view,
   comment or export of a case by anyone, with the break-glass reason of someone not on the team.
+
+Personal data (the complainant, the respondent's number, what happened, links, place, the protected
+characteristic, health details, the words of communications and comments) are never in the log in
+the clear: they are sealed with the case's own key (`Complaints` keeps it, sealed, beside the log).
+Destroying that key erases them; the rest of the log, and so every figure, stays.
 
 Keys are ``kind:subject:event_count``, so two steps decided on one state cannot both apply.
 """
@@ -26,6 +35,8 @@ from hustings.complaints.model import (
     Access,
     AccessRecord,
     Assessment,
+    AuditFinding,
+    AuditView,
     Case,
     CaseState,
     Complainant,
@@ -62,6 +73,13 @@ COMMENTED = "complaint.commented"
 ENROLLED = "complaint_handler.enrolled"
 CONFLICT_DECLARED = "complaint_handler.conflict_declared"
 ACCESS_RECORDED = "complaint_access.recorded"
+REFERRED_JOINT = "complaint.referred_joint"
+SURVEY_SENT = "complaint.survey_sent"
+SURVEY_ANSWERED = "complaint.survey_answered"
+AUDIT_FINDING = "complaint.audit_finding"
+ERASED = "complaint.erased"
+JOINT_ENROLLED = "complaint_handler.joint_enrolled"
+ERASED_TEXT = "[erased]"
 
 S = CaseState
 _ASSESSED_TO = {
@@ -79,8 +97,24 @@ MOVES: dict[str, dict[CaseState, CaseState]] = {
     CLOSED: {S.INFORMAL_RESOLUTION: S.CLOSED, S.INVESTIGATION: S.CLOSED, S.DECIDED: S.CLOSED},
 }
 """Each step that moves a case: from which stage to which. Assessment is `_ASSESSED_TO`."""
-STAYS = frozenset({ASSIGNED, OBJECTION_RAISED, OBJECTION_DECIDED, COMMUNICATED, COMMENTED})
-"""Steps that leave the stage as it is (refused only on a closed case, but for communications)."""
+STAYS = frozenset(
+    {
+        ASSIGNED,
+        OBJECTION_RAISED,
+        OBJECTION_DECIDED,
+        COMMUNICATED,
+        COMMENTED,
+        REFERRED_JOINT,
+        AUDIT_FINDING,
+        SURVEY_SENT,
+        SURVEY_ANSWERED,
+        ERASED,
+    }
+)
+"""Steps that leave the stage as it is (refused only on a closed case, but for `AFTER_CLOSING`)."""
+AFTER_CLOSING = frozenset({COMMUNICATED, AUDIT_FINDING, SURVEY_SENT, SURVEY_ANSWERED, ERASED})
+ONLY_CLOSED = frozenset({SURVEY_SENT, SURVEY_ANSWERED, ERASED})
+"""Steps taken only once a case is closed."""
 DECISIONS = frozenset({ASSESSED, CHARGED, DECIDED, APPEAL_DECIDED, CLOSED})
 """Steps that must give a reason citing the code's clauses and the evidence relied on."""
 
@@ -92,7 +126,11 @@ def next_state(state: CaseState, kind: str, payload: Mapping[str, Any]) -> CaseS
             raise IllegalTransition(f"a case is assessed once acknowledged; this one is {state}")
         return _ASSESSED_TO[Assessment(payload["assessment"])]
     if kind in STAYS:
-        if state is S.CLOSED and kind != COMMUNICATED:
+        if kind in ONLY_CLOSED and state is not S.CLOSED:
+            raise IllegalTransition(
+                f"{kind.split('.')[1].replace('_', ' ')} is for a closed case; this one is {state}"
+            )
+        if state is S.CLOSED and kind not in AFTER_CLOSING:
             raise IllegalTransition(f"the case is closed: {kind.split('.')[1].replace('_', ' ')} refused")
         return state
     moves = MOVES.get(kind)
@@ -106,6 +144,18 @@ def next_state(state: CaseState, kind: str, payload: Mapping[str, Any]) -> CaseS
     return moves[state]
 
 
+def personal_fields(complaint: NewComplaint) -> dict[str, Any]:
+    """What a complaint says about people: sealed with the case's key, never in the log in the clear."""
+    who = complaint.complainant
+    return {
+        "complainant": None if who is None else {"name": who.name, "email": who.email, "phone": who.phone},
+        "respondent_member": complaint.respondent_member,
+        "what": complaint.what,
+        "links": list(complaint.where.links),
+        "place": complaint.where.place,
+        "characteristic": complaint.characteristic,
+        "health": complaint.health,
+    }
 
 
 def complaint_filed(
@@ -114,27 +164,28 @@ def complaint_filed(
     *,
     code_version: str,
     limits: Mapping[str, int],
+    communication_days: int,
+    personal: str,
     actor: str,
     at: datetime,
 ) -> Event:
     """The complaint as filed, with the stage limits of the code it was filed under (so its
-    deadlines stay those of that version)."""
-    who = complaint.complainant
+    deadlines stay those of that version); `personal` is `personal_fields`, sealed."""
+    reachable = [str(Recipient.COMPLAINANT)] if complaint.complainant is not None else []
+    if complaint.respondent_member is not None:
+        reachable.append(str(Recipient.RESPONDENT))
     payload = {
         "party": complaint.party,
         "category": complaint.category,
-        "characteristic": complaint.characteristic,
-        "what": complaint.what,
         "online": complaint.where.online,
-        "links": list(complaint.where.links),
         "message_ids": list(complaint.where.message_ids),
-        "place": complaint.where.place,
         "when": complaint.when.isoformat() if complaint.when else None,
         "source": str(complaint.source),
-        "complainant": None if who is None else {"name": who.name, "email": who.email, "phone": who.phone},
-        "respondent_member": complaint.respondent_member,
         "code_version": code_version,
         "limits": dict(limits),
+        "communication_days": communication_days,
+        "reachable": reachable,
+        "personal": personal,
     }
     return next_event(FILED, COMPLAINT, reference, actor=actor, at=at, count=0, payload=payload)
 
@@ -155,6 +206,10 @@ def case_step(kind: str, case: Case, *, actor: str, at: datetime, reason: str = 
 
 def handler_enrolled(user_id: str, party: str, *, actor: str, at: datetime, count: int) -> Event:
     return next_event(ENROLLED, HANDLER, user_id, actor=actor, at=at, count=count, payload={"party": party})
+
+
+def joint_enrolled(user_id: str, *, actor: str, at: datetime, count: int) -> Event:
+    return next_event(JOINT_ENROLLED, HANDLER, user_id, actor=actor, at=at, count=count, payload={})
 
 
 def conflict_declared(
@@ -217,6 +272,10 @@ def reduce_complaint(status: Status | None, event: Event) -> Status:
             "assessment": None,
             "sanction": None,
             "outcome": "",
+            "joint": False,
+            "erased": False,
+            "surveys": {},
+            "audit_findings": [],
         }
         data["state"] = str(S.RECEIVED)
         return Status(
@@ -268,6 +327,25 @@ def reduce_complaint(status: Status | None, event: Event) -> Status:
         data["outcome"] = p.get("outcome", "")
     elif event.kind == CLOSED:
         data["outcome"] = p.get("outcome", data["outcome"])
+    elif event.kind == REFERRED_JOINT:
+        data["joint"] = True
+    elif event.kind == SURVEY_SENT:
+        data["surveys"] = {**data.get("surveys", {}), p["to"]: False}
+    elif event.kind == SURVEY_ANSWERED:
+        data["surveys"] = {**data.get("surveys", {}), p["by"]: True}
+    elif event.kind == AUDIT_FINDING:
+        finding = {
+            "reviewer": event.actor,
+            "quarter": p["quarter"],
+            "view": p["view"],
+            "note": event.reason,
+            "at": iso(event.occurred_at),
+        }
+        data["audit_findings"] = [*data.get("audit_findings", []), finding]
+    elif event.kind == ERASED:
+        data["erased"] = True
+        data.pop("personal", None)
+        data["kept_characteristic"] = p.get("kept_characteristic")
     data["team"] = team
     if state != status.state:
         data["stage_entered_at"] = iso(event.occurred_at)
@@ -288,6 +366,8 @@ def reduce_handler(status: Status | None, event: Event) -> Status:
         data.setdefault("conflicts", [])
     elif event.kind == CONFLICT_DECLARED:
         data["conflicts"] = [*data.get("conflicts", []), dict(event.payload)]
+    elif event.kind == JOINT_ENROLLED:
+        data["joint_panel"] = True
     return status.evolve(data=data)
 
 
@@ -307,21 +387,55 @@ def _moment(value: str) -> datetime:
     return moment
 
 
-def case_from_status(status: Status) -> Case:
+ERASED_FIELDS: dict[str, Any] = {
+    "complainant": None,
+    "respondent_member": None,
+    "what": ERASED_TEXT,
+    "links": [],
+    "place": "",
+    "characteristic": None,
+    "health": "",
+}
+"""What a case shows once its personal data are erased (or its key cannot be read)."""
+
+
+def reachable(data: Mapping[str, Any]) -> frozenset[Recipient]:
+    if "reachable" in data:
+        return frozenset(Recipient(r) for r in data["reachable"])
+    # filed before personal data were sealed: read from the plain fields
+    found = set()
+    if data.get("complainant") is not None:
+        found.add(Recipient.COMPLAINANT)
+    if data.get("respondent_member") is not None:
+        found.add(Recipient.RESPONDENT)
+    return frozenset(found)
+
+
+def case_from_status(status: Status, personal: Mapping[str, Any] | None = None) -> Case:
+    """The case; `personal` is its personal fields opened with the case's key (None: erased or
+    not opened). A case filed before sealing carries them in the clear."""
     d = status.data
-    who = d["complainant"]
+    if "personal" not in d and not d.get("erased"):
+        personal = d
+    elif personal is None:
+        personal = ERASED_FIELDS
+    who = personal["complainant"]
     complaint = NewComplaint(
         party=d["party"],
         category=d["category"],
-        what=d["what"],
+        what=personal["what"],
         where=Where(
-            online=d["online"], links=tuple(d["links"]), message_ids=tuple(d["message_ids"]), place=d["place"]
+            online=d["online"],
+            links=tuple(personal["links"]),
+            message_ids=tuple(d["message_ids"]),
+            place=personal["place"],
         ),
         when=None if d["when"] is None else datetime.fromisoformat(d["when"]).date(),
         source=Source(d["source"]),
         complainant=None if who is None else Complainant(**who),
-        respondent_member=d["respondent_member"],
-        characteristic=d["characteristic"],
+        respondent_member=personal["respondent_member"],
+        characteristic=personal["characteristic"],
+        health=personal.get("health", ""),
     )
     return Case(
         reference=status.subject_id,
@@ -349,6 +463,20 @@ def case_from_status(status: Status) -> Case:
         sanction=d["sanction"],
         outcome=d["outcome"],
         event_count=status.event_count,
+        joint=d.get("joint", False),
+        erased=d.get("erased", False),
+        reachable=reachable(d),
+        audit_findings=tuple(
+            AuditFinding(
+                reviewer=f["reviewer"],
+                quarter=f["quarter"],
+                view=AuditView(f["view"]),
+                note=f["note"],
+                at=_moment(f["at"]),
+            )
+            for f in d.get("audit_findings", [])
+        ),
+        surveys={Recipient(k): v for k, v in d.get("surveys", {}).items()},
     )
 
 
@@ -360,6 +488,7 @@ def handler_from_status(status: Status) -> Handler:
             DeclaredConflict(case=c["case"], member=c["member"], note=c["note"])
             for c in status.data.get("conflicts", [])
         ),
+        joint_panel=status.data.get("joint_panel", False),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from hustings.events import Event, InMemoryEventStore, Status
 
@@ -10,6 +11,7 @@ from hustings.events import Event, InMemoryEventStore, Status
 class InMemoryComplaintStore:
     def __init__(self, events: InMemoryEventStore) -> None:
         self.events = events
+        self.keys: dict[str, str] = {}
 
     def status(self, subject_type: str, subject_id: str) -> Status | None:
         return self.events.statuses.get((subject_type, subject_id))
@@ -26,3 +28,20 @@ class InMemoryComplaintStore:
 
     def events_of(self, subject_types: Collection[str]) -> list[Event]:
         return [e for e in self.events.events if e.subject_type in subject_types]
+
+    def case_key(self, reference: str) -> str | None:
+        return self.keys.get(reference)
+
+    def keep_case_key(self, reference: str, sealed: str, at: datetime) -> None:
+        if reference in self.keys:
+            raise ValueError(f"case {reference} already has a key")
+        self.keys[reference] = sealed
+
+    def erase_case_key(self, reference: str) -> None:
+        self.keys.pop(reference, None)
+
+    def case_keys(self) -> dict[str, str]:
+        return dict(self.keys)
+
+    def replace_case_key(self, reference: str, sealed: str) -> None:
+        self.keys[reference] = sealed

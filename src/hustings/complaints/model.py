@@ -67,6 +67,7 @@ class Access(StrEnum):
     VIEW = "view"
     COMMENT = "comment"
     EXPORT = "export"
+    SUBJECT_ACCESS = "subject_access"
 
 
 COMPLAINT_READERS = frozenset(
@@ -76,7 +77,12 @@ COMPLAINT_READERS = frozenset(
 RAISERS = frozenset({Role.MODERATOR, Role.COMPLAINTS_OFFICER})
 """Who may raise a party complaint from a moderation item (its author is a member)."""
 OVERSIGHT_ROLES = frozenset({Role.OVERSIGHT})
-"""Who may open any case of their party without a reason (and reads the access report)."""
+"""Who may open any case of their party without a reason (and reads the access report, draws the
+audit sample and records its findings)."""
+DATA_PROTECTION_ROLES = frozenset({Role.OVERSIGHT, Role.PARTY_ADMIN})
+"""Who answers a subject-access request (everything held about one person, across cases)."""
+JOINT_READERS = frozenset({Role.PANEL_MEMBER, Role.OVERSIGHT})
+"""Who may reach the joint panel's list and its figures (a joint panel member sees referred cases only)."""
 
 
 class IllegalTransition(Conflict):
@@ -121,7 +127,9 @@ class NewComplaint:
     respondent_member: str | None = None
     """The respondent's membership number; None: unknown."""
     characteristic: str | None = None
-    """The protected characteristic, for a complaint of discrimination."""
+    """The protected characteristic, for a complaint of discrimination (special-category data)."""
+    health: str = ""
+    """Health details the complainant gives (special-category data): sealed, shown only to the case team."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +148,22 @@ class Objection:
     reason: str
     upheld: bool | None = None
     decision_reason: str = ""
+
+
+class AuditView(StrEnum):
+    SOUND = "sound"
+    CONCERNS = "concerns"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFinding:
+    """An independent reviewer's finding on a case drawn in a quarter's audit sample."""
+
+    reviewer: str
+    quarter: str
+    view: AuditView
+    note: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +187,17 @@ class Case:
     sanction: str | None = None
     outcome: str = ""
     event_count: int = 0
+    joint: bool = False
+    """Referred to the joint panel under the joint election code."""
+    erased: bool = False
+    """Its personal data were erased at the end of the retention period."""
+    special_hidden: bool = False
+    """The special-category data were withheld from this reader (not on the case team)."""
+    reachable: frozenset[Recipient] = frozenset()
+    """Who can be told: a named complainant, a known respondent (kept after erasure, for the figures)."""
+    audit_findings: tuple[AuditFinding, ...] = ()
+    surveys: dict[Recipient, bool] = field(default_factory=dict)
+    """The confidence survey sent at closure, by party: answered or not."""
 
     def on_team(self, user_id: str) -> bool:
         return user_id in self.team
@@ -178,6 +213,8 @@ class Viewer:
     user_id: str
     roles: frozenset[Role]
     party: str | None
+    joint_panel: bool = False
+    """Sits on the joint panel: may open cases of any party referred to it, and only those."""
 
     @property
     def oversight(self) -> bool:
@@ -198,6 +235,7 @@ class Handler:
     user_id: str
     party: str
     conflicts: tuple[DeclaredConflict, ...] = ()
+    joint_panel: bool = False
 
     def conflicted(self, case: Case) -> DeclaredConflict | None:
         for conflict in self.conflicts:

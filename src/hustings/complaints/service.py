@@ -7,20 +7,28 @@ routes. Each read is scoped to the caller's party, and every look at a case is r
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
+import json
+import random
 import secrets
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from hustings.auth.model import Role
-from hustings.clock import Clock
+from hustings.auth.second_factor import SecretBox
+from hustings.clock import Clock, parse_iso
 from hustings.complaints import events as ev
 from hustings.complaints.code import CodeOfConduct
-from hustings.complaints.figures import Quarter, QuarterlyFigures, quarterly_figures
+from hustings.complaints.figures import JOINT, Quarter, QuarterlyFigures, quarterly_figures
 from hustings.complaints.model import (
+    DATA_PROTECTION_ROLES,
     Access,
     AccessRecord,
     Assessment,
+    AuditView,
     BreakGlassRequired,
     Case,
     CaseState,
@@ -34,7 +42,8 @@ from hustings.complaints.model import (
     Viewer,
 )
 from hustings.errors import Forbidden, InvalidInput, NotFound
-from hustings.events import Event, EventLog, Status, user_actor
+from hustings.events import SYSTEM_ACTOR, Event, EventLog, Status, user_actor
+from hustings.events.model import next_event
 
 BREAK_GLASS_HOURS = 12
 """How long a reason given to open a case outside its team lets that person keep reading it."""
@@ -60,6 +69,24 @@ class ComplaintStore(Protocol):
         """Every event on subjects of these types, in log order."""
         ...
 
+    def case_key(self, reference: str) -> str | None:
+        """The case's own key, sealed under the service secret; None once erased."""
+        ...
+
+    def keep_case_key(self, reference: str, sealed: str, at: datetime) -> None: ...
+
+    def erase_case_key(self, reference: str) -> None:
+        """Destroy the case's key: its personal data in the log can never be read again."""
+        ...
+
+    def case_keys(self) -> dict[str, str]:
+        """Every case key, sealed, by reference."""
+        ...
+
+    def replace_case_key(self, reference: str, sealed: str) -> None:
+        """The same key, sealed again (under the current service secret)."""
+        ...
+
 
 def new_reference() -> str:
     return "C-" + secrets.token_hex(4).upper()
@@ -72,7 +99,10 @@ class Complaints:
         log: EventLog,
         clock: Clock,
         code: CodeOfConduct,
+        box: SecretBox,
         *,
+        survey_secret: str,
+        roles_of: Callable[[str], frozenset[Role]] = lambda _: frozenset(),
         references: Callable[[], str] = new_reference,
         access_ids: Callable[[], str] = lambda: secrets.token_hex(8),
     ) -> None:
@@ -80,6 +110,11 @@ class Complaints:
         self.log = log
         self.clock = clock
         self.code = code
+        self.box = box
+        """Seals each case's own key (and the characteristic kept for the figures after erasure)."""
+        self._survey_key = hashlib.sha256(b"hustings complaints survey v1:" + survey_secret.encode()).digest()
+        self.roles_of = roles_of
+        """A user's roles (from the accounts), to check a joint panel seat goes to a panel member."""
         self.references = references
         self.access_ids = access_ids
 
@@ -92,7 +127,10 @@ class Complaints:
     def viewer(self, user_id: str, roles: Collection[Role]) -> Viewer:
         handler = self.handler(user_id)
         return Viewer(
-            user_id=user_id, roles=frozenset(roles), party=None if handler is None else handler.party
+            user_id=user_id,
+            roles=frozenset(roles),
+            party=None if handler is None else handler.party,
+            joint_panel=handler is not None and handler.joint_panel,
         )
 
     def handlers(self, party: str | None) -> list[Handler]:
@@ -164,40 +202,91 @@ class Complaints:
             raise InvalidInput("what: say what happened")
         limits = {str(state): stage.limit_days for state, stage in self.code.stages.items()}
         reference = self.references()
+        case_key = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        self.store.keep_case_key(reference, self.box.seal(case_key), now)
         status = self.log.append(
             ev.complaint_filed(
                 reference,
                 complaint,
                 code_version=self.code.version,
                 limits=limits,
+                communication_days=self.code.communication_days,
+                personal=SecretBox(case_key).seal(json.dumps(ev.personal_fields(complaint))),
                 actor=actor,
-                at=self.clock.now(),
+                at=now,
             )
         )
-        return ev.case_from_status(status)
+        return self._to_case(status)
+
+    # ------------------------------------------------------------ sealed personal data
+
+    def _case_box(self, reference: str) -> SecretBox | None:
+        sealed = self.store.case_key(reference)
+        return None if sealed is None else SecretBox(self.box.open(sealed))
+
+    def _to_case(self, status: Status) -> Case:
+        box = None if "personal" not in status.data else self._case_box(status.subject_id)
+        personal = None if box is None else json.loads(box.open(status.data["personal"]))
+        return ev.case_from_status(status, personal)
+
+    def _seal_text(self, case: Case, text: str) -> str:
+        box = self._case_box(case.reference)
+        if box is None:
+            raise InvalidInput(
+                f"case {case.reference}: its personal data are erased; nothing more is written"
+            )
+        return box.seal(text)
+
+    def _opened(self, event: Event, box: SecretBox | None) -> Event:
+        """The event as a reader sees it: a sealed text opened with the case's key, or erased."""
+        if "sealed_text" not in event.payload:
+            return event
+        payload = {k: v for k, v in event.payload.items() if k != "sealed_text"}
+        payload["text"] = ev.ERASED_TEXT if box is None else box.open(event.payload["sealed_text"])
+        return dataclasses.replace(event, payload=payload)
 
     # ------------------------------------------------------------ reading
 
+    @staticmethod
+    def _reaches(status: Status, viewer: Viewer) -> bool:
+        """Each party reaches only its own cases; a joint panel member also those referred to the panel."""
+        own = viewer.party is not None and status.data["party"] == viewer.party
+        return own or (viewer.joint_panel and bool(status.data.get("joint")))
+
     def _case(self, reference: str, viewer: Viewer) -> Case:
         status = self.store.status(ev.COMPLAINT, reference)
-        if status is None or viewer.party is None or status.data["party"] != viewer.party:
+        if status is None or not self._reaches(status, viewer):
             raise NotFound(f"complaint {reference!r} not found")
-        return ev.case_from_status(status)
+        return self._to_case(status)
 
     def cases(self, viewer: Viewer) -> list[Case]:
         """The party's cases, newest first: reference, category, stage and due date, for the list.
-        (Opening one is `open`, and is recorded.)"""
+        Their personal data are not opened (they read as erased): opening one is `open`, and is recorded."""
         if viewer.party is None:
             return []
-        found = [ev.case_from_status(s) for s in self.store.statuses(ev.COMPLAINT)]
-        return sorted(
-            (c for c in found if c.party == viewer.party), key=lambda c: c.received_at, reverse=True
-        )
+        found = [
+            ev.case_from_status(s)
+            for s in self.store.statuses(ev.COMPLAINT)
+            if s.data["party"] == viewer.party
+        ]
+        return sorted(found, key=lambda c: c.received_at, reverse=True)
+
+    def joint_cases(self, viewer: Viewer) -> list[Case]:
+        """The cases of every party referred to the joint panel: all a joint panel member sees of
+        another party's cases (oversight sees its own party's referred cases)."""
+        found = [
+            ev.case_from_status(s)
+            for s in self.store.statuses(ev.COMPLAINT)
+            if s.data.get("joint")
+            and (viewer.joint_panel or (viewer.oversight and s.data["party"] == viewer.party))
+        ]
+        return sorted(found, key=lambda c: c.received_at, reverse=True)
 
     def may_open(self, case: Case, viewer: Viewer) -> bool:
         """Without a reason: the case team, oversight, and the party's complaints officers while a
         case is still waiting for one of them to acknowledge it."""
-        if case.on_team(viewer.user_id) or viewer.oversight:
+        if case.on_team(viewer.user_id) or (viewer.oversight and viewer.party == case.party):
             return True
         return case.state is CaseState.RECEIVED and Role.COMPLAINTS_OFFICER in viewer.roles
 
@@ -220,6 +309,13 @@ class Complaints:
                 " and oversight will see it"
             )
         self._record(case, viewer, action, reason="" if allowed else reason)
+        if not case.on_team(viewer.user_id):
+            # special-category data (the protected characteristic, health details): the case team only
+            case = dataclasses.replace(
+                case,
+                complaint=dataclasses.replace(case.complaint, characteristic=None, health=""),
+                special_hidden=True,
+            )
         return case
 
     def _record(self, case: Case, viewer: Viewer, action: Access, *, reason: str) -> None:
@@ -241,12 +337,35 @@ class Complaints:
         return sorted(found, key=lambda r: r.at)
 
     def history(self, case: Case) -> list[Event]:
-        """The case's every event, in order (what an export carries)."""
-        return self.store.events_for(ev.COMPLAINT, case.reference)
+        """The case's every event, in order (what an export carries), sealed texts opened (or erased)."""
+        box = self._case_box(case.reference)
+        return [self._opened(e, box) for e in self.store.events_for(ev.COMPLAINT, case.reference)]
 
     def export(self, reference: str, viewer: Viewer, *, reason: str = "") -> tuple[Case, list[Event]]:
         case = self.open(reference, viewer, reason=reason, action=Access.EXPORT)
         return case, self.history(case)
+
+    def export_json(self, reference: str, viewer: Viewer, *, reason: str = "") -> dict[str, Any]:
+        """The case's full history as JSON (recorded in the access log as an export)."""
+        case, events = self.export(reference, viewer, reason=reason)
+        return {
+            "reference": case.reference,
+            "party": case.party,
+            "state": str(case.state),
+            "code_version": case.code_version,
+            "case": case_json(case),
+            "history": [event_json(e) for e in events],
+            "accesses": [
+                {
+                    "user_id": r.user_id,
+                    "action": str(r.action),
+                    "at": r.at.isoformat(),
+                    "on_team": r.on_team,
+                    "break_glass_reason": r.break_glass_reason,
+                }
+                for r in self.accesses(case.reference)
+            ],
+        }
 
     def oversight_report(self, viewer: Viewer) -> list[AccessRecord]:
         """Who outside the case team looked at what, in the viewer's party: for oversight only."""
@@ -290,7 +409,26 @@ class Complaints:
                 **payload,
             )
         )
-        return ev.case_from_status(status)
+        if case.state is not CaseState.CLOSED and status.state == CaseState.CLOSED:
+            status = self._send_surveys(status)
+        return self._to_case(status)
+
+    def _send_surveys(self, status: Status) -> Status:
+        """At closure, the confidence survey goes to each party who can be reached (the link is
+        `survey_link`; Hustings records that it is due, the team sends it)."""
+        for recipient in sorted(ev.reachable(status.data)):
+            status = self.log.append(
+                next_event(
+                    ev.SURVEY_SENT,
+                    ev.COMPLAINT,
+                    status.subject_id,
+                    actor=SYSTEM_ACTOR,
+                    at=self.clock.now(),
+                    count=status.event_count,
+                    payload={"to": str(recipient)},
+                )
+            )
+        return status
 
     def _team_case(self, reference: str, viewer: Viewer) -> Case:
         case = self._case(reference, viewer)
@@ -315,9 +453,12 @@ class Complaints:
             assessment=str(assessment),
         )
 
-    def _check_handler(self, case: Case, user_id: str) -> Handler:
+    def _check_handler(self, case: Case, user_id: str, *, panel: bool = False) -> Handler:
         handler = self.handler(user_id)
-        if handler is None or handler.party != case.party:
+        if panel and case.joint:
+            if handler is None or not handler.joint_panel:
+                raise InvalidInput(f"panel: {user_id!r} does not sit on the joint panel")
+        elif handler is None or handler.party != case.party:
             raise InvalidInput(f"handler: {user_id!r} is not in this party's complaints team")
         conflict = handler.conflicted(case)
         if conflict is not None:
@@ -367,8 +508,9 @@ class Complaints:
         case = self._team_case(reference, viewer)
         if not panel:
             raise InvalidInput("panel: name the panel members")
-        for member in panel:
-            self._check_handler(case, member)
+        parties = {self._check_handler(case, member, panel=True).party for member in panel}
+        if case.joint and len(parties) < 2:
+            raise InvalidInput("panel: a joint panel has members from at least two parties")
         return self._step(case, viewer, ev.HEARING_OPENED, reason=reason, panel=list(panel))
 
     def decide(
@@ -456,17 +598,23 @@ class Complaints:
         case = self._team_case(reference, viewer)
         if not text.strip():
             raise InvalidInput("text: the words sent to the party")
+        if case.erased:
+            raise InvalidInput(
+                f"case {case.reference}: its personal data are erased; nobody can be written to"
+            )
         if to is Recipient.RESPONDENT and case.complaint.respondent_member is None:
             raise InvalidInput("to: the respondent is unknown")
         if to is Recipient.COMPLAINANT and case.complaint.complainant is None:
             raise InvalidInput("to: the complaint is anonymous")
-        return self._step(case, viewer, ev.COMMUNICATED, to=str(to), text=text.strip())
+        return self._step(
+            case, viewer, ev.COMMUNICATED, to=str(to), sealed_text=self._seal_text(case, text.strip())
+        )
 
     def comment(self, reference: str, viewer: Viewer, text: str, *, reason: str = "") -> Case:
         case = self.open(reference, viewer, reason=reason, action=Access.COMMENT)
         if not text.strip():
             raise InvalidInput("text: the comment")
-        return self._step(case, viewer, ev.COMMENTED, text=text.strip())
+        return self._step(case, viewer, ev.COMMENTED, sealed_text=self._seal_text(case, text.strip()))
 
     # ------------------------------------------------------------ the indicative timetable
 
@@ -477,11 +625,7 @@ class Complaints:
         now = self.clock.now()
         lines = []
         for recipient in Recipient:
-            reachable = (
-                case.complaint.complainant is not None
-                if recipient is Recipient.COMPLAINANT
-                else case.complaint.respondent_member is not None
-            )
+            reachable = recipient in case.reachable
             last = case.told.get(recipient)
             told_this_stage = last is not None and last >= case.stage_entered_at
             tell_by = (
@@ -511,11 +655,279 @@ class Complaints:
 
     # ------------------------------------------------------------ figures
 
-    def quarterly(self, viewer: Viewer, quarter: Quarter) -> QuarterlyFigures:
-        """The viewer's party's figures for the quarter, from the event log only."""
-        if viewer.party is None:
+    def quarterly(self, viewer: Viewer, quarter: Quarter, *, joint: bool = False) -> QuarterlyFigures:
+        """The viewer's party's figures for the quarter, from the event log only; `joint`: the
+        joint panel's, over every party's referred cases (for its members and oversight)."""
+        if joint:
+            if not (viewer.joint_panel or viewer.oversight):
+                raise Forbidden("the joint panel's figures are for its members and oversight")
+        elif viewer.party is None:
             raise Forbidden("you are in no party's complaints team")
-        return quarterly_figures(self.store.events_of((ev.COMPLAINT, ev.ACCESS)), viewer.party, quarter)
+        statuses = self.store.statuses(ev.COMPLAINT)
+        return quarterly_figures(
+            self.store.events_of((ev.COMPLAINT, ev.ACCESS)),
+            JOINT if joint else viewer.party or "",
+            quarter,
+            characteristics=self._characteristics(statuses),
+            now=self.clock.now(),
+        )
+
+    def _characteristics(self, statuses: Sequence[Status]) -> dict[str, str | None]:
+        """Each case's protected characteristic, for the figures: opened with the case's key, or,
+        once erased, the one its erasure kept (sealed under the service secret)."""
+        found: dict[str, str | None] = {}
+        for status in statuses:
+            if status.data.get("erased"):
+                kept = status.data.get("kept_characteristic")
+                found[status.subject_id] = None if kept is None else self.box.open(kept)
+            else:
+                found[status.subject_id] = self._to_case(status).complaint.characteristic
+        return found
+
+    # ------------------------------------------------------------ the joint panel
+
+    def enrol_joint(self, user_id: str, *, by: Viewer) -> Handler:
+        """Seat a party's handler on the joint panel: an admin, or the party admin of their party."""
+        handler = self.handler(user_id)
+        if handler is None:
+            raise InvalidInput(f"user_id: {user_id!r} is in no party's complaints team; enrol them first")
+        if Role.ADMIN not in by.roles and not (Role.PARTY_ADMIN in by.roles and by.party == handler.party):
+            raise Forbidden(
+                "only an admin, or their own party's party admin, seats a member on the joint panel"
+            )
+        if Role.PANEL_MEMBER not in self.roles_of(user_id):
+            raise InvalidInput(f"user_id: {user_id!r} is not a panel member")
+        status = self.store.status(ev.HANDLER, user_id)
+        assert status is not None
+        self.log.append(
+            ev.joint_enrolled(
+                user_id, actor=user_actor(by.user_id), at=self.clock.now(), count=status.event_count
+            )
+        )
+        seated = self.handler(user_id)
+        assert seated is not None
+        return seated
+
+    def refer_joint(self, reference: str, viewer: Viewer, *, reason: str) -> Case:
+        """Refer a case under the joint election code to the joint panel, which will hear it."""
+        case = self._team_case(reference, viewer)
+        if not self.code.category(case.category).joint:
+            raise InvalidInput(f"category: {case.category} is not under the joint election code")
+        if case.joint:
+            raise InvalidInput("the case is already referred to the joint panel")
+        if case.state not in (CaseState.INVESTIGATION, CaseState.CHARGED):
+            raise InvalidInput(
+                f"a case is referred once under investigation or charged; this one is {case.state}"
+            )
+        if not reason.strip():
+            raise InvalidInput("reason: say why the case goes to the joint panel")
+        return self._step(case, viewer, ev.REFERRED_JOINT, reason=reason)
+
+    # ------------------------------------------------------------ the confidence survey
+
+    def _survey_mac(self, reference: str, recipient: Recipient) -> str:
+        message = f"{reference}:{recipient}".encode()
+        return hmac.new(self._survey_key, message, hashlib.sha256).hexdigest()[:32]
+
+    def survey_link(self, case: Case, recipient: Recipient) -> str | None:
+        """The one-time survey link for a party, once it is due (None before closure or after an answer)."""
+        if case.surveys.get(recipient) is not False:
+            return None
+        return (
+            f"/complaints/survey/{case.reference}.{recipient}.{self._survey_mac(case.reference, recipient)}"
+        )
+
+    def survey_case(self, token: str) -> tuple[Case, Recipient]:
+        """The case and party a survey token was sent for; NotFound for a forged, used or unknown one."""
+        reference, _, rest = token.partition(".")
+        who, _, mac = rest.partition(".")
+        status = self.store.status(ev.COMPLAINT, reference)
+        try:
+            recipient = Recipient(who)
+        except ValueError:
+            raise NotFound("survey: this link is not valid") from None
+        if status is None or not hmac.compare_digest(mac, self._survey_mac(reference, recipient)):
+            raise NotFound("survey: this link is not valid")
+        case = ev.case_from_status(status)
+        if recipient not in case.surveys:
+            raise NotFound("survey: this link is not valid")
+        if case.surveys[recipient]:
+            raise NotFound("survey: this link has been used; thank you for answering")
+        return case, recipient
+
+    def answer_survey(self, token: str, answers: Mapping[str, int]) -> None:
+        """Store a party's answers (1 to 5 to each question) as an event; the link then stops working."""
+        case, recipient = self.survey_case(token)
+        scores: dict[str, int] = {}
+        for question in self.code.survey:
+            score = answers.get(question.id)
+            if score is None or not 1 <= score <= 5:
+                raise InvalidInput(f"{question.id}: answer from 1 to 5")
+            scores[question.id] = score
+        self.log.append(
+            next_event(
+                ev.SURVEY_ANSWERED,
+                ev.COMPLAINT,
+                case.reference,
+                actor=SYSTEM_ACTOR,
+                at=self.clock.now(),
+                count=case.event_count,
+                payload={"by": str(recipient), "scores": scores},
+            )
+        )
+
+    # ------------------------------------------------------------ audit
+
+    def audit_sample(self, viewer: Viewer, quarter: Quarter) -> list[Case]:
+        """The party's cases received in the quarter drawn for the independent reviewers: seeded by
+        party and quarter, so the same sample is drawn every time."""
+        if not viewer.oversight or viewer.party is None:
+            raise Forbidden("the audit sample is for the party's oversight role")
+        received = sorted(
+            s.subject_id
+            for s in self.store.statuses(ev.COMPLAINT)
+            if s.data["party"] == viewer.party
+            and (moment := parse_iso(s.data["received_at"]))
+            and moment in quarter
+        )
+        drawn = random.Random(f"{viewer.party}/{quarter}").sample(
+            received, min(self.code.audit.sample_size, len(received))
+        )
+        found = [self.store.status(ev.COMPLAINT, reference) for reference in sorted(drawn)]
+        return [ev.case_from_status(s) for s in found if s is not None]
+
+    def record_finding(
+        self, reference: str, viewer: Viewer, quarter: Quarter, view: AuditView, note: str
+    ) -> Case:
+        """An independent reviewer's finding on a case of the quarter's sample."""
+        if reference not in {c.reference for c in self.audit_sample(viewer, quarter)}:
+            raise InvalidInput(f"case: {reference} is not in the audit sample for {quarter}")
+        if not note.strip():
+            raise InvalidInput("note: say what the review found")
+        case = self.open(reference, viewer, action=Access.COMMENT)
+        return self._step(case, viewer, ev.AUDIT_FINDING, reason=note, quarter=str(quarter), view=str(view))
+
+    # ------------------------------------------------------------ retention and subject access
+
+    def retention_due(self, case: Case) -> datetime | None:
+        if case.state is not CaseState.CLOSED or case.erased:
+            return None
+        outcome = case.outcome or (
+            "no further action" if case.assessment is Assessment.NO_FURTHER_ACTION else "closed"
+        )
+        return case.stage_entered_at + self.code.retention_for(outcome)
+
+    def sweep_retention(self) -> list[str]:
+        """Erase the personal data of every closed case past its retention period: the case's key
+        is destroyed (crypto-erasure) and a `complaint.erased` event says so; the figures stay."""
+        erased = []
+        now = self.clock.now()
+        for status in sorted(self.store.statuses(ev.COMPLAINT), key=lambda s: s.subject_id):
+            case = self._to_case(status)
+            due = self.retention_due(case)
+            if due is None or now < due:
+                continue
+            characteristic = case.complaint.characteristic
+            self.log.append(
+                next_event(
+                    ev.ERASED,
+                    ev.COMPLAINT,
+                    case.reference,
+                    actor=SYSTEM_ACTOR,
+                    at=now,
+                    count=case.event_count,
+                    payload={
+                        "retention_days": (due - case.stage_entered_at).days,
+                        "kept_characteristic": None
+                        if characteristic is None
+                        else self.box.seal(characteristic),
+                    },
+                    reason=f"retention period after '{case.outcome or 'closing'}' ended",
+                )
+            )
+            self.store.erase_case_key(case.reference)
+            erased.append(case.reference)
+        return erased
+
+    def reseal_keys(self) -> int:
+        """Seal every case key under the current service secret (after a rotation, before the old
+        secret is retired); returns how many."""
+        keys = self.store.case_keys()
+        for reference, sealed in sorted(keys.items()):
+            self.store.replace_case_key(reference, self.box.reseal(sealed))
+        return len(keys)
+
+    def subject_access(
+        self, viewer: Viewer, *, name: str = "", email: str = "", member: str = ""
+    ) -> dict[str, Any]:
+        """Everything the party holds about one person across its cases (as complainant, by name
+        or e-mail, or as respondent, by membership number), as JSON; each case read is recorded."""
+        name, email, member = name.strip().casefold(), email.strip().casefold(), member.strip()
+        if not (name or email or member):
+            raise InvalidInput("name: give the person's name, e-mail or membership number")
+        if not (viewer.roles & DATA_PROTECTION_ROLES) or viewer.party is None:
+            raise Forbidden("a subject-access request is answered by the party's oversight or party admin")
+        held = []
+        for status in sorted(self.store.statuses(ev.COMPLAINT), key=lambda s: s.subject_id):
+            if status.data["party"] != viewer.party:
+                continue
+            case = self._to_case(status)
+            who = case.complaint.complainant
+            roles = []
+            if who is not None and (
+                (name and who.name.casefold() == name) or (email and who.email.casefold() == email)
+            ):
+                roles.append(str(Recipient.COMPLAINANT))
+            if member and case.complaint.respondent_member == member:
+                roles.append(str(Recipient.RESPONDENT))
+            if not roles:
+                continue
+            self._record(case, viewer, Access.SUBJECT_ACCESS, reason="")
+            held.append(
+                {"as": roles, "case": case_json(case), "history": [event_json(e) for e in self.history(case)]}
+            )
+        return {"party": viewer.party, "asked_at": self.clock.now().isoformat(), "cases": held}
 
     def now(self) -> datetime:
         return self.clock.now()
+
+
+def case_json(case: Case) -> dict[str, Any]:
+    """A case as JSON (what an export and a subject-access answer carry)."""
+    complaint = case.complaint
+    who = complaint.complainant
+    return {
+        "reference": case.reference,
+        "party": case.party,
+        "category": case.category,
+        "state": str(case.state),
+        "received_at": case.received_at.isoformat(),
+        "source": str(complaint.source),
+        "what": complaint.what,
+        "online": complaint.where.online,
+        "links": list(complaint.where.links),
+        "message_ids": list(complaint.where.message_ids),
+        "place": complaint.where.place,
+        "when": None if complaint.when is None else complaint.when.isoformat(),
+        "complainant": None if who is None else dataclasses.asdict(who),
+        "respondent_member": complaint.respondent_member,
+        "characteristic": complaint.characteristic,
+        "health": complaint.health,
+        "special_category_withheld": case.special_hidden,
+        "team": {user: str(role) for user, role in sorted(case.team.items())},
+        "assessment": None if case.assessment is None else str(case.assessment),
+        "sanction": case.sanction,
+        "outcome": case.outcome,
+        "joint": case.joint,
+        "erased": case.erased,
+    }
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "actor": event.actor,
+        "occurred_at": event.occurred_at.isoformat(),
+        "reason": event.reason,
+        "payload": {k: v for k, v in event.payload.items() if k != "personal"},
+    }

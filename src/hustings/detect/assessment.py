@@ -31,7 +31,9 @@ def threshold_for(key: str, value: object) -> tuple[Label, float]:
     try:
         label = Label(key)
     except ValueError:
-        raise ValueError(f"unknown label {key!r}; expected one of {[label.value for label in LABELS]}") from None
+        raise ValueError(
+            f"unknown label {key!r}; expected one of {[label.value for label in LABELS]}"
+        ) from None
     try:
         number = float(value)  # type: ignore[arg-type]  # anything float() takes; the rest is refused below
     except (TypeError, ValueError):
@@ -136,7 +138,7 @@ class Detector(Protocol):
 
     @property
     def model(self) -> str:
-        """"name@version" of the model behind this detector."""
+        """ "name@version" of the model behind this detector."""
         ...
 
     def assess(self, texts: Sequence[str]) -> list[Assessment]:

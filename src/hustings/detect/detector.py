@@ -52,7 +52,9 @@ class InvalidThresholdsError(DetectorError, ValueError):
     """A threshold names an unknown label or lies outside 0..1."""
 
 
-def flag(labels: Mapping[Label, float], thresholds: Mapping[Label, float] | Mapping[str, float]) -> tuple[Label, ...]:
+def flag(
+    labels: Mapping[Label, float], thresholds: Mapping[Label, float] | Mapping[str, float]
+) -> tuple[Label, ...]:
     """Labels whose probability reaches its threshold, in `LABELS` order.
 
     Pure, so stored probabilities can be re-thresholded for a user's
@@ -122,7 +124,9 @@ class OnnxDetector:
     scores never depend on its batch; batches are spread over a thread pool.
     """
 
-    def __init__(self, model_dir: Path, thresholds: Mapping[Label, float] | Mapping[str, float] | None = None):
+    def __init__(
+        self, model_dir: Path, thresholds: Mapping[Label, float] | Mapping[str, float] | None = None
+    ):
         self._dir = model_dir
         self._config = ModelConfig.read(model_dir)
         self._thresholds = _resolve_thresholds(thresholds or {}, base=self._config.thresholds)
@@ -139,7 +143,9 @@ class OnnxDetector:
         # its scores never depend on what else was sent with it.
         self._single = self._session(model_dir, threads)
         self._pooled = self._session(model_dir, 1) if threads > 1 else self._single
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="detect") if threads > 1 else None
+        self._pool = (
+            ThreadPoolExecutor(max_workers=threads, thread_name_prefix="detect") if threads > 1 else None
+        )
         self._a = np.array([self._config.calibration[label][0] for label in LABELS], dtype=np.float64)
         self._b = np.array([self._config.calibration[label][1] for label in LABELS], dtype=np.float64)
 
@@ -150,7 +156,9 @@ class OnnxDetector:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         try:
-            return ort.InferenceSession(str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"])
+            return ort.InferenceSession(
+                str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+            )
         except Exception as error:  # onnxruntime raises non-typed errors for missing or corrupt files
             raise ModelNotFoundError(f"cannot load detector model in {model_dir}: {error}") from error
 
@@ -201,12 +209,15 @@ class OnnxDetector:
     def _run_pooled(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Normalised]:
         return self._run(self._pooled, text)
 
-    def _run(self, session: ort.InferenceSession, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, Normalised]:
+    def _run(
+        self, session: ort.InferenceSession, text: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Normalised]:
         """One message through the model: normalise, tokenise, run (no padding, no batch partners)."""
         normalised = normalise(text)
         ids = np.array([self._tokenizer.encode(normalised.text).ids], dtype=np.int64)
         logits, char_logits, pooled = session.run(
-            ["logits", "characteristic_logits", "embedding"], {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            ["logits", "characteristic_logits", "embedding"],
+            {"input_ids": ids, "attention_mask": np.ones_like(ids)},
         )
         return np.asarray(logits)[0], np.asarray(char_logits)[0], np.asarray(pooled)[0], normalised
 
@@ -219,7 +230,9 @@ class OnnxDetector:
         probs, chars, _, normalised = self._score(texts)
         return [self._assessment(text, normalised[i], probs[i], chars[i]) for i, text in enumerate(texts)]
 
-    def _assessment(self, text: str, normalised: Normalised, probs: np.ndarray, char_logits: np.ndarray) -> Assessment:
+    def _assessment(
+        self, text: str, normalised: Normalised, probs: np.ndarray, char_logits: np.ndarray
+    ) -> Assessment:
         labels = {label: float(round(probs[j], 6)) for j, label in enumerate(LABELS)}
         flagged = flag(labels, self._thresholds)
         characteristic: Characteristic | None = None

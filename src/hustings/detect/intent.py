@@ -24,7 +24,9 @@ _SPEAKER = (
     r"some(?:one|body) (?:should|needs to|ought to|has to|will)|"
     r"(?:you'?re|ur|you are) (?:going to|gonna) get)"
 )
-_PERSON = r"(?:you|u|ya|ye|yer|your|ur|yir|thi|him|her|them|his|their|the (?:mp|councillor|cllr|candidate|mayor))"
+_PERSON = (
+    r"(?:you|u|ya|ye|yer|your|ur|yir|thi|him|her|them|his|their|the (?:mp|councillor|cllr|candidate|mayor))"
+)
 # Harm that is physical whatever the context: an object that is a person or a body part.
 _OBJECT = r"(?:you|u|ya|ye|him|her|them|thi|the (?:mp|councillor|cllr|candidate|mayor))"
 # Harm to a body, a home or a life: physical whatever the words around it.

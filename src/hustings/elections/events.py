@@ -97,8 +97,6 @@ def change(before: Any, after: Any) -> Change:
     return {"from": before, "to": after}
 
 
-
-
 def election_created(election_id: str, name: str, dates: ElectionDates, *, actor: str, at: datetime) -> Event:
     payload: ElectionCreated = {
         "name": name,
@@ -143,7 +141,9 @@ def candidate_updated(
     person_id: str, ballot_id: str | None, changes: Changes, *, actor: str, at: datetime, count: int
 ) -> Event:
     payload: CandidateUpdated = {"ballot_paper_id": ballot_id, "changes": changes}
-    return next_event(CANDIDATE_UPDATED, CANDIDATE, person_id, actor=actor, at=at, count=count, payload=payload)
+    return next_event(
+        CANDIDATE_UPDATED, CANDIDATE, person_id, actor=actor, at=at, count=count, payload=payload
+    )
 
 
 def candidate_withdrawn(person_id: str, ballot_id: str, *, actor: str, at: datetime, count: int) -> Event:

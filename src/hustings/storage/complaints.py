@@ -1,4 +1,5 @@
-"""The `ComplaintStore` in SQL: complaints live in the event log and its statuses, so no tables of their own.
+"""The `ComplaintStore` in SQL: complaints live in the event log and its statuses; each case's own
+key (sealed) is in `complaint_keys`, the one table of their own.
 
 Never commits: the caller owns the transaction.
 """
@@ -6,11 +7,13 @@ Never commits: the caller owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hustings.events import Event, Status
+from hustings.storage.complaint_tables import ComplaintKeyRow
 from hustings.storage.events import SqlEventStore, event_from_row, status_from_row
 from hustings.storage.tables import EventRow, StatusRow
 
@@ -37,3 +40,22 @@ class SqlComplaintStore:
             select(EventRow).where(EventRow.subject_type.in_(sorted(subject_types))).order_by(EventRow.seq)
         )
         return [event_from_row(row) for row in rows]
+
+    def case_key(self, reference: str) -> str | None:
+        row = self.session.get(ComplaintKeyRow, reference)
+        return None if row is None else row.sealed
+
+    def keep_case_key(self, reference: str, sealed: str, at: datetime) -> None:
+        self.session.add(ComplaintKeyRow(reference=reference, sealed=sealed, created_at=at))
+        self.session.flush()
+
+    def erase_case_key(self, reference: str) -> None:
+        self.session.execute(delete(ComplaintKeyRow).where(ComplaintKeyRow.reference == reference))
+
+    def case_keys(self) -> dict[str, str]:
+        return {row.reference: row.sealed for row in self.session.scalars(select(ComplaintKeyRow))}
+
+    def replace_case_key(self, reference: str, sealed: str) -> None:
+        self.session.execute(
+            update(ComplaintKeyRow).where(ComplaintKeyRow.reference == reference).values(sealed=sealed)
+        )

@@ -62,7 +62,9 @@ class Metrics:
             registry=self.registry,
         )
         self.access_log_failures = Counter(
-            "hustings_access_log_failures", "Access-log lines that could not be written", registry=self.registry
+            "hustings_access_log_failures",
+            "Access-log lines that could not be written",
+            registry=self.registry,
         )
 
 
@@ -182,12 +184,16 @@ def create_app(
         itemwise={("POST", "/v1/messages"): "messages"},
     )
     metrics: Metrics = app.state.metrics
-    app.add_middleware(RequestObserver, requests=metrics.requests, latency=metrics.latency, errors=metrics.errors)
+    app.add_middleware(
+        RequestObserver, requests=metrics.requests, latency=metrics.latency, errors=metrics.errors
+    )
 
     @app.exception_handler(HustingsError)
     async def expected_failure(request: Request, error: HustingsError) -> Response:
         if error.status_code >= 500:
-            request.state.error = f"{type(error).__module__}.{type(error).__qualname__}"  # logged by the observer
+            request.state.error = (
+                f"{type(error).__module__}.{type(error).__qualname__}"  # logged by the observer
+            )
         if isinstance(error, NotAuthenticated) and _wants_html(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
         if _wants_html(request):

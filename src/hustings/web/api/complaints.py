@@ -2,23 +2,28 @@
 
 Staff file complaints that came by e-mail or phone; the party's complaints team lists its cases
 and reads one (recorded in the access log; anyone outside the case team sends a `reason`); admins
-and party admins enrol a party's team; the team reads the quarterly figures. Every read is
-scoped to the caller's party.
+and party admins enrol a party's team and seat panel members on the joint panel; the team reads
+the quarterly figures (JSON or CSV; the joint panel's apart); oversight and the party admin answer
+a subject-access request. Every read is scoped to the caller's party.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hustings.auth.model import Principal, Role
-from hustings.complaints.figures import Quarter
+from hustings.complaints.figures import Quarter, QuarterlyFigures, figure_rows
 from hustings.complaints.model import (
     COMPLAINT_READERS,
+    DATA_PROTECTION_ROLES,
     Access,
     Case,
     Complainant,
@@ -36,6 +41,8 @@ router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 Reader = Annotated[Principal, Depends(allow(*COMPLAINT_READERS))]
 Officer = Annotated[Principal, Depends(allow(Role.COMPLAINTS_OFFICER))]
 Enroller = Annotated[Principal, Depends(allow(Role.ADMIN, Role.PARTY_ADMIN))]
+DataProtection = Annotated[Principal, Depends(allow(*DATA_PROTECTION_ROLES))]
+JointScope = Annotated[bool, Query(description="The joint panel's figures (its members and oversight).")]
 
 Text = Annotated[str, Field(max_length=20_000)]
 Short = Annotated[str, Field(max_length=200)]
@@ -67,6 +74,9 @@ class ComplaintCreate(BaseModel):
     complainant: ComplainantIn | None = Field(default=None, description="None: anonymous.")
     respondent_member: Short | None = Field(default=None, description="The membership number; None: unknown.")
     characteristic: Short | None = None
+    health: Text = Field(
+        default="", description="Health details (special-category data: sealed, case team only)."
+    )
 
 
 class TeamMember(BaseModel):
@@ -155,6 +165,7 @@ def file_complaint(body: ComplaintCreate, principal: Officer, services: Services
             complainant=None if who is None else Complainant(who.name, who.email, who.phone),
             respondent_member=body.respondent_member or None,
             characteristic=body.characteristic or None,
+            health=body.health.strip(),
         ),
         actor=user_actor(principal.user.id),
     )
@@ -166,11 +177,59 @@ def list_complaints(principal: Reader, services: ServicesDep) -> list[CaseSummar
     return [summary(services, case) for case in services.complaints.cases(viewer_of(services, principal))]
 
 
+def figures_of(services: Services, principal: Principal, quarter: str, joint: bool) -> QuarterlyFigures:
+    return services.complaints.quarterly(viewer_of(services, principal), Quarter.parse(quarter), joint=joint)
+
+
+def figures_csv(figures: QuarterlyFigures) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["scope", "quarter", "section", "item", "value"])
+    writer.writerows((figures.party, figures.quarter, *row) for row in figure_rows(figures))
+    name = f"complaints-{figures.party}-{figures.quarter}.csv"
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.get("/figures/{quarter}")
-def quarterly_figures(quarter: str, principal: Reader, services: ServicesDep) -> dict[str, Any]:
+def quarterly_figures(
+    quarter: str, principal: Reader, services: ServicesDep, joint: JointScope = False
+) -> dict[str, Any]:
     """The party's figures for a quarter (``2026-Q4``), from the event log; counts under 5 are null."""
-    figures = services.complaints.quarterly(viewer_of(services, principal), Quarter.parse(quarter))
-    return asdict(figures)
+    return asdict(figures_of(services, principal, quarter, joint))
+
+
+@router.get("/figures/{quarter}/csv", response_class=Response)
+def quarterly_figures_csv(
+    quarter: str, principal: Reader, services: ServicesDep, joint: JointScope = False
+) -> Response:
+    """The same figures as CSV: one row per figure, `suppressed` where a count is under 5."""
+    return figures_csv(figures_of(services, principal, quarter, joint))
+
+
+@router.get("/subject-access")
+@writes_on_read
+def subject_access(
+    principal: DataProtection,
+    services: ServicesDep,
+    name: Annotated[str, Query(max_length=200)] = "",
+    email: Annotated[str, Query(max_length=200)] = "",
+    member: Annotated[str, Query(max_length=200)] = "",
+) -> dict[str, Any]:
+    """Everything the party holds about one person across its cases; each case read is recorded."""
+    return services.complaints.subject_access(
+        viewer_of(services, principal), name=name, email=email, member=member
+    )
+
+
+@router.post("/handlers/{user_id}/joint-panel", status_code=201)
+def seat_on_joint_panel(user_id: str, principal: Enroller, services: ServicesDep) -> HandlerPublic:
+    """Seat a panel member on the joint panel (an admin, or the party admin of their party)."""
+    handler = services.complaints.enrol_joint(user_id, by=viewer_of(services, principal))
+    return HandlerPublic(user_id=handler.user_id, party=handler.party, conflicts=len(handler.conflicts))
 
 
 @router.post("/handlers", status_code=201)
@@ -213,7 +272,9 @@ def get_complaint(
                 actor=e.actor,
                 occurred_at=e.occurred_at,
                 reason=e.reason,
-                payload=dict(e.payload),
+                payload={
+                    k: v for k, v in e.payload.items() if k != "personal"
+                },  # sealed: `what` and the rest
             )
             for e in services.complaints.history(case)
         ],

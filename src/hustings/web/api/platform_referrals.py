@@ -43,7 +43,9 @@ class PlatformReferralCreate(BaseModel):
     platform: str = Field(max_length=100, description="X, Meta, YouTube, TikTok, Bluesky, or free text.")
     channel: Channel
     message_ids: list[Annotated[str, Field(max_length=40)]] = Field(min_length=1, max_length=MAX_MESSAGES)
-    reference: str = Field(default="", max_length=200, description="The platform's reference, if it gave one.")
+    reference: str = Field(
+        default="", max_length=200, description="The platform's reference, if it gave one."
+    )
     election_id: str | None = Field(default=None, max_length=200)
     sent_at: datetime | None = Field(default=None, description="When it was sent; now if not given.")
     reason: Reason
@@ -149,7 +151,9 @@ def referral_public(referral: PlatformReferral) -> PlatformReferralPublic:
             )
             for a in referral.answers
         ],
-        checks=[CheckPublic(result=c.result, at=c.at, actor=c.actor, reason=c.reason) for c in referral.checks],
+        checks=[
+            CheckPublic(result=c.result, at=c.at, actor=c.actor, reason=c.reason) for c in referral.checks
+        ],
     )
 
 
@@ -175,7 +179,9 @@ def response_public(response: PlatformResponse) -> PlatformResponsePublic:
 
 
 @router.get("", response_model=list[PlatformReferralPublic])
-def list_platform_referrals(principal: Reader, services: ServicesDep, election_id: ElectionFilter = None) -> Any:
+def list_platform_referrals(
+    principal: Reader, services: ServicesDep, election_id: ElectionFilter = None
+) -> Any:
     """Platform referrals, the latest change first."""
     return [referral_public(r) for r in services.platform_referrals.all(election_id=election_id)]
 

@@ -103,8 +103,12 @@ def queue_items(
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
-    election: Annotated[str | None, Query(max_length=200, description="Only items about its candidates.")] = None,
-    ballot: Annotated[str | None, Query(max_length=200, description="Only items about its candidates.")] = None,
+    election: Annotated[
+        str | None, Query(max_length=200, description="Only items about its candidates.")
+    ] = None,
+    ballot: Annotated[
+        str | None, Query(max_length=200, description="Only items about its candidates.")
+    ] = None,
 ) -> Any:
     """A page of a queue, highest priority first (the breaching queue: soonest due first; the
     lane: soonest lane due time first), narrowed to an election's or a ballot's candidates if asked."""

@@ -74,7 +74,8 @@ class DelegateCreate(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None = None
     display_name: Annotated[str, StringConstraints(max_length=200)] = ""
     password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)] | None = Field(
-        default=None, description="Checked against the password policy: 12 or more characters, not a common one."
+        default=None,
+        description="Checked against the password policy: 12 or more characters, not a common one.",
     )
     user_id: str | None = None
 

@@ -68,7 +68,10 @@ def change_password(
             if new_password != new_password_again:
                 raise InvalidInput("new_password_again: the two new passwords differ")
             ended = services.accounts.change_password(
-                principal.user.id, current=current_password, new=new_password, keep_session=principal.session_id
+                principal.user.id,
+                current=current_password,
+                new=new_password,
+                keep_session=principal.session_id,
             )
     except HustingsError as error:
         return _account_page(request, services, principal, error.status_code, error=str(error))
@@ -93,7 +96,9 @@ def set_email(
 def revoke_token(token_id: str, principal: AnyUser, request: Request, services: ServicesDep) -> Response:
     try:
         with savepoint(services.session):
-            services.accounts.revoke_token(token_id, actor=user_actor(principal.user.id), owner=principal.user.id)
+            services.accounts.revoke_token(
+                token_id, actor=user_actor(principal.user.id), owner=principal.user.id
+            )
     except HustingsError as error:
         return _account_page(request, services, principal, error.status_code, error=str(error))
     return _account_page(request, services, principal, notice=f"Token {token_id} revoked.")

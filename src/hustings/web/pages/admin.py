@@ -52,7 +52,10 @@ def add_user(
         with savepoint(services.session):
             user = services.users.create(name, chosen, now=services.clock.now(), password=password or None)
             issued = services.accounts.issue_token(
-                user.id, actor=user_actor(principal.user.id), label="created in the admin page", days=token_days
+                user.id,
+                actor=user_actor(principal.user.id),
+                label="created in the admin page",
+                days=token_days,
             )
         context.update(created=user, token=issued.token, token_info=issued.info)
         status = 201

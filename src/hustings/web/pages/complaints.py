@@ -1,6 +1,8 @@
 """Complaint pages: the public form (no account needed), the party team's list and case page
-(acknowledge, assess, assign, objections, communications, every step), break glass, and the
-oversight report of who outside the case team looked at what."""
+(acknowledge, assess, assign, objections, communications, referral to the joint panel, every
+step), break glass, the oversight report of who outside the case team looked at what, the audit
+sample with its findings, a case's JSON export, the joint panel's list, the quarterly figures
+with charts (and CSV), and the confidence survey a party answers from its one-time link."""
 
 from __future__ import annotations
 
@@ -10,15 +12,18 @@ from typing import Annotated, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from hustings.auth.login import form_token, form_token_matches, new_form_nonce
 from hustings.auth.model import Principal, Role
+from hustings.complaints.figures import Quarter
 from hustings.complaints.model import (
     COMPLAINT_READERS,
+    JOINT_READERS,
     OVERSIGHT_ROLES,
     RAISERS,
     Assessment,
+    AuditView,
     BreakGlassRequired,
     Case,
     CaseState,
@@ -36,7 +41,8 @@ from hustings.errors import HustingsError, InvalidInput, NotFound
 from hustings.events import SYSTEM_ACTOR, user_actor
 from hustings.services import Services
 from hustings.storage.database import savepoint
-from hustings.web.api.complaints import viewer_of
+from hustings.transparency.charts import colour_for, horizontal_bars
+from hustings.web.api.complaints import figures_csv, viewer_of
 from hustings.web.deps import CSRF_REFUSED, PUBLIC, ServicesDep, allow, writes_on_read
 from hustings.web.flash import flash, read_flash
 from hustings.web.templating import NavItem, render
@@ -45,9 +51,13 @@ router = APIRouter(prefix="/complaints", include_in_schema=False)
 Public = Annotated[None, Depends(PUBLIC)]
 Reader = Annotated[Principal, Depends(allow(*COMPLAINT_READERS))]
 Overseer = Annotated[Principal, Depends(allow(*OVERSIGHT_ROLES))]
+JointReader = Annotated[Principal, Depends(allow(*JOINT_READERS))]
 NAV = [
     NavItem("Complaints", "/complaints", COMPLAINT_READERS, order=60),
     NavItem("Oversight", "/complaints/oversight", OVERSIGHT_ROLES, order=61),
+    NavItem("Audit sample", "/complaints/audit", OVERSIGHT_ROLES, order=62),
+    NavItem("Joint panel", "/complaints/joint", JOINT_READERS, order=63),
+    NavItem("Complaint figures", "/complaints/figures", COMPLAINT_READERS, order=64),
 ]
 FORM_COOKIE = "hustings_complaint_form"
 """The public form's CSRF nonce; the form carries its signature (as the login form does)."""
@@ -115,9 +125,11 @@ def file_complaint(
     email: Short = "",
     phone: Short = "",
     respondent_member: Short = "",
+    health: Long = "",
     csrf_token: Short = "",
 ) -> Response:
     values = {
+        "health": health,
         "party": party,
         "category": category,
         "characteristic": characteristic,
@@ -156,6 +168,7 @@ def file_complaint(
                     else Complainant(name.strip(), email.strip(), phone.strip()),
                     respondent_member=respondent_member.strip() or None,
                     characteristic=characteristic or None,
+                    health=health.strip(),
                 ),
                 actor=SYSTEM_ACTOR,
             )
@@ -334,6 +347,13 @@ def _case_context(
             severity: complaints.code.guided_sanctions(case.category, severity) for severity in Severity
         },
         "past": complaints.past_sanctions(case) if case.state is CaseState.HEARING else {},
+        "joint_category": complaints.code.category(case.category).joint,
+        "survey_links": {
+            recipient: link
+            for recipient in Recipient
+            if (link := complaints.survey_link(case, recipient)) is not None
+        },
+        "retention_due": complaints.retention_due(case),
     }
 
 
@@ -429,6 +449,7 @@ def case_step(
             reference, viewer, grounds(), upheld=upheld == "yes", sanction=sanction or None
         ),
         "close": lambda: complaints.close(reference, viewer, grounds(), outcome=outcome.strip() or "closed"),
+        "refer_joint": lambda: complaints.refer_joint(reference, viewer, reason=reason),
         "comment": lambda: complaints.comment(reference, viewer, text),
     }
     try:
@@ -451,4 +472,189 @@ def oversight_page(principal: Overseer, request: Request, services: ServicesDep)
         request,
         "complaints/oversight.html",
         {"records": records, "viewer": viewer, "names": _names(services)},
+    )
+
+
+@router.get("/cases/{reference}/export.json")
+@writes_on_read
+def export_case(reference: str, principal: Reader, services: ServicesDep, reason: str = "") -> Response:
+    """The case's full history as JSON, recorded in the access log as an export."""
+    exported = services.complaints.export_json(reference, viewer_of(services, principal), reason=reason)
+    return JSONResponse(
+        exported, headers={"content-disposition": f'attachment; filename="{quote(reference)}.json"'}
+    )
+
+
+# ---------------------------------------------------------------- the joint panel
+
+
+@router.get("/joint")
+def joint_page(principal: JointReader, request: Request, services: ServicesDep) -> Response:
+    """The cases referred to the joint panel under the joint election code, whichever party's."""
+    viewer = viewer_of(services, principal)
+    return render(
+        request,
+        "complaints/joint.html",
+        {"viewer": viewer, "cases": services.complaints.joint_cases(viewer), "now": services.clock.now()},
+    )
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _quarter(text: str, services: Services) -> Quarter:
+    return Quarter.parse(text) if text else Quarter.of(services.clock.now())
+
+
+@router.get("/figures")
+def figures_page(
+    principal: Reader, request: Request, services: ServicesDep, quarter: str = "", scope: str = "party"
+) -> Response:
+    """The quarterly figures with charts and tables; small numbers suppressed."""
+    viewer = viewer_of(services, principal)
+    error = ""
+    figures = None
+    try:
+        figures = services.complaints.quarterly(viewer, _quarter(quarter, services), joint=scope == "joint")
+    except HustingsError as failure:
+        error = str(failure)
+    charts = {}
+    if figures is not None:
+        for title, counts in (
+            ("Complaints received by category", figures.by_category),
+            ("Stage reached by the end of the quarter", figures.stage_reached),
+            ("Outcomes", figures.outcomes),
+        ):
+            shown = {key: value for key, value in counts.items() if value}
+            charts[title] = horizontal_bars(shown, colour_for(list(shown)), title=title)
+    return render(
+        request,
+        "complaints/figures.html",
+        {
+            "figures": figures,
+            "charts": charts,
+            "error": error,
+            "scope": scope,
+            "viewer": viewer,
+            "quarter": quarter or str(Quarter.of(services.clock.now())),
+        },
+        status_code=200 if figures is not None else 422,
+    )
+
+
+@router.get("/figures.csv")
+def figures_csv_page(
+    principal: Reader,
+    services: ServicesDep,
+    quarter: Annotated[str, Query(min_length=7, max_length=7)],
+    scope: str = "party",
+) -> Response:
+    viewer = viewer_of(services, principal)
+    return figures_csv(services.complaints.quarterly(viewer, Quarter.parse(quarter), joint=scope == "joint"))
+
+
+# ---------------------------------------------------------------- audit
+
+
+@router.get("/audit")
+def audit_page(
+    principal: Overseer,
+    request: Request,
+    services: ServicesDep,
+    quarter: str = "",
+    notice: str = "",
+    error: str = "",
+    sig: str = "",
+) -> Response:
+    """The quarter's audit sample (drawn the same way every time) and the reviewers' findings."""
+    notice, error = read_flash(services.settings, notice, error, sig)
+    viewer = viewer_of(services, principal)
+    drawn = _quarter(quarter, services)
+    sample = services.complaints.audit_sample(viewer, drawn) if viewer.party is not None else []
+    return render(
+        request,
+        "complaints/audit.html",
+        {
+            "quarter": str(drawn),
+            "sample": sample,
+            "views": list(AuditView),
+            "names": _names(services),
+            "notice": notice,
+            "error": error,
+        },
+    )
+
+
+@router.post("/audit/findings")
+def record_finding(
+    principal: Overseer,
+    services: ServicesDep,
+    quarter: Short = "",
+    reference: Short = "",
+    view: Short = "",
+    note: Long = "",
+) -> Response:
+    viewer = viewer_of(services, principal)
+    try:
+        with savepoint(services.session):
+            services.complaints.record_finding(
+                reference, viewer, Quarter.parse(quarter), choose(AuditView, view, "view"), note
+            )
+    except HustingsError as failure:
+        message = flash(services.settings, error=str(failure))
+    else:
+        message = flash(services.settings, notice=f"Finding on {reference} recorded.")
+    return RedirectResponse(f"/complaints/audit?{urlencode({'quarter': quarter, **message})}", 303)
+
+
+# ---------------------------------------------------------------- the confidence survey
+
+
+@router.get("/survey/{token}")
+def survey_page(token: str, _: Public, request: Request, services: ServicesDep) -> Response:
+    """The confidence survey, from the one-time link sent at closure (the token is the credential)."""
+    try:
+        case, _recipient = services.complaints.survey_case(token)
+    except NotFound as failure:
+        return render(request, "complaints/survey_done.html", {"message": str(failure)}, status_code=404)
+    return render(
+        request,
+        "complaints/survey.html",
+        {
+            "token": token,
+            "reference": case.reference,
+            "questions": services.complaints.code.survey,
+            "error": "",
+        },
+    )
+
+
+@router.post("/survey/{token}")
+async def answer_survey(token: str, _: Public, request: Request, services: ServicesDep) -> Response:
+    form = await request.form()
+    answers: dict[str, int] = {}
+    for question in services.complaints.code.survey:
+        value = form.get(question.id, "")
+        if isinstance(value, str) and value.isdigit():
+            answers[question.id] = int(value)
+    try:
+        with savepoint(services.session):
+            services.complaints.answer_survey(token, answers)
+    except NotFound as failure:
+        return render(request, "complaints/survey_done.html", {"message": str(failure)}, status_code=404)
+    except HustingsError as failure:
+        case, _recipient = services.complaints.survey_case(token)
+        return render(
+            request,
+            "complaints/survey.html",
+            {
+                "token": token,
+                "reference": case.reference,
+                "questions": services.complaints.code.survey,
+                "error": str(failure),
+            },
+            status_code=422,
+        )
+    return render(
+        request, "complaints/survey_done.html", {"message": "Thank you: your answers are recorded."}
     )

@@ -38,7 +38,9 @@ def dashboard_page(election_id: str, principal: Reader, request: Request, servic
             "lane": services.teams.lane_figures(election.id),
             "colours": colours,
             "charts": {
-                "days": weekly_stacked(dashboard.days, colours, title="Reports each day, by label", unit="day"),
+                "days": weekly_stacked(
+                    dashboard.days, colours, title="Reports each day, by label", unit="day"
+                ),
                 "labels": horizontal_bars(dict(dashboard.by_label), colours, title="Reports by label"),
                 "parties": horizontal_bars(
                     {name: t.reports for name, t in dashboard.by_party.items()}, {}, title="Reports by party"

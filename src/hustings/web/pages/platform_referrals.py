@@ -46,14 +46,21 @@ def _moment(text: str, field: str) -> datetime | None:
         raise InvalidInput(f"{field}: {text!r} is not a date and time") from None
 
 
-def _detail(referral_id: str, services: ServicesDep, *, notice: str = "", error: str = "") -> RedirectResponse:
+def _detail(
+    referral_id: str, services: ServicesDep, *, notice: str = "", error: str = ""
+) -> RedirectResponse:
     query = urlencode(flash(services.settings, notice=notice, error=error))
     return RedirectResponse(f"/platform-referrals/{quote(referral_id)}?{query}", status_code=303)
 
 
 @router.get("")
 def referrals_page(
-    principal: Reader, request: Request, services: ServicesDep, notice: str = "", error: str = "", sig: str = ""
+    principal: Reader,
+    request: Request,
+    services: ServicesDep,
+    notice: str = "",
+    error: str = "",
+    sig: str = "",
 ) -> Response:
     notice, error = read_flash(services.settings, notice, error, sig)
     referrals = services.platform_referrals.all()
@@ -156,7 +163,9 @@ def record_answer(
                 reference=reference,
                 reason=reason,
             )
-            referral = services.platform_referrals.answer(referral_id, draft, actor=user_actor(principal.user.id))
+            referral = services.platform_referrals.answer(
+                referral_id, draft, actor=user_actor(principal.user.id)
+            )
     except HustingsError as failure:
         return _detail(referral_id, services, error=str(failure))
     return _detail(referral.id, services, notice=f"Recorded: {answer.value.replace('_', ' ')}.")
@@ -178,4 +187,8 @@ def record_check(
             )
     except HustingsError as failure:
         return _detail(referral_id, services, error=str(failure))
-    return _detail(referral_id, services, notice=f"Checked: content {'still up' if result is ContentCheck.UP else 'gone'}.")
+    return _detail(
+        referral_id,
+        services,
+        notice=f"Checked: content {'still up' if result is ContentCheck.UP else 'gone'}.",
+    )

@@ -96,9 +96,7 @@ def invite_member(
     except HustingsError as failure:
         return _team_page(request, services, election_id, error=str(failure), status_code=failure.status_code)
     link = str(request.base_url).rstrip("/") + f"/join/{quote(invitation.token)}"
-    return _team_page(
-        request, services, election_id, link=link, notice=f"{invitation.member.name} invited."
-    )
+    return _team_page(request, services, election_id, link=link, notice=f"{invitation.member.name} invited.")
 
 
 @router.post("/elections/{election_id}/team/{member_id}/offboard")
@@ -149,7 +147,9 @@ def accept_invitation(
         try:
             member = services.teams.invitation(token)
         except HustingsError:
-            return render(request, "teams/join.html", {"error": str(failure), "member": None}, status_code=404)
+            return render(
+                request, "teams/join.html", {"error": str(failure), "member": None}, status_code=404
+            )
         election = services.elections.get(member.election_id)
         context = {"member": member, "election": election, "error": str(failure)}
         return render(request, "teams/join.html", context, status_code=failure.status_code)
