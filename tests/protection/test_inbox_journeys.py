@@ -360,3 +360,37 @@ def test_the_changed_pages_have_no_serious_accessibility_violations(page: Any, s
     card(page, crowd(9)).get_by_text("Report", exact=True).click()
     problems += blocking_violations(page)
     assert problems == []
+
+
+def test_sam_refers_aishas_evidence_bundle_from_her_page_in_one_click(page: Any, server: LiveServer) -> None:
+    login(page, server.url, "sam", PASSWORD)
+    page.goto(f"{server.url}/targets/t_aisha")
+    page.locator("#refer-bundle").click()
+    assert "bundle_target_id=t_aisha" in page.url
+    expect(page.locator("main")).to_contain_text("Aisha Okafor")
+    assert blocking_violations(page) == []
+
+
+def test_block_all_senders_names_the_count_and_a_stale_confirmation_blocks_nothing(
+    page: Any, server: LiveServer
+) -> None:
+    # Last in this module: it blocks the whole pile-on.
+    login(page, server.url, "dan", PASSWORD)
+    page.goto(f"{server.url}/inbox/t_aisha")
+    alert = page.locator(".incident-alert").first
+    form = alert.locator("details.confirm-block-all form")
+    assert not form.is_visible()  # one click does not block: the confirmation opens first
+    alert.get_by_text(f"Block all {PILE} senders").click()
+    expect(form).to_contain_text(f"This blocks {PILE} accounts at once")
+    form.locator('input[name="confirm"]').evaluate(f"i => i.value = '{PILE - 1}'")  # a page gone stale
+    form.get_by_role("button", name=f"Yes, block {PILE} accounts").click()
+    expect(page.get_by_role("alert").filter(has_text="Nothing blocked")).to_contain_text(
+        f"This pile-on now has {PILE} senders"
+    )
+    assert card(page, crowd(3)).count() == 1  # still in the inbox
+    alert = page.locator(".incident-alert").first
+    alert.get_by_text(f"Block all {PILE} senders").click()
+    alert.get_by_role("button", name=f"Yes, block {PILE} accounts").click()
+    expect(page.locator("#notice")).to_contain_text(f"Blocked {PILE} accounts")
+    assert card(page, crowd(3)).count() == 0
+    assert blocking_violations(page) == []

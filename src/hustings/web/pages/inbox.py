@@ -365,9 +365,11 @@ def act_on_incident(
     services: ServicesDep,
     category: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
     """Act on a whole incident: report-all (each with its detected label unless a category is
-    chosen, and an optional note), block-all, bundle-all."""
+    chosen, and an optional note), block-all (only with `confirm` naming the number of senders
+    the person was shown, so a stale page cannot block more than it said), bundle-all."""
     target = visible_target(services.targets, principal.user, target_id)
     protection = services.protection
     status = protection.visible_incident(principal.user, incident_id)
@@ -389,6 +391,12 @@ def act_on_incident(
                 )
                 notice = f"Reported {_plural(count, 'message')} to the moderators."
             elif action == "block-all":
+                senders = len(status.data.get("author_keys", []))
+                if confirm != str(senders):
+                    raise InvalidInput(
+                        f"Nothing blocked: this pile-on now has {_plural(senders, 'sender')}; "
+                        "open \"Block all\" again to confirm that number"
+                    )
                 blocked, change = protection.block_senders(incident_id, actor=actor)
                 notice = f"Blocked {_plural(blocked, 'account')}: {change.moved_in_words}"
             elif action == "bundle-all":
