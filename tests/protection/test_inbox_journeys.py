@@ -385,7 +385,7 @@ def test_block_all_senders_names_the_count_and_a_stale_confirmation_blocks_nothi
     form.locator('input[name="confirm"]').evaluate(f"i => i.value = '{PILE - 1}'")  # a page gone stale
     form.get_by_role("button", name=f"Yes, block {PILE} accounts").click()
     expect(page.get_by_role("alert").filter(has_text="Nothing blocked")).to_contain_text(
-        f"This pile-on now has {PILE} senders"
+        f"this pile-on now has {PILE} senders"
     )
     assert card(page, crowd(3)).count() == 1  # still in the inbox
     alert = page.locator(".incident-alert").first
