@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hustings.events import Event
 from hustings.moderation.events import APPEAL_DECIDED, DECISION_MADE
+from hustings.places import place_of
 from hustings.storage.events import event_from_row
 from hustings.storage.tables import EventRow, TargetRow
 from hustings.transparency.report import REFERRAL_KINDS, REPORT_KINDS
@@ -64,6 +65,10 @@ class SqlTransparencyStore:
     def target_roles(self) -> dict[str, str]:
         rows = self.session.execute(select(TargetRow.id, TargetRow.role)).all()
         return {str(target_id): str(role) for target_id, role in rows}
+
+    def target_places(self) -> dict[str, str]:
+        rows = self.session.execute(select(TargetRow.id, TargetRow.country, TargetRow.nation)).all()
+        return {str(target_id): place_of(country, nation) for target_id, country, nation in rows}
 
 
 def decision_events(
