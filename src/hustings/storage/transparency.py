@@ -71,13 +71,11 @@ class SqlTransparencyStore:
         return {str(target_id): place_of(country, nation) for target_id, country, nation in rows}
 
 
-def decision_events(
-    session: Session, *, since: datetime | None = None, before: datetime | None = None
-) -> list[Event]:
-    """`decision.made` and `appeal.decided` events in log order, optionally within [since, before)."""
-    query = select(EventRow).where(EventRow.kind.in_((DECISION_MADE, APPEAL_DECIDED)))
-    if since is not None:
-        query = query.where(EventRow.occurred_at >= since)
-    if before is not None:
-        query = query.where(EventRow.occurred_at < before)
-    return [event_from_row(row) for row in session.scalars(query.order_by(EventRow.seq))]
+    def decision_events(self, *, since: datetime | None = None, before: datetime | None = None) -> list[Event]:
+        """`decision.made` and `appeal.decided` events in log order, optionally within [since, before)."""
+        query = select(EventRow).where(EventRow.kind.in_((DECISION_MADE, APPEAL_DECIDED)))
+        if since is not None:
+            query = query.where(EventRow.occurred_at >= since)
+        if before is not None:
+            query = query.where(EventRow.occurred_at < before)
+        return [event_from_row(row) for row in self.session.scalars(query.order_by(EventRow.seq))]

@@ -40,6 +40,10 @@ class TransparencyStore(Protocol):
         """Each registered target's place (`hustings.places.place_of`), by target id."""
         ...
 
+    def decision_events(self, *, since: datetime | None = None, before: datetime | None = None) -> list[Event]:
+        """`decision.made` and `appeal.decided` events in log order, optionally within [since, before)."""
+        ...
+
 
 class TransparencyAggregates(Protocol):
     """The report's facts kept beside the log (`hustings.storage.transparency_aggregates`)."""
@@ -104,6 +108,13 @@ class Transparency:
         return report_from_tallies(
             period, self.aggregates.tallies(period), self.store.target_roles(), self.store.target_places()
         )
+
+    def decisions(self, window: Period | None = None) -> list[Event]:
+        """The decisions (and appeal decisions) the DSA statements of reasons are made from, in log
+        order: those in `window`, or all."""
+        if window is None:
+            return self.store.decision_events()
+        return self.store.decision_events(since=window.start_at, before=window.end_at)
 
     def rebuild_aggregates(self) -> int:
         """Recompute the aggregates from the log; return the number of events read (0 without any)."""
