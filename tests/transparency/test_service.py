@@ -46,7 +46,9 @@ class ListedLog:
     def target_places(self) -> dict[str, str]:
         return {}
 
-    def decision_events(self, *, since: datetime | None = None, before: datetime | None = None) -> list[Event]:
+    def decision_events(
+        self, *, since: datetime | None = None, before: datetime | None = None
+    ) -> list[Event]:
         return []
 
 
