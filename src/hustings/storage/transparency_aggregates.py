@@ -74,8 +74,17 @@ def _event(row: Any) -> Event:
     return Event(kind, subject_type, subject_id, actor, occurred_at, key, payload=payload, seq=seq)
 
 
-def _targets(text: str | None) -> tuple[str, ...]:
-    return () if text is None else tuple(json.loads(text))
+class _TargetsOf:
+    """The target ids of a stored JSON list, parsed once per distinct list."""
+
+    def __init__(self) -> None:
+        self.parsed: dict[str | None, tuple[str, ...]] = {None: ()}
+
+    def __call__(self, text: str | None) -> tuple[str, ...]:
+        found = self.parsed.get(text)
+        if found is None:
+            found = self.parsed[text] = tuple(json.loads(text or "[]"))
+        return found
 
 
 class SqlTransparencyAggregates:
@@ -169,11 +178,12 @@ class SqlTransparencyAggregates:
         appeals: list[dict[str, Any]] = []
         for fact in facts:
             item = fact.item
+            targets = json.dumps(list(item.target_ids))
             items.append(
                 {
                     "message_id": item.message_id,
                     "ingested_at": item.ingested_at,
-                    "target_ids": json.dumps(list(item.target_ids)),
+                    "target_ids": targets,
                     "place": item.place,
                     "first_report_at": item.first_report_at,
                     "category": item.category,
@@ -190,6 +200,9 @@ class SqlTransparencyAggregates:
                     "reporter_kind": r.reporter_kind,
                     "category": r.category,
                     "automated_decision_at": r.automated_decision_at,
+                    "ingested_at": item.ingested_at,
+                    "target_ids": targets,
+                    "place": item.place,
                 }
                 for r in fact.reports
             )
@@ -249,16 +262,10 @@ class SqlTransparencyAggregates:
         # subquery, so that each is one column to group by, not an expression with parameters).
         labelled = (
             select(
-                report.reporter_kind,
-                report.category,
-                report.day,
-                report.automated_decision_at,
-                case((ingested, item.target_ids)).label("targets"),
-                case((ingested, item.place)).label("place"),
+                case((report.ingested_at < end, report.target_ids)).label("targets"),
+                case((report.ingested_at < end, report.place)).label("place"),
             )
-            .select_from(report)
-            .outerjoin(item, item.message_id == report.message_id)
-            .where(report.occurred_at >= start, report.occurred_at < end)
+            .where(in_period)
             .subquery()
         )
         cohort_items = (
@@ -283,12 +290,13 @@ class SqlTransparencyAggregates:
         ]
         by_targets: Counter[tuple[str, ...]] = Counter()
         by_place: Counter[str] = Counter()
+        targets_of = _TargetsOf()
         for target_ids, where, count in execute(
             select(labelled.c.targets, labelled.c.place, func.count()).group_by(
                 labelled.c.targets, labelled.c.place
             )
         ):
-            by_targets[_targets(target_ids)] += count
+            by_targets[targets_of(target_ids)] += count
             by_place[where or NOT_RECORDED] += count
         automated_notices = execute(
             select(func.count())
@@ -301,15 +309,24 @@ class SqlTransparencyAggregates:
         ).scalar_one()
         c = cohort_items.c
         cohort = [
-            CohortCount(category, _targets(target_ids), where or NOT_RECORDED, count)
+            CohortCount(category, targets_of(target_ids), where or NOT_RECORDED, count)
             for category, target_ids, where, count in execute(
                 select(c.category, c.targets, c.place, func.count()).group_by(c.category, c.targets, c.place)
             )
         ]
+        # Hours by kind of item: the items of one category, set of targets and place together,
+        # so that each kind is labelled once, however many items it holds.
         taken_down = [
-            TakenDown(category, _targets(target_ids), where or NOT_RECORDED, hours)
-            for category, target_ids, where, hours in execute(
-                select(c.category, c.targets, c.place, c.hours_to_takedown).where(c.first_takedown_at < end)
+            TakenDown(
+                category, targets_of(target_ids), where or NOT_RECORDED, tuple(hours for *_, hours in rows)
+            )
+            for (category, target_ids, where), rows in groupby(
+                execute(
+                    select(c.category, c.targets, c.place, c.hours_to_takedown)
+                    .where(c.first_takedown_at < end)
+                    .order_by(c.category, c.targets, c.place)
+                ),
+                key=lambda row: (row[0], row[1], row[2]),
             )
         ]
         decision = TransparencyDecisionRow

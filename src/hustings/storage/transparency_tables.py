@@ -44,6 +44,10 @@ class TransparencyReportRow(Base):
     reporter_kind: Mapped[str] = mapped_column(String(40))
     category: Mapped[str] = mapped_column(String(40))
     automated_decision_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The message's, copied (they are rewritten together), so a report needs no join to count.
+    ingested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    target_ids: Mapped[str] = mapped_column(Text, default="[]")
+    place: Mapped[str] = mapped_column(String(40))
 
 
 class TransparencyDecisionRow(Base):

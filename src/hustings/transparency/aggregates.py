@@ -285,12 +285,13 @@ class CohortCount:
 
 @dataclass(frozen=True, slots=True)
 class TakenDown:
-    """One item of the cohort taken down before the period's end."""
+    """The items of the cohort taken down before the period's end of one category, set of
+    targets and place: their hours to takedown."""
 
     category: str
     target_ids: tuple[str, ...]
     place: str
-    hours: float
+    hours: tuple[float, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,9 +327,9 @@ class _Slicing:
         self.items: Counter[str] = Counter()
         self.hours: dict[str, list[float]] = {}
 
-    def add_hours(self, labels: Sequence[str], hours: float) -> None:
+    def add_hours(self, labels: Sequence[str], hours: Sequence[float]) -> None:
         for label in labels:
-            self.hours.setdefault(label, []).append(hours)
+            self.hours.setdefault(label, []).extend(hours)
 
     def breakdowns(self) -> dict[str, Breakdown]:
         return {
@@ -365,11 +366,13 @@ def report_from_tallies(
         for label in labels_of(cohort.target_ids, target_places):
             nation.items[label] += cohort.count
         message_nation.items[cohort.place] += cohort.count
-    for item in tallies.taken_down:
-        category.add_hours([item.category], item.hours)
-        role.add_hours(labels_of(item.target_ids, target_roles), item.hours)
-        nation.add_hours(labels_of(item.target_ids, target_places), item.hours)
-        message_nation.add_hours([item.place], item.hours)
+    every: list[float] = []
+    for items in tallies.taken_down:
+        every.extend(items.hours)
+        category.add_hours([items.category], items.hours)
+        role.add_hours(labels_of(items.target_ids, target_roles), items.hours)
+        nation.add_hours(labels_of(items.target_ids, target_places), items.hours)
+        message_nation.add_hours([items.place], items.hours)
     by_source: Counter[str] = Counter(dict.fromkeys(SOURCES, 0))
     by_kind: Counter[str] = Counter()
     weekly: dict[date, Counter[str]] = {}
@@ -405,8 +408,8 @@ def report_from_tallies(
         by_source=dict(by_source),
         by_reporter_kind=dict(by_kind),
         items_reported=sum(cohort.count for cohort in tallies.cohort),
-        taken_down=len(tallies.taken_down),
-        hours_to_takedown=tuple(sorted(item.hours for item in tallies.taken_down)),
+        taken_down=len(every),
+        hours_to_takedown=tuple(sorted(every)),
         by_category=category.breakdowns(),
         by_target_role=role.breakdowns(),
         by_target_nation=nation.breakdowns(),

@@ -55,6 +55,9 @@ def upgrade() -> None:
         sa.Column("reporter_kind", sa.String(length=40), nullable=False),
         sa.Column("category", sa.String(length=40), nullable=False),
         sa.Column("automated_decision_at", Moment(timezone=True), nullable=True),
+        sa.Column("ingested_at", Moment(timezone=True), nullable=True),
+        sa.Column("target_ids", sa.Text(), nullable=False),
+        sa.Column("place", sa.String(length=40), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_transparency_reports")),
     )
     _indexes("transparency_reports", "message_id", "occurred_at")
