@@ -70,8 +70,9 @@ class SqlTransparencyStore:
         rows = self.session.execute(select(TargetRow.id, TargetRow.country, TargetRow.nation)).all()
         return {str(target_id): place_of(country, nation) for target_id, country, nation in rows}
 
-
-    def decision_events(self, *, since: datetime | None = None, before: datetime | None = None) -> list[Event]:
+    def decision_events(
+        self, *, since: datetime | None = None, before: datetime | None = None
+    ) -> list[Event]:
         """`decision.made` and `appeal.decided` events in log order, optionally within [since, before)."""
         query = select(EventRow).where(EventRow.kind.in_((DECISION_MADE, APPEAL_DECIDED)))
         if since is not None:

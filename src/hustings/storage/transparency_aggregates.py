@@ -280,14 +280,19 @@ class SqlTransparencyAggregates:
             .subquery()
         )
         execute = self.session.execute
-        reports = [
-            ReportCount(kind, category, day, count)
-            for kind, category, day, count in execute(
-                select(report.reporter_kind, report.category, report.day, func.count())
-                .where(in_period)
-                .group_by(report.reporter_kind, report.category, report.day)
-            )
-        ]
+        automated = case(
+            (report.reporter_kind.in_(sorted(NOTICE_KINDS)) & (report.automated_decision_at < end), 1),
+            else_=0,
+        )
+        reports: list[ReportCount] = []
+        automated_notices = 0
+        for kind, category, day, count, processed in execute(
+            select(report.reporter_kind, report.category, report.day, func.count(), func.sum(automated))
+            .where(in_period)
+            .group_by(report.reporter_kind, report.category, report.day)
+        ):
+            reports.append(ReportCount(kind, category, day, count))
+            automated_notices += int(processed or 0)
         by_targets: Counter[tuple[str, ...]] = Counter()
         by_place: Counter[str] = Counter()
         targets_of = _TargetsOf()
@@ -298,15 +303,6 @@ class SqlTransparencyAggregates:
         ):
             by_targets[targets_of(target_ids)] += count
             by_place[where or NOT_RECORDED] += count
-        automated_notices = execute(
-            select(func.count())
-            .select_from(report)
-            .where(
-                in_period,
-                report.reporter_kind.in_(sorted(NOTICE_KINDS)),
-                report.automated_decision_at < end,
-            )
-        ).scalar_one()
         c = cohort_items.c
         cohort = [
             CohortCount(category, targets_of(target_ids), where or NOT_RECORDED, count)

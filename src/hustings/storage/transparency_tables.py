@@ -22,7 +22,7 @@ class TransparencyItemRow(Base):
     __tablename__ = "transparency_items"
 
     message_id: Mapped[str] = mapped_column(String(120), primary_key=True)
-    ingested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ingested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     target_ids: Mapped[str] = mapped_column(Text, default="[]")
     """The target ids as a JSON list, grouped on as they are (a message's set of targets)."""
     place: Mapped[str] = mapped_column(String(40))

@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("hours_to_takedown", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint("message_id", name=op.f("pk_transparency_items")),
     )
-    _indexes("transparency_items", "first_report_at")
+    _indexes("transparency_items", "first_report_at", "ingested_at")
     op.create_table(
         "transparency_reports",
         sa.Column("seq", Seq, autoincrement=False, nullable=False),
