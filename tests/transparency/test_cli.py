@@ -50,9 +50,7 @@ def test_json_csv_and_html_for_a_period(env: dict[str, str], tmp_path: Path) -> 
     )
     assert result.exit_code == 0, result.output
     html = page.read_text(encoding="utf-8")
-    assert (
-        html.startswith("<!doctype html>") and html.count('<svg class="chart"') == 3 and "<link" not in html
-    )
+    assert html.startswith("<!doctype html>") and html.count('<svg class="chart"') == 3 and "<link" not in html
 
 
 def test_bad_input_is_one_line_and_a_non_zero_exit(env: dict[str, str]) -> None:

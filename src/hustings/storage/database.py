@@ -94,11 +94,7 @@ def make_engine(url: str) -> Engine:
             _private_file(Path(database))
         # A connection per concurrent request; SQLite connections are cheap, so the pool is wide.
         engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False},
-            hide_parameters=True,
-            pool_size=20,
-            max_overflow=20,
+            url, connect_args={"check_same_thread": False}, hide_parameters=True, pool_size=20, max_overflow=20
         )
         writers = _Writers()
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -1,7 +1,9 @@
 """The transparency report: what was reported, what was taken down and how fast, for a period.
 
 Computed from the event log only (the moderation events of `hustings.moderation.events`, the
-`message.ingested` payload's `target_ids`, referral events) plus each target's role. The
+`message.ingested` payload's `target_ids` and, where the source said, the message's country and
+nation, referral events) plus each target's role and place (`hustings.places`). This fold is the
+reference; the report served is made from aggregates equal to it (`hustings.transparency.aggregates`). The
 definitions, which a reader of the published figures needs, are in docs/transparency.md:
 
 - reports received: `report.filed` events in the period;
