@@ -2,9 +2,10 @@
 
 Computed from the event log only (the moderation events of `hustings.moderation.events`, the
 `message.ingested` payload's `target_ids` and, where the source said, the message's country and
-nation, referral events) plus each target's role and place (`hustings.places`). This fold is the
-reference; the report served is made from aggregates equal to it (`hustings.transparency.aggregates`). The
-definitions, which a reader of the published figures needs, are in docs/transparency.md:
+nation, referral events) plus each target's role and place (`hustings.places`). This fold is
+the reference; the report served is made from aggregates equal to it
+(`hustings.transparency.aggregates`). The definitions, which a reader of the published figures
+needs, are in docs/transparency.md:
 
 - reports received: `report.filed` events in the period;
 - items reported: messages whose *first* report falls in the period (the cohort);
