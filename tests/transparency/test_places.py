@@ -106,3 +106,29 @@ def test_the_source_s_place_of_a_message_is_carried_into_the_report(
         "not_recorded": 1,
     }
     assert {k: b.reports_received for k, b in report.by_target_nation.items()} == {"england": 2}
+
+
+def test_the_register_form_records_the_nation(
+    client: TestClient, make_user: MakeUser, services: Services
+) -> None:
+    _, token = make_user(Role.ADMIN)
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    made = client.post(
+        "/targets",
+        content=b"name=Morag+Grant&role=mp&nation=scotland",
+        headers=bearer(token) | form,
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    refused = client.post(
+        "/targets",
+        content=b"name=Jean+Martin&role=mp&country=F1",
+        headers=bearer(token) | form,
+        follow_redirects=False,
+    )
+    assert refused.status_code == 303 and "error" in refused.headers["location"]
+    assert [(t.name, t.country, t.nation) for t in services.targets.all()] == [
+        ("Morag Grant", "GB", "scotland")
+    ]
+    page = client.get("/targets", headers=bearer(token) | {"accept": "text/html"})
+    assert '<option value="northern_ireland">northern ireland</option>' in page.text
