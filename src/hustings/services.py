@@ -229,7 +229,7 @@ class Services:
 
     @cached_property
     def transparency(self) -> Transparency:
-        return Transparency(SqlTransparencyStore(self.session), self.report_cache)
+        return Transparency(SqlTransparencyStore(self.session), self.report_cache, self.events.aggregates)
 
     @cached_property
     def moderation(self) -> Moderation:

@@ -32,6 +32,7 @@ from tests.elections.conftest import (
     RIVERSIDE,
     ST_ANNES,
     World,
+    header_of,
     row,
     with_row,
 )
@@ -324,3 +325,34 @@ def test_an_update_records_what_changed_and_nothing_when_nothing_did(kelbridge: 
     assert kelbridge.elections.get(KELBRIDGE).dates == ElectionDates(
         date(2028, 3, 27), date(2028, 4, 4), date(2028, 5, 4), date(2028, 5, 6), 7
     )
+
+
+def test_imported_candidates_are_in_the_uk_with_the_nation_their_election_says(kelbridge: World) -> None:
+    kelbridge.elections.import_candidates(FIRST, actor=ADMIN)
+    assert {(t.country, t.nation) for t in kelbridge.store.targets.values()} == {("GB", None)}
+    dates = ElectionDates(
+        notice_of_election=date(2026, 3, 27),
+        close_of_nominations=date(2026, 4, 1),
+        polling_day=date(2026, 5, 7),
+        count_day=date(2026, 5, 8),
+    )
+    kelbridge.elections.create("sp.c.2026-05-07", "Scottish Parliament constituencies", dates, actor=ADMIN)
+    scottish = "\n".join(
+        [
+            ",".join(header_of(FIRST)),
+            row(
+                FIRST,
+                person_id="90001",
+                person_name="Morag Grant",
+                election_id="sp.c.2026-05-07",
+                ballot_paper_id="sp.c.glasgow-kelvin.2026-05-07",
+                party_name="Scottish Green Party",
+                post_label="Glasgow Kelvin",
+                twitter_username="moraggrant",
+            ),
+        ]
+    )
+    summary = kelbridge.elections.import_candidates(scottish, actor=ADMIN)
+    assert summary.targets_created == 1, summary.rejected
+    morag = next(t for t in kelbridge.store.targets.values() if t.name == "Morag Grant")
+    assert (morag.country, morag.nation) == ("GB", "scotland")

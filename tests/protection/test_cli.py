@@ -42,3 +42,22 @@ def test_bad_input_is_one_line(env: dict[str, str]) -> None:
     assert bad.exit_code == 2 and "--handle" in bad.stderr and "Traceback" not in bad.output
     missing = runner.invoke(app, ["protection", "shield", "t_nobody"], env=env)
     assert missing.exit_code == 2 and "no target" in missing.stderr
+
+
+def test_a_target_registered_from_the_command_line_keeps_its_nation(env: dict[str, str]) -> None:
+    from hustings.settings import Settings
+    from hustings.storage.database import make_engine, make_sessionmaker
+    from hustings.storage.targets import TargetStore
+
+    added = runner.invoke(
+        app, ["targets", "add", "Rhian Evans", "--role", "mp", "--nation", "wales"], env=env
+    )
+    assert added.exit_code == 0, added.output
+    target_id = added.stdout.strip().split()[-1]
+    refused = runner.invoke(app, ["targets", "add", "X", "--role", "mp", "--nation", "cornwall"], env=env)
+    assert refused.exit_code == 2 and "nation: 'cornwall'" in refused.stderr
+    engine = make_engine(Settings(data_dir=Path(env["HUSTINGS_DATA_DIR"])).sqlalchemy_url)
+    with make_sessionmaker(engine)() as session:
+        target = TargetStore(session).get(target_id)
+    engine.dispose()
+    assert target is not None and (target.country, target.nation) == ("GB", "wales")

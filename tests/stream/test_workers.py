@@ -24,6 +24,7 @@ from hustings.messages.model import message_id
 from hustings.services import Services
 from hustings.storage.database import make_sessionmaker, transaction
 from hustings.stream.broker import Broker
+from hustings.transparency.period import Period
 from hustings.web.app import create_app
 from tests.conftest import bearer, sample_message
 from tests.natsserver import TempNats
@@ -206,7 +207,14 @@ def test_a_pile_on_whose_partition_moves_mid_way_opens_one_incident(
     start_worker(env)
     wait_until(lambda: count(stored_engine, ASSESSED) == len(ordinary) + len(hostile), "every message")
     with transaction(make_sessionmaker(stored_engine), writes=False) as session:
-        incidents = Services(session=session, settings=broker.settings).protection.incidents([target.id])
+        services = Services(session=session, settings=broker.settings)
+        incidents = services.protection.incidents([target.id])
+        # The workers append through the event store, so the transparency report's aggregates
+        # kept as they wrote equal the fold over what they wrote, killed worker and all.
+        around = Period(now.date() - timedelta(days=1), now.date() + timedelta(days=1))
+        report = services.transparency.from_aggregates(around)
+        assert report == services.transparency.compute(around)
+        assert report.reports_received > 0  # the detector's reports on the pile-on
     assert len(incidents) == 1
     assert count(stored_engine, OPENED) == 1
     broker.close()

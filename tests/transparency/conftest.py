@@ -9,11 +9,12 @@ import pytest
 from hustings.events import Event
 from hustings.services import Services
 from hustings.targets.model import TargetRole
-from tests.transparency.logs import GOLDEN, load_log, load_roles
+from tests.transparency.logs import GOLDEN, load_log, load_places, load_roles
 
 
 def seed_golden(services: Services) -> list[Event]:
     """The golden log's events and targets, stored; the caller's session is committed."""
+    places = load_places()
     for target_id, role in load_roles().items():
         services.targets.create(
             name=target_id,
@@ -23,6 +24,8 @@ def seed_golden(services: Services) -> list[Event]:
             handles=[],
             now=datetime(2026, 1, 1, tzinfo=UTC),
             target_id=target_id,
+            country=places[target_id]["country"],
+            nation=places[target_id].get("nation"),
         )
     events = load_log(GOLDEN / "log.jsonl")
     services.log.append_many(events)

@@ -38,3 +38,16 @@ def load_log(path: Path) -> list[Event]:
 def load_roles() -> dict[str, str]:
     roles: dict[str, str] = json.loads((GOLDEN / "targets.json").read_text(encoding="utf-8"))
     return roles
+
+
+def load_places() -> dict[str, dict[str, str]]:
+    """Each golden target's country and nation."""
+    places: dict[str, dict[str, str]] = json.loads((GOLDEN / "places.json").read_text(encoding="utf-8"))
+    return places
+
+
+def place_labels() -> dict[str, str]:
+    """Each golden target's place, as the report labels it."""
+    from hustings.places import place_of
+
+    return {target_id: place_of(p.get("country"), p.get("nation")) for target_id, p in load_places().items()}

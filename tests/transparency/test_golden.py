@@ -6,17 +6,21 @@ import json
 
 from hustings.transparency.period import parse_period
 from hustings.transparency.report import compute_report
-from tests.transparency.logs import GOLDEN, load_log, load_roles
+from tests.transparency.logs import GOLDEN, load_log, load_roles, place_labels
 
 
 def test_the_golden_quarter_matches_the_file_worked_out_by_hand() -> None:
-    report = compute_report(load_log(GOLDEN / "log.jsonl"), load_roles(), parse_period("2026-Q2"))
+    report = compute_report(
+        load_log(GOLDEN / "log.jsonl"), load_roles(), parse_period("2026-Q2"), place_labels()
+    )
     expected = json.loads((GOLDEN / "2026-Q2.json").read_text(encoding="utf-8"))
     assert report.to_json() == expected
 
 
 def test_the_report_has_the_fields_the_issue_names() -> None:
-    report = compute_report(load_log(GOLDEN / "log.jsonl"), load_roles(), parse_period("2026-Q2")).to_json()
+    report = compute_report(
+        load_log(GOLDEN / "log.jsonl"), load_roles(), parse_period("2026-Q2"), place_labels()
+    ).to_json()
     for key in (
         "period",
         "reports_received",

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import statistics
 from datetime import UTC, datetime, timedelta
+from random import Random
 from typing import Any
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine
 
 from hustings.events import Event
 from hustings.moderation.events import TAKEDOWN_ACTIONS, Action, ReporterKind
+from hustings.storage.events import SqlEventStore
+from hustings.storage.targets import TargetStore
+from hustings.storage.transparency import SqlTransparencyStore
+from hustings.targets.model import TargetRole
 from hustings.transparency.period import parse_period
-from hustings.transparency.report import compute_report
+from hustings.transparency.report import TransparencyReport, compute_report
+from hustings.transparency.service import Transparency
+from tests.conftest import rolled_back
 
 PERIOD = parse_period("2026-Q2")
 START = datetime(2026, 3, 20, tzinfo=UTC)  # some events fall before the period, some after
 ROLES = {"t_a": "candidate", "t_b": "mp", "t_c": "councillor"}
+PLACES = {"t_a": ("GB", "scotland"), "t_b": ("GB", None), "t_c": ("IE", None)}
+PLACE_LABELS = {"t_a": "scotland", "t_b": "united_kingdom", "t_c": "ie"}
+MESSAGE_PLACES: list[dict[str, str]] = [{}, {"country": "GB", "nation": "wales"}, {"country": "FR"}]
+MESSAGE_PLACE_LABELS = ["not_recorded", "wales", "fr"]
 CATEGORIES = ["threat", "abuse", "doxxing", "other"]
 
 EDGES = [int((edge - START).total_seconds() // 3600) for edge in (PERIOD.start_at, PERIOD.end_at)]
@@ -49,13 +61,14 @@ messages = st.lists(
         st.lists(st.sampled_from(["t_a", "t_b", "t_c", "t_unknown"]), max_size=2, unique=True),
         hours,
         message_events,
+        st.integers(min_value=0, max_value=len(MESSAGE_PLACES) - 1),
     ),
     max_size=8,
 )
 referrals = st.lists(st.tuples(hours, st.lists(hours, max_size=2), st.one_of(st.none(), hours)), max_size=3)
 
 
-def build_log(drawn: list[tuple[list[str], int, list[Any]]], drawn_referrals: list[Any]) -> list[Event]:
+def build_log(drawn: list[tuple[list[str], int, list[Any], int]], drawn_referrals: list[Any]) -> list[Event]:
     events: list[Event] = []
 
     def add(kind: str, subject_type: str, subject_id: str, at: datetime, payload: dict[str, Any]) -> None:
@@ -72,9 +85,15 @@ def build_log(drawn: list[tuple[list[str], int, list[Any]]], drawn_referrals: li
             )
         )
 
-    for index, (targets, base, history) in enumerate(drawn):
+    for index, (targets, base, history, place) in enumerate(drawn):
         mid = f"m{index}"
-        add("message.ingested", "message", mid, START - timedelta(days=1), {"target_ids": targets})
+        add(
+            "message.ingested",
+            "message",
+            mid,
+            START - timedelta(days=1),
+            {"target_ids": targets, **MESSAGE_PLACES[place]},
+        )
         for kind, offset, first, second in history:
             at = START + timedelta(hours=base + offset)
             if kind == "report.filed":
@@ -148,8 +167,31 @@ def recount(events: list[Event]) -> dict[str, Any]:
         cohort[mid] = (first.payload["category"], took)
     taken = sorted(h for _, h in cohort.values() if h is not None)
 
-    def roles_of(mid: str) -> set[str]:
-        return {ROLES.get(t, "unregistered") for t in targets[mid]} or {"unregistered"}
+    def labels_of(mid: str, labels: dict[str, str]) -> set[str]:
+        return {labels.get(t, "unregistered") for t in targets[mid]} or {"unregistered"}
+
+    message_place = {
+        e.subject_id: MESSAGE_PLACE_LABELS[
+            MESSAGE_PLACES.index({k: v for k, v in e.payload.items() if k in ("country", "nation")})
+        ]
+        for e in ordered
+        if e.kind == "message.ingested"
+    }
+
+    def sliced(label_of: Any) -> dict[str, dict[str, Any]]:
+        slices: dict[str, dict[str, Any]] = {}
+        for label in {r for e in in_period for r in label_of(e.subject_id)} | {
+            r for m in cohort for r in label_of(m)
+        }:
+            mine = [cohort[m][1] for m in cohort if label in label_of(m)]
+            done = sorted(h for h in mine if h is not None)
+            slices[label] = {
+                "reports": sum(1 for e in in_period if label in label_of(e.subject_id)),
+                "items": len(mine),
+                "taken": len(done),
+                "median": median_by_definition(done),
+            }
+        return slices
 
     categories: dict[str, dict[str, Any]] = {}
     for category in {e.payload["category"] for e in in_period} | {c for c, _ in cohort.values()}:
@@ -161,18 +203,9 @@ def recount(events: list[Event]) -> dict[str, Any]:
             "taken": len(done),
             "median": median_by_definition(done),
         }
-    roles: dict[str, dict[str, Any]] = {}
-    for role in {r for e in in_period for r in roles_of(e.subject_id)} | {
-        r for m in cohort for r in roles_of(m)
-    }:
-        mine = [cohort[m][1] for m in cohort if role in roles_of(m)]
-        done = sorted(h for h in mine if h is not None)
-        roles[role] = {
-            "reports": sum(1 for e in in_period if role in roles_of(e.subject_id)),
-            "items": len(mine),
-            "taken": len(done),
-            "median": median_by_definition(done),
-        }
+    roles = sliced(lambda mid: labels_of(mid, ROLES))
+    nations = sliced(lambda mid: labels_of(mid, PLACE_LABELS))
+    message_nations = sliced(lambda mid: {message_place[mid]})
     sent_first: dict[str, Event] = {}
     for e in ordered:
         if e.kind == "referral.sent":
@@ -203,6 +236,8 @@ def recount(events: list[Event]) -> dict[str, Any]:
         "later": sum(1 for h in taken if h > 168) / len(taken) if taken else None,
         "categories": categories,
         "roles": roles,
+        "nations": nations,
+        "message_nations": message_nations,
         "decisions": sum(1 for e in ordered if e.kind == "decision.made" and inside(e)),
         "appeals_filed": sum(1 for e in ordered if e.kind == "appeal.filed" and inside(e)),
         "appeals_reversed": sum(
@@ -291,6 +326,7 @@ def approx(value: float | None) -> Any:
             ["t_a"],
             EDGES[1] - 1,
             [("report.filed", 0, ReporterKind.USER, "threat"), ("decision.made", 1, Action.REMOVE, None)],
+            1,
         )
     ],
     drawn_referrals=[],
@@ -301,18 +337,24 @@ def approx(value: float | None) -> Any:
             ["t_b"],
             EDGES[0],
             [("report.filed", 0, ReporterKind.AUTOMATED, "abuse"), ("decision.made", 24, Action.HIDE, None)],
+            0,
         ),
         (
             ["t_c"],
             EDGES[0],
             [("report.filed", 0, ReporterKind.AUTOMATED, "abuse"), ("decision.made", 168, Action.HIDE, None)],
+            2,
         ),
     ],
     drawn_referrals=[(EDGES[0] + 2, [3], EDGES[0])],
 )
 def test_every_figure_equals_a_brute_force_recount(drawn: list[Any], drawn_referrals: list[Any]) -> None:
     events = build_log(drawn, drawn_referrals)
-    report = compute_report(events, ROLES, PERIOD)
+    assert_recounted(compute_report(events, ROLES, PERIOD, PLACE_LABELS), events)
+
+
+def assert_recounted(report: TransparencyReport, events: list[Event]) -> None:
+    """Every figure of `report` equals the brute-force recount of `events`."""
     expected = recount(events)
     assert report.reports_received == expected["reports_received"]
     assert dict(report.by_source) == expected["by_source"]
@@ -334,15 +376,20 @@ def test_every_figure_equals_a_brute_force_recount(drawn: list[Any], drawn_refer
             figures["taken"],
         )
         assert percentile_median(got.hours) == approx(figures["median"])
-    assert set(report.by_target_role) == set(expected["roles"])
-    for name, figures in expected["roles"].items():
-        got = report.by_target_role[name]
-        assert (got.reports_received, got.items_reported, got.taken_down) == (
-            figures["reports"],
-            figures["items"],
-            figures["taken"],
-        )
-        assert percentile_median(got.hours) == approx(figures["median"])
+    for section, key in (
+        (report.by_target_role, "roles"),
+        (report.by_target_nation, "nations"),
+        (report.by_message_nation, "message_nations"),
+    ):
+        assert set(section) == set(expected[key])
+        for name, figures in expected[key].items():
+            got = section[name]
+            assert (got.reports_received, got.items_reported, got.taken_down) == (
+                figures["reports"],
+                figures["items"],
+                figures["taken"],
+            )
+            assert percentile_median(got.hours) == approx(figures["median"])
     assert sum(report.decisions_by_action.values()) == expected["decisions"]
     assert report.appeals_filed == expected["appeals_filed"]
     assert report.appeals_reversed == expected["appeals_reversed"]
@@ -370,3 +417,70 @@ def percentile_median(values: tuple[float, ...]) -> float | None:
     from hustings.transparency.report import percentile
 
     return percentile(values, 0.5)
+
+
+OTHER_PERIODS = (parse_period("2026-05"), parse_period("2026-03-25..2026-04-02"), parse_period("2026-Q3"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    drawn=messages,
+    drawn_referrals=referrals,
+    order=st.randoms(use_true_random=False),
+    batches=st.integers(min_value=1, max_value=4),
+)
+@example(
+    drawn=[
+        (
+            ["t_a", "t_unknown"],
+            EDGES[0],
+            [
+                ("report.filed", 0, ReporterKind.USER, "threat"),
+                ("decision.made", 1, Action.REMOVE, "AUTOMATED_DECISION_FULLY"),
+                ("appeal.filed", 2, None, None),
+                ("appeal.decided", 5, "upheld", None),
+            ],
+            1,
+        )
+    ],
+    drawn_referrals=[(EDGES[0] + 2, [3, 4], EDGES[0])],
+    order=Random(1),
+    batches=3,
+)
+def test_the_aggregates_kept_as_events_are_written_equal_the_fold_and_the_recount(
+    engine: Engine, drawn: list[Any], drawn_referrals: list[Any], order: Random, batches: int
+) -> None:
+    """On SQLite and PostgreSQL: the events appended in a random order, in a few batches (so a
+    message's events arrive late and out of time order), the report from the aggregates equals
+    the fold over the stored log and the brute-force recount; and again after a rebuild."""
+    events = build_log(drawn, drawn_referrals)
+    order.shuffle(events)
+    with rolled_back(engine) as session:
+        targets = TargetStore(session)
+        for target_id, role in ROLES.items():
+            country, nation = PLACES[target_id]
+            targets.create(
+                name=target_id,
+                role=TargetRole(role),
+                party=None,
+                constituency=None,
+                handles=[],
+                now=START,
+                target_id=target_id,
+                country=country,
+                nation=nation,
+            )
+        log = SqlEventStore(session)
+        size = max(1, -(-len(events) // batches))
+        for start in range(0, len(events), size):
+            log.append(events[start : start + size], [], read={})
+        transparency = Transparency(SqlTransparencyStore(session), aggregates=log.aggregates)
+        stored = list(log.iter_events())
+        report = transparency.from_aggregates(PERIOD)
+        assert report == transparency.compute(PERIOD)
+        assert report.to_json() == transparency.compute(PERIOD).to_json()
+        assert_recounted(report, stored)
+        for period in OTHER_PERIODS:
+            assert transparency.from_aggregates(period) == transparency.compute(period)
+        assert log.aggregates.rebuild() == len(stored)
+        assert transparency.from_aggregates(PERIOD) == report

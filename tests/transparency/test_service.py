@@ -43,6 +43,14 @@ class ListedLog:
     def target_roles(self) -> dict[str, str]:
         return {}
 
+    def target_places(self) -> dict[str, str]:
+        return {}
+
+    def decision_events(
+        self, *, since: datetime | None = None, before: datetime | None = None
+    ) -> list[Event]:
+        return []
+
 
 def test_a_report_is_read_from_the_log_once_until_the_log_grows() -> None:
     log = ListedLog()

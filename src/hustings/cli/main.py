@@ -290,11 +290,13 @@ def db_upgrade() -> None:
 @app.command("rebuild-status")
 @cli_errors
 def rebuild_status() -> None:
-    """Recompute every subject's status from the event log."""
+    """Recompute every subject's status, and the transparency report's aggregates, from the event log."""
     settings = load_settings()
     with unit_of_work(settings) as services:
         count = services.log.rebuild()
+        counted = services.transparency.rebuild_aggregates()
     out.print(f"rebuilt statuses from {count} events", markup=False)
+    out.print(f"rebuilt the transparency report's aggregates from {counted} events", markup=False)
 
 
 def _register_concepts() -> None:

@@ -54,6 +54,10 @@ def targets_add(
     constituency: Annotated[str | None, typer.Option(help="Constituency or ward.")] = None,
     handle: Annotated[list[str] | None, typer.Option(help="platform:handle; repeat for several.")] = None,
     auto_shield: Annotated[bool, typer.Option(help="Switch the shield on when an incident opens.")] = False,
+    country: Annotated[str | None, typer.Option(help="ISO 3166 country code: GB for the UK.")] = None,
+    nation: Annotated[
+        str | None, typer.Option(help="For the UK: england, scotland, wales or northern_ireland.")
+    ] = None,
 ) -> None:
     """Register a protected person; prints their id."""
     handles = [_handle(value) for value in handle or []]
@@ -66,6 +70,8 @@ def targets_add(
             constituency=constituency,
             handles=handles,
             now=services.clock.now(),
+            country=country,
+            nation=nation,
         )
         if auto_shield:
             services.protection.change_settings(target.id, actor=SYSTEM_ACTOR, auto_shield=True)

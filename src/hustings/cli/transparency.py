@@ -95,7 +95,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Every decision as a DSA statement of reasons, one JSON object a line (JSON Lines);
         with --submit, sent to the DSA Transparency Database."""
-        from hustings.storage.transparency import decision_events
         from hustings.transparency.dsa import dsa_export
         from hustings.transparency.period import Period, period_between
 
@@ -108,11 +107,7 @@ def register(app: typer.Typer) -> None:
                     last or services.clock.now().date().isoformat(),
                     today=services.clock.now().date(),
                 )
-            events = decision_events(
-                services.session,
-                since=window.start_at if window else None,
-                before=window.end_at if window else None,
-            )
+            events = services.transparency.decisions(window)
         export = dsa_export(events, strict=not skip_invalid)
         if output is not None or not submit:
             _write(export.text(), output)

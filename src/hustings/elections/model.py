@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from hustings.auth.model import Role
 from hustings.clock import as_utc
 from hustings.errors import InvalidInput
+from hustings.places import Nation
 
 UK = ZoneInfo("Europe/London")
 DEFAULT_PROTECTION_DAYS = 14
@@ -41,6 +42,15 @@ ELECTION_TYPES = frozenset(
     {"europarl", "gla", "local", "mayor", "naw", "nia", "parl", "pcc", "ref", "senedd", "sp"}
 )
 """Democracy Club's election types (the first part of every election and ballot id)."""
+NATION_OF_TYPE = {
+    "sp": Nation.SCOTLAND,
+    "senedd": Nation.WALES,
+    "naw": Nation.WALES,
+    "nia": Nation.NORTHERN_IRELAND,
+    "gla": Nation.ENGLAND,
+}
+"""The UK nation an election type says; the others (`parl`, `local`, `pcc`, `mayor`...) say none
+on their own (a `local` id names the council by a slug, not its nation)."""
 
 _PART = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 _ID = re.compile(rf"(?P<type>[a-z]+)(?P<middle>(?:\.{_PART})*)\.(?P<date>\d{{4}}-\d{{2}}-\d{{2}})")
@@ -83,6 +93,11 @@ def parse_dc_id(value: str, field_name: str = "id") -> DcId:
         raise InvalidInput(f"{field_name}: {match['date']} in {value!r} is not a date") from None
     parts = tuple(part for part in match["middle"].split(".") if part)
     return DcId(value=text, type=match["type"], parts=parts, date=day)
+
+
+def nation_of(election_id: str) -> Nation | None:
+    """The nation of the UK an election is in, where its id says (`NATION_OF_TYPE`)."""
+    return NATION_OF_TYPE.get(parse_dc_id(election_id).type)
 
 
 def parse_election_id(value: str, field_name: str = "id") -> str:

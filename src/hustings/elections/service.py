@@ -55,11 +55,13 @@ from hustings.elections.model import (
     Election,
     ElectionDates,
     check_ballot_of,
+    nation_of,
     parse_election_id,
 )
 from hustings.elections.register import RegisterRow, RowProblem, parse_register
 from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.events import Event, EventLog, Status, apply
+from hustings.places import UK
 from hustings.targets.model import Target, TargetRole, new_target_id
 
 HandleKey = tuple[str, str]
@@ -427,6 +429,8 @@ class _ImportBatch:
             party=row.party_name or None,
             constituency=row.post_label,
             handles=tuple(sorted((h.platform, h.handle) for h in row.handles)),
+            country=UK,  # Democracy Club's elections are the UK's
+            nation=_nation_value(row.election_id),
         )
         self.new_targets.append(target)
         self.created_targets[target.id] = (target.name, target.party, target.constituency)
@@ -643,3 +647,8 @@ def _details(candidate: Candidate) -> tuple[str, str | None, str | None]:
     if primary is None:
         return candidate.name, None, None
     return candidate.name, primary.party_name or None, primary.post_label
+
+
+def _nation_value(election_id: str) -> str | None:
+    nation = nation_of(election_id)
+    return None if nation is None else nation.value

@@ -179,6 +179,12 @@ def ingest(
                 "target_ids": list(message.target_ids),
                 "created_at": iso(message.created_at),
                 "lang": message.lang,
+                # Where the source says where it came from (the transparency report counts by it).
+                **(
+                    {"country": message.details.country, "nation": message.details.nation}
+                    if message.details.country
+                    else {}
+                ),
             },
         )
         for message in new_messages

@@ -21,8 +21,11 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from hustings.places import Nation, checked_place
 
 # A fixed namespace, so a message's id is the same on every installation and every retry.
 _ID_NAMESPACE = uuid.UUID("6f0b7c1e-58f4-4d9c-9a57-0c3b1f3e2a10")
@@ -130,6 +133,17 @@ class DetailsIn(BaseModel):
         description="The source marked it sensitive (Mastodon `sensitive`, X `possibly_sensitive`).",
     )
     references: list[ReferenceIn] = Field(default_factory=list, max_length=20)
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")] | None = Field(
+        default=None,
+        description="Where the message was sent from, where the source says: ISO 3166-1 alpha-2 (GB for the UK).",
+    )
+    nation: Nation | None = Field(default=None, description="For the UK, the nation, where the source says.")
+
+    @model_validator(mode="after")
+    def _nation_in_the_uk(self) -> DetailsIn:
+        if self.nation is not None and self.country is not None and self.country.upper() not in ("GB", "UK"):
+            raise PydanticCustomError("nation", "nation: a nation is recorded only for the UK (country GB)")
+        return self
 
 
 MessageText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_storable)]
@@ -237,16 +251,22 @@ class MessageDetails:
     visibility: str | None = None
     sensitive: bool | None = None
     references: tuple[Reference, ...] = ()
+    country: str | None = None
+    """Where it was sent from, where the source says (`hustings.places`)."""
+    nation: str | None = None
 
     @classmethod
     def from_input(cls, given: DetailsIn | None) -> MessageDetails:
         if given is None:
             return cls()
+        country, nation = checked_place(given.country, given.nation.value if given.nation else None)
         return cls(
             content_warning=given.content_warning,
             visibility=given.visibility,
             sensitive=given.sensitive,
             references=tuple(Reference(item.type, item.external_id) for item in given.references),
+            country=country,
+            nation=nation,
         )
 
     @property
@@ -263,6 +283,7 @@ class MessageDetails:
             "visibility": self.visibility,
             "sensitive": self.sensitive,
             "references": [{"type": ref.type, "external_id": ref.external_id} for ref in self.references],
+            **({"country": self.country, "nation": self.nation} if self.country else {}),
         }
 
     @classmethod
@@ -276,6 +297,8 @@ class MessageDetails:
             references=tuple(
                 Reference(ref["type"], ref["external_id"]) for ref in stored.get("references", [])
             ),
+            country=stored.get("country"),
+            nation=stored.get("nation"),
         )
 
 

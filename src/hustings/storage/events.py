@@ -19,6 +19,7 @@ from hustings.events.model import Event, Status
 from hustings.storage.bulk import among, chunks, insert_rows
 from hustings.storage.database import require_transaction
 from hustings.storage.tables import EventRow, StatusRow
+from hustings.storage.transparency_aggregates import SqlTransparencyAggregates
 
 
 def event_from_row(row: EventRow) -> Event:
@@ -91,6 +92,7 @@ class SqlEventStore:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.clock = SystemClock()
+        self.aggregates = SqlTransparencyAggregates(session)
 
     def known_keys(self, keys: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -108,12 +110,14 @@ class SqlEventStore:
         self, events: Sequence[Event], statuses: Sequence[Status], read: Mapping[SubjectKey, Status]
     ) -> list[Event]:
         """See `EventStore.append`. The statuses read are locked (on PostgreSQL) and checked first,
-        so no one else changes them between the check and this transaction's end."""
+        so no one else changes them between the check and this transaction's end. The
+        transparency report's aggregates for the subjects written follow in the same savepoint."""
         require_transaction(self.session)  # before the savepoint, which would open one silently
         with self._refused_if_raced(events):
             self._hold(read)
             insert_rows(self.session, EventRow, self._rows(events))
             self.save_statuses(statuses, existing=set(read))
+            self.aggregates.record(events)
         return list(events)
 
     def _rows(self, events: Sequence[Event]) -> list[dict[str, Any]]:

@@ -130,6 +130,10 @@ class TargetRow(Base):
     party: Mapped[str | None] = mapped_column(String(120))
     constituency: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    country: Mapped[str | None] = mapped_column(String(2))
+    """ISO 3166-1 alpha-2 (`GB` for the UK); see `hustings.places`."""
+    nation: Mapped[str | None] = mapped_column(String(20))
+    """For the UK: england, scotland, wales or northern_ireland."""
 
 
 class TargetHandleRow(Base):

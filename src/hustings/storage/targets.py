@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hustings.errors import Conflict, NotFound
 from hustings.messages.model import normalise_handle
+from hustings.places import checked_place
 from hustings.storage.bulk import insert_rows
 from hustings.storage.tables import TargetHandleRow, TargetRow, UserRow, UserTargetRow
 from hustings.targets.model import Target, TargetRole, new_target_id
@@ -34,6 +35,8 @@ class TargetStore:
             party=row.party,
             constituency=row.constituency,
             handles=tuple((platform, handle) for platform, handle in handles),
+            country=row.country,
+            nation=row.nation,
         )
 
     def create(
@@ -46,7 +49,11 @@ class TargetStore:
         handles: Sequence[tuple[str, str]],
         now: datetime,
         target_id: str | None = None,
+        country: str | None = None,
+        nation: str | None = None,
     ) -> Target:
+        """Register a target; `InvalidInput` naming the field for a country or nation not known."""
+        country, nation = checked_place(country, nation)
         row = TargetRow(
             id=target_id or new_target_id(),
             name=name,
@@ -54,6 +61,8 @@ class TargetStore:
             party=party,
             constituency=constituency,
             created_at=now,
+            country=country,
+            nation=nation,
         )
         self.session.add(row)
         self.session.flush()
@@ -77,6 +86,8 @@ class TargetStore:
                     "party": t.party,
                     "constituency": t.constituency,
                     "created_at": now,
+                    "country": t.country,
+                    "nation": t.nation,
                 }
                 for t in targets
             ],
@@ -112,6 +123,15 @@ class TargetStore:
             raise NotFound(f"target: no target with id {target_id!r}")
         row.name, row.party, row.constituency = name, party, constituency
         self.session.flush()
+
+    def set_place(self, target_id: str, *, country: str | None, nation: str | None) -> Target:
+        """Record where the target is (`hustings.places.checked_place`); None clears it."""
+        row = self.session.get(TargetRow, target_id)
+        if row is None:
+            raise NotFound(f"target: no target with id {target_id!r}")
+        row.country, row.nation = checked_place(country, nation)
+        self.session.flush()
+        return self._to_target(row)
 
     def count(self) -> int:
         """How many targets are registered."""

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hustings.events import Event
 from hustings.moderation.events import APPEAL_DECIDED, DECISION_MADE
+from hustings.places import place_of
 from hustings.storage.events import event_from_row
 from hustings.storage.tables import EventRow, TargetRow
 from hustings.transparency.report import REFERRAL_KINDS, REPORT_KINDS
@@ -65,14 +66,17 @@ class SqlTransparencyStore:
         rows = self.session.execute(select(TargetRow.id, TargetRow.role)).all()
         return {str(target_id): str(role) for target_id, role in rows}
 
+    def target_places(self) -> dict[str, str]:
+        rows = self.session.execute(select(TargetRow.id, TargetRow.country, TargetRow.nation)).all()
+        return {str(target_id): place_of(country, nation) for target_id, country, nation in rows}
 
-def decision_events(
-    session: Session, *, since: datetime | None = None, before: datetime | None = None
-) -> list[Event]:
-    """`decision.made` and `appeal.decided` events in log order, optionally within [since, before)."""
-    query = select(EventRow).where(EventRow.kind.in_((DECISION_MADE, APPEAL_DECIDED)))
-    if since is not None:
-        query = query.where(EventRow.occurred_at >= since)
-    if before is not None:
-        query = query.where(EventRow.occurred_at < before)
-    return [event_from_row(row) for row in session.scalars(query.order_by(EventRow.seq))]
+    def decision_events(
+        self, *, since: datetime | None = None, before: datetime | None = None
+    ) -> list[Event]:
+        """`decision.made` and `appeal.decided` events in log order, optionally within [since, before)."""
+        query = select(EventRow).where(EventRow.kind.in_((DECISION_MADE, APPEAL_DECIDED)))
+        if since is not None:
+            query = query.where(EventRow.occurred_at >= since)
+        if before is not None:
+            query = query.where(EventRow.occurred_at < before)
+        return [event_from_row(row) for row in self.session.scalars(query.order_by(EventRow.seq))]

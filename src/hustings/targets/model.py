@@ -30,6 +30,10 @@ class Target:
     constituency: str | None
     """Constituency, ward or area, as the person stands for it."""
     handles: tuple[tuple[str, str], ...]
+    country: str | None = None
+    """ISO 3166-1 alpha-2, `GB` for the UK (`hustings.places`)."""
+    nation: str | None = None
+    """For the UK: england, scotland, wales or northern_ireland (`hustings.places.Nation`)."""
 
 
 def new_target_id() -> str:

@@ -36,7 +36,7 @@ def _rows(report: dict[str, Any]) -> list[tuple[str, str, str, object]]:
     for section in ("by_source", "by_reporter_kind", "time_to_takedown_distribution", "decisions_by_action"):
         for key, value in report[section].items():
             rows.append((section, key, "count", value))
-    for section in ("by_category", "by_target_role"):
+    for section in ("by_category", "by_target_role", "by_target_nation", "by_message_nation"):
         for key, figures in report[section].items():
             for metric, value in figures.items():
                 rows.append((section, key, metric, value))

@@ -1,8 +1,11 @@
 """The transparency report: what was reported, what was taken down and how fast, for a period.
 
 Computed from the event log only (the moderation events of `hustings.moderation.events`, the
-`message.ingested` payload's `target_ids`, referral events) plus each target's role. The
-definitions, which a reader of the published figures needs, are in docs/transparency.md:
+`message.ingested` payload's `target_ids` and, where the source said, the message's country and
+nation, referral events) plus each target's role and place (`hustings.places`). This fold is
+the reference; the report served is made from aggregates equal to it
+(`hustings.transparency.aggregates`). The definitions, which a reader of the published figures
+needs, are in docs/transparency.md:
 
 - reports received: `report.filed` events in the period;
 - items reported: messages whose *first* report falls in the period (the cohort);
@@ -39,6 +42,7 @@ from hustings.moderation.events import (
     ReporterKind,
 )
 from hustings.moderation.reasons import effects_of
+from hustings.places import NOT_RECORDED, place_of
 from hustings.platforms.events import PLATFORM_REFERRAL_KINDS
 from hustings.platforms.events import SUBJECT as PLATFORM_REFERRAL
 from hustings.platforms.figures import PlatformResponse, platform_response
@@ -129,6 +133,10 @@ class TransparencyReport:
     weekly: tuple[tuple[date, Mapping[str, int]], ...] = field(default_factory=tuple)
     dsa: DsaFigures = field(default_factory=lambda: DsaFigures())
     platform_response: PlatformResponse | None = None
+    by_target_nation: Mapping[str, Breakdown] = field(default_factory=dict)
+    """By the place of the person targeted: the UK nation, or the country outside the UK."""
+    by_message_nation: Mapping[str, Breakdown] = field(default_factory=dict)
+    """By the place the message came from, where its source says (`not_recorded` where not)."""
 
     @property
     def taken_down_share(self) -> float | None:
@@ -188,6 +196,8 @@ class TransparencyReport:
             "time_to_takedown_distribution": dict(self.distribution),
             "by_category": {name: b.to_json() for name, b in sorted(self.by_category.items())},
             "by_target_role": {name: b.to_json() for name, b in sorted(self.by_target_role.items())},
+            "by_target_nation": {name: b.to_json() for name, b in sorted(self.by_target_nation.items())},
+            "by_message_nation": {name: b.to_json() for name, b in sorted(self.by_message_nation.items())},
             "decisions_by_action": dict(sorted(self.decisions_by_action.items())),
             "appeals": {
                 "filed": self.appeals_filed,
@@ -309,7 +319,7 @@ def dsa_figures(ordered: Sequence[Event], period: Period) -> DsaFigures:
         elif event.kind == APPEAL_FILED:
             appeal_filed_at[mid] = event.occurred_at
         elif event.kind == APPEAL_DECIDED and inside and mid in appeal_filed_at:
-            appeal_hours.append(_hours(appeal_filed_at[mid], event.occurred_at))
+            appeal_hours.append(hours_between(appeal_filed_at[mid], event.occurred_at))
     return DsaFigures(
         notices_received=notices,
         notices_processed_by_automated_means=automated_notices,
@@ -329,28 +339,53 @@ class _Item:
     first_report_at: datetime | None = None
     category: str = "other"
     first_takedown_at: datetime | None = None
+    place: str = NOT_RECORDED
 
 
-def _week_start(day: date) -> date:
+def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _hours(start: datetime, end: datetime) -> float:
+def hours_between(start: datetime, end: datetime) -> float:
     return max(0.0, (end - start).total_seconds() / 3600)
 
 
+def message_place(payload: Mapping[str, Any]) -> str:
+    """The place a `message.ingested` payload says the message came from (`hustings.places`)."""
+    country, nation = payload.get("country"), payload.get("nation")
+    return place_of(
+        str(country) if country else None,
+        str(nation) if nation else None,
+    )
+
+
 def compute_report(
-    events: Iterable[Event], target_roles: Mapping[str, str], period: Period
+    events: Iterable[Event],
+    target_roles: Mapping[str, str],
+    period: Period,
+    target_places: Mapping[str, str] | None = None,
 ) -> TransparencyReport:
-    """The report for `period` from the log. `target_roles` maps target id to role."""
+    """The report for `period` from the log. `target_roles` maps target id to role, and
+    `target_places` target id to place (`hustings.places.place_of`)."""
+    places = target_places or {}
     ordered = sorted(events, key=lambda e: (e.occurred_at, e.seq or 0))
     items: dict[str, _Item] = defaultdict(_Item)
+    start_at, end_at = period.start_at, period.end_at
+    # A message's targets and place are what its `message.ingested` (before the period's end) says,
+    # wherever it falls in the log among the message's reports.
+    for event in ordered:
+        if event.kind == MESSAGE_INGESTED and event.subject_type == MESSAGE and event.occurred_at < end_at:
+            item = items[event.subject_id]
+            item.target_ids = [str(t) for t in event.payload.get("target_ids", [])]
+            item.place = message_place(event.payload)
     by_source: Counter[str] = Counter(dict.fromkeys(SOURCES, 0))
     by_kind: Counter[str] = Counter()
     reports_by_category: Counter[str] = Counter()
     reports_by_role: Counter[str] = Counter()
+    reports_by_nation: Counter[str] = Counter()
+    reports_by_message_nation: Counter[str] = Counter()
     weekly: dict[date, Counter[str]] = {}
-    week = _week_start(period.start)
+    week = week_start(period.start)
     while week <= period.last:
         weekly[week] = Counter()
         week += timedelta(days=7)
@@ -361,16 +396,11 @@ def compute_report(
     first_report_of_referral: dict[str, str | None] = {}
     hours_to_referral: list[float] = []
     sent_in_period = 0
-    # Report events name the category; the role of a report comes from its message's targets,
-    # which `message.ingested` (always earlier in the log) has recorded by then.
-    start_at, end_at = period.start_at, period.end_at
     for event in ordered:
         inside = start_at <= event.occurred_at < end_at
         if event.subject_type == MESSAGE:
             item = items[event.subject_id]
-            if event.kind == MESSAGE_INGESTED:
-                item.target_ids = [str(t) for t in event.payload.get("target_ids", [])]
-            elif event.kind == REPORT_FILED:
+            if event.kind == REPORT_FILED:
                 report = FiledReport.from_event(event)
                 category = report.category
                 if item.first_report_at is None:
@@ -381,9 +411,12 @@ def compute_report(
                     by_source[source_of(kind)] += 1
                     by_kind[kind] += 1
                     reports_by_category[category] += 1
-                    for role in _roles(item.target_ids, target_roles):
+                    for role in labels_of(item.target_ids, target_roles):
                         reports_by_role[role] += 1
-                    weekly[_week_start(event.occurred_at.date())][category] += 1
+                    for place in labels_of(item.target_ids, places):
+                        reports_by_nation[place] += 1
+                    reports_by_message_nation[item.place] += 1
+                    weekly[week_start(event.occurred_at.date())][category] += 1
             elif event.kind == DECISION_MADE:
                 action = str(event.payload.get("action", ""))
                 if inside:
@@ -409,7 +442,7 @@ def compute_report(
                     sent_in_period += 1
                     began = parse_iso(first_report_of_referral.get(event.subject_id))
                     if began is not None:
-                        hours_to_referral.append(_hours(began, event.occurred_at))
+                        hours_to_referral.append(hours_between(began, event.occurred_at))
     cohort = {
         mid: item
         for mid, item in items.items()
@@ -418,12 +451,17 @@ def compute_report(
     hours: list[float] = []
     per_category: dict[str, list[_Item]] = defaultdict(list)
     per_role: dict[str, list[_Item]] = defaultdict(list)
+    per_nation: dict[str, list[_Item]] = defaultdict(list)
+    per_message_nation: dict[str, list[_Item]] = defaultdict(list)
     for item in cohort.values():
         per_category[item.category].append(item)
-        for role in _roles(item.target_ids, target_roles):
+        for role in labels_of(item.target_ids, target_roles):
             per_role[role].append(item)
+        for place in labels_of(item.target_ids, places):
+            per_nation[place].append(item)
+        per_message_nation[item.place].append(item)
         if item.first_takedown_at is not None and item.first_report_at is not None:
-            hours.append(_hours(item.first_report_at, item.first_takedown_at))
+            hours.append(hours_between(item.first_report_at, item.first_takedown_at))
     return TransparencyReport(
         period=period,
         reports_received=sum(by_kind.values()),
@@ -432,14 +470,10 @@ def compute_report(
         items_reported=len(cohort),
         taken_down=len(hours),
         hours_to_takedown=tuple(sorted(hours)),
-        by_category={
-            name: _breakdown(reports_by_category[name], per_category.get(name, []))
-            for name in set(reports_by_category) | set(per_category)
-        },
-        by_target_role={
-            name: _breakdown(reports_by_role[name], per_role.get(name, []))
-            for name in set(reports_by_role) | set(per_role)
-        },
+        by_category=_breakdowns(reports_by_category, per_category),
+        by_target_role=_breakdowns(reports_by_role, per_role),
+        by_target_nation=_breakdowns(reports_by_nation, per_nation),
+        by_message_nation=_breakdowns(reports_by_message_nation, per_message_nation),
         decisions_by_action=dict(decisions),
         appeals_filed=appeals["filed"],
         appeals_decided=appeals["decided"],
@@ -454,6 +488,10 @@ def compute_report(
     )
 
 
+def _breakdowns(reports: Mapping[str, int], items: Mapping[str, Sequence[_Item]]) -> dict[str, Breakdown]:
+    return {name: _breakdown(reports.get(name, 0), items.get(name, [])) for name in set(reports) | set(items)}
+
+
 def _platform_response(ordered: Sequence[Event], period: Period) -> PlatformResponse:
     # Measured as of the newest event the period's log holds, which is what it knows of time: a
     # referral's 24 hours are not judged before they pass, nor later answers counted.
@@ -466,14 +504,16 @@ def _platform_response(ordered: Sequence[Event], period: Period) -> PlatformResp
     )
 
 
-def _roles(target_ids: Sequence[str], target_roles: Mapping[str, str]) -> list[str]:
-    roles = sorted({target_roles.get(t, UNREGISTERED) for t in target_ids})
-    return roles or [UNREGISTERED]
+def labels_of(target_ids: Sequence[str], labels: Mapping[str, str]) -> list[str]:
+    """The distinct labels (roles, places) of a message's targets; `unregistered` for a target
+    not in the register, and for a message with none."""
+    found = sorted({labels.get(t, UNREGISTERED) for t in target_ids})
+    return found or [UNREGISTERED]
 
 
 def _breakdown(reports: int, items: Sequence[_Item]) -> Breakdown:
     hours = [
-        _hours(i.first_report_at, i.first_takedown_at)
+        hours_between(i.first_report_at, i.first_takedown_at)
         for i in items
         if i.first_report_at is not None and i.first_takedown_at is not None
     ]

@@ -15,6 +15,7 @@ from hustings.auth.model import Principal, Role
 from hustings.auth.passwords import MAX_LENGTH as PASSWORD_MAX_LENGTH
 from hustings.errors import Conflict, InvalidInput, NotFound
 from hustings.events import user_actor
+from hustings.places import Nation
 from hustings.protection.controls import account_ref
 from hustings.services import Services
 from hustings.targets.model import Target, TargetRole, target_scope, visible_target
@@ -49,6 +50,10 @@ class TargetCreate(BaseModel):
     party: Optional120 = None
     constituency: Optional200 = Field(default=None, description="Constituency, ward or area.")
     handles: list[HandleIn] = Field(default_factory=list, max_length=50)
+    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2)] | None = Field(
+        default=None, description="ISO 3166-1 alpha-2 country code: GB for the UK."
+    )
+    nation: Nation | None = Field(default=None, description="For the UK: the nation (implies GB).")
     auto_shield: bool = Field(
         default=False, description="Switch the shield on automatically when an incident opens."
     )
@@ -60,6 +65,8 @@ class TargetPublic(BaseModel):
     role: str
     party: str | None
     constituency: str | None
+    country: str | None
+    nation: str | None
     handles: list[HandleIn]
     shield: dict[str, Any]
     open_incidents: int
@@ -95,6 +102,8 @@ def target_public(services: Services, target: Target) -> TargetPublic:
         role=target.role.value,
         party=target.party,
         constituency=target.constituency,
+        country=target.country,
+        nation=target.nation,
         handles=[HandleIn(platform=p, handle=h) for p, h in target.handles],
         shield=protection.shield(target.id).to_json(services.clock.now()),
         open_incidents=len(protection.open_incidents_of(target.id)),
@@ -119,6 +128,8 @@ def register_target(body: TargetCreate, principal: Registrar, services: Services
         constituency=body.constituency or None,
         handles=handles,
         now=services.clock.now(),
+        country=body.country or None,
+        nation=body.nation.value if body.nation else None,
     )
     if body.auto_shield:
         services.protection.change_settings(target.id, actor=user_actor(principal.user.id), auto_shield=True)

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from hustings.auth.model import Principal, Role
 from hustings.errors import HustingsError, InvalidInput
 from hustings.events import user_actor
+from hustings.places import Nation
 from hustings.protection.controls import MAX_HIDDEN_WORD, Sensitivity, account_ref, parse_accounts_csv
 from hustings.protection.events import IncidentState
 from hustings.services import Services
@@ -77,6 +78,7 @@ def targets_page(
             "incidents": open_incidents,
             "names": names,
             "roles": [r.value for r in TargetRole],
+            "nations": [n.value for n in Nation],
             "can_register": Role.ADMIN in principal.user.roles,
             "error": error,
         },
@@ -93,6 +95,8 @@ def register_target(
     constituency: Annotated[str, Form(max_length=200)] = "",
     handles: Annotated[str, Form(max_length=5000)] = "",
     auto_shield: Annotated[bool, Form()] = False,
+    country: Annotated[str, Form(max_length=2)] = "",
+    nation: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Register from the form; handles are one `platform handle` pair per line."""
     try:
@@ -113,6 +117,8 @@ def register_target(
                 constituency=constituency.strip() or None,
                 handles=pairs,
                 now=services.clock.now(),
+                country=country.strip() or None,
+                nation=nation.strip() or None,
             )
             if auto_shield:
                 services.protection.change_settings(
