@@ -85,6 +85,8 @@ class Services:
     """Transparency reports kept across units of work (the web app shares one); None: none kept."""
     broker: Broker | None = None
     """Where ingest publishes when HUSTINGS_BROKER_URL is set (workers store and assess); None: in process."""
+    ingest_reruns: int = field(default=0, init=False)
+    """Batches `ingest` ran again after meeting a concurrent writer (the workers' metrics count them)."""
 
     @cached_property
     def events(self) -> SqlEventStore:
@@ -243,6 +245,7 @@ class Services:
             except DuplicateEvent:
                 if attempt == INGEST_ATTEMPTS:
                     raise
+                self.ingest_reruns += 1
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def record_changes(self, changes: Sequence[SourceChange], *, actor: str) -> ChangeResult:

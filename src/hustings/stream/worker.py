@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import socket
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -35,8 +36,9 @@ from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 from sqlalchemy import Engine
 
+from hustings.detect.assessment import Assessment, Detector
 from hustings.events import SYSTEM_ACTOR
-from hustings.services import Services
+from hustings.services import Services, configured_detector
 from hustings.settings import Settings
 from hustings.storage.database import make_sessionmaker, transaction
 from hustings.stream.broker import connect, ensure_stream, workers_bucket
@@ -56,6 +58,39 @@ class WorkerStats:
     assessed: int = 0
     redeliveries: int = 0
     errors: int = 0
+    reruns: int = 0
+    """Batches run again after meeting a concurrent writer on some status (`Services.ingest`)."""
+    fetch_seconds: float = 0.0
+    """Wall time waiting on fetches that brought messages."""
+    assess_seconds: float = 0.0
+    """Wall time in the detector."""
+    store_seconds: float = 0.0
+    """Wall time from opening a batch's transaction to its commit, assessment included."""
+    ack_seconds: float = 0.0
+    partitions_taken: int = 0
+    partitions_lost: int = 0
+    """Leases that lapsed or were taken over before this worker renewed them (released ones are not counted)."""
+    cpu_seconds: float = 0.0
+    """CPU time of the worker's process (every thread)."""
+
+
+class TimedDetector:
+    """The configured detector, loaded once per worker, adding the time it takes to `stats`."""
+
+    def __init__(self, detector: Detector, stats: WorkerStats) -> None:
+        self.detector = detector
+        self.stats = stats
+
+    @property
+    def model(self) -> str:
+        return self.detector.model
+
+    def assess(self, texts: Sequence[str]) -> list[Assessment]:
+        started = time.perf_counter()
+        try:
+            return self.detector.assess(texts)
+        finally:
+            self.stats.assess_seconds += time.perf_counter() - started
 
 
 def default_worker_id() -> str:
@@ -68,6 +103,7 @@ class Worker:
         self.sessionmaker = make_sessionmaker(engine)
         self.id = worker_id or default_worker_id()
         self.stats = WorkerStats()
+        self._detector: TimedDetector | None = None
         self.leases: dict[int, int] = {}
         """Partitions held, with the revision of their lease entry."""
 
@@ -77,13 +113,21 @@ class Worker:
         for message in messages:
             actor = (message.headers or {}).get(ACTOR_HEADER, SYSTEM_ACTOR)
             by_actor.setdefault(actor, []).append(json.loads(message.data))
+        started = time.perf_counter()
         with transaction(self.sessionmaker, writes=True) as session:
-            services = Services(session=session, settings=self.settings)
+            services = Services(session=session, settings=self.settings, detector_provider=self.detector)
             results = [services.ingest(raw, actor=actor) for actor, raw in by_actor.items()]
+        self.stats.store_seconds += time.perf_counter() - started
+        self.stats.reruns += services.ingest_reruns
         self.stats.batches += 1
         self.stats.batch_messages += len(messages)
         self.stats.stored += sum(result.accepted for result in results)
         self.stats.assessed += sum(len(result.assessments) for result in results)
+
+    def detector(self) -> Detector:
+        if self._detector is None:
+            self._detector = TimedDetector(configured_detector(self.settings), self.stats)
+        return self._detector
 
     async def run(self, stop: asyncio.Event) -> None:
         client = await connect(self.settings)
@@ -127,10 +171,12 @@ class Worker:
                     await asyncio.sleep(FETCH_WAIT_SECONDS)
 
     async def _one_batch(self, subscription: JetStreamContext.PullSubscription, partition: int) -> None:
+        started = time.perf_counter()
         try:
             messages = await subscription.fetch(self.settings.worker_batch, timeout=FETCH_WAIT_SECONDS / 4)
         except TimeoutError:  # nothing to fetch (nats' TimeoutError is one)
             return
+        self.stats.fetch_seconds += time.perf_counter() - started
         if partition not in self.leases:
             return  # the lease lapsed while fetching: leave the messages to its new holder
         self.stats.redeliveries += sum(1 for message in messages if message.metadata.num_delivered > 1)
@@ -142,8 +188,10 @@ class Worker:
             for message in messages:
                 await message.nak(delay=1.0)
             return
+        started = time.perf_counter()
         for message in messages:
             await message.ack()
+        self.stats.ack_seconds += time.perf_counter() - started
 
     async def _keep_leases(self, bucket: KeyValue, stop: asyncio.Event) -> None:
         interval = self.settings.worker_lease_seconds / 3
@@ -157,6 +205,7 @@ class Worker:
             await asyncio.sleep(interval)
 
     async def _tend(self, bucket: KeyValue) -> None:
+        self.stats.cpu_seconds = time.process_time()
         await bucket.put(f"worker.{self.id}", json.dumps(asdict(self.stats)).encode())
         for partition, revision in list(self.leases.items()):
             try:
@@ -166,6 +215,7 @@ class Worker:
             except nats.js.errors.KeyWrongLastSequenceError:
                 log.warning("worker: lost the lease on partition %d", partition)
                 self.leases.pop(partition, None)
+                self.stats.partitions_lost += 1
         try:
             live = sum(1 for key in await bucket.keys() if key.startswith("worker."))
         except nats.js.errors.NoKeysError:
@@ -180,6 +230,7 @@ class Worker:
                 continue
             try:
                 self.leases[partition] = await bucket.create(f"lease.{partition}", self.id.encode())
+                self.stats.partitions_taken += 1
                 log.info("worker: took partition %d", partition)
             except nats.js.errors.KeyWrongLastSequenceError:
                 continue
