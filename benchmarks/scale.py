@@ -108,6 +108,8 @@ class Run:
     waits: collections.Counter[str] = field(default_factory=collections.Counter)
     lag_over_time: list[tuple[float, int, int]] = field(default_factory=list)
     """(seconds since the publish began, lag, stored and assessed)."""
+    moves: list[tuple[float, int, str | None, str | None]] = field(default_factory=list)
+    """Partitions changing hands during the drain: (seconds, partition, from, to)."""
 
 
 def assessed(engine: Engine) -> int:
@@ -122,13 +124,15 @@ def sample_waits(engine: Engine, database: str, into: collections.Counter[str]) 
     with engine.connect() as connection:
         rows = connection.execute(
             text(
-                "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                "SELECT state, wait_event_type, wait_event, left(query, 48) FROM pg_stat_activity "
                 "WHERE datname = :name AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
             ),
             {"name": database},
         ).all()
-    for state, wait_type, wait in rows:
-        if state == "active":
+    for state, wait_type, wait, query in rows:
+        if state == "active" and wait_type == "Lock":
+            into[f"waiting on a {wait} lock in {query!r}"] += 1
+        elif state == "active":
             into["active: " + (f"{wait_type}:{wait}" if wait_type else "on CPU")] += 1
         else:
             into[str(state)] += 1
@@ -197,14 +201,20 @@ def run(
                 )
         published = time.perf_counter() - started
         last_print = 0.0
+        holders_now = {p.partition: p.holder for p in broker.status().partitions}
         while True:
             done = assessed(engine)
             if done >= total:
                 break
-            lag = sum(p.lag + p.in_flight for p in broker.status().partitions)
+            status = broker.status()
+            lag = sum(p.lag + p.in_flight for p in status.partitions)
+            now = time.perf_counter() - started
+            for p in status.partitions:
+                if holders_now.get(p.partition) != p.holder:
+                    result.moves.append((now, p.partition, holders_now.get(p.partition), p.holder))
+                    holders_now[p.partition] = p.holder
             result.largest_lag = max(result.largest_lag, lag)
             sample_waits(engine, name, result.waits)
-            now = time.perf_counter() - started
             result.lag_over_time.append((now, lag, done))
             if burst and now - last_print >= 10:
                 print(f"  {now:6.0f} s  lag {lag:>7,}  stored and assessed {done:>7,}", flush=True)
@@ -266,6 +276,8 @@ def report(result: Run, first: float) -> None:
             f"errors {stats.get('errors', 0):.0f}",
             flush=True,
         )
+    moves = "; ".join(f"{t:.0f} s: {part} {a or '-'} -> {b or '-'}" for t, part, a, b in result.moves)
+    print(f"  partitions changing hands while draining: {moves or 'none'}", flush=True)
     samples = sum(result.waits.values())
     if samples:
         waits = ", ".join(f"{key} {n * 100 / samples:.0f}%" for key, n in result.waits.most_common(6))
@@ -322,7 +334,7 @@ def main() -> None:
                     {
                         "workers": r.workers, "messages": r.total, "rate": r.rate, "publish_rate": r.publish_rate,
                         "largest_lag": r.largest_lag, "load_before": r.load_before, "load_after": r.load_after,
-                        "cpu": r.cpu, "stats": r.stats, "waits": dict(r.waits), "lag_over_time": r.lag_over_time,
+                        "cpu": r.cpu, "stats": r.stats, "waits": dict(r.waits), "lag_over_time": r.lag_over_time, "moves": r.moves,
                     }
                     for r in results
                 ],

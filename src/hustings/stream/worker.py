@@ -36,11 +36,15 @@ from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 from sqlalchemy import Engine
 
+from hustings.clock import SystemClock
 from hustings.detect.assessment import Assessment, Detector
 from hustings.events import SYSTEM_ACTOR
+from hustings.messages.ingest import author_of
+from hustings.messages.model import message_id, validate_batch
 from hustings.services import Services, configured_detector
 from hustings.settings import Settings
 from hustings.storage.database import make_sessionmaker, transaction
+from hustings.storage.messages import SqlMessageRepository
 from hustings.stream.broker import connect, ensure_stream, workers_bucket
 from hustings.stream.partition import ACTOR_HEADER, STREAM, durable, subject
 
@@ -63,9 +67,9 @@ class WorkerStats:
     fetch_seconds: float = 0.0
     """Wall time waiting on fetches that brought messages."""
     assess_seconds: float = 0.0
-    """Wall time in the detector."""
+    """Wall time in the detector (before each batch's transaction)."""
     store_seconds: float = 0.0
-    """Wall time from opening a batch's transaction to its commit, assessment included."""
+    """Wall time from opening a batch's transaction to its commit."""
     ack_seconds: float = 0.0
     partitions_taken: int = 0
     partitions_lost: int = 0
@@ -74,23 +78,39 @@ class WorkerStats:
     """CPU time of the worker's process (every thread)."""
 
 
-class TimedDetector:
-    """The configured detector, loaded once per worker, adding the time it takes to `stats`."""
+class BatchDetector:
+    """The configured detector, loaded once per worker, with a batch's assessments made ahead.
+
+    `prepare` assesses a batch's texts before its transaction opens, so the transaction (and
+    the rows it locks) lasts only as long as the writes; `assess`, called by ingest inside it,
+    answers from those, assessing only a text it was not given. Time in the model is added to
+    `stats.assess_seconds`.
+    """
 
     def __init__(self, detector: Detector, stats: WorkerStats) -> None:
         self.detector = detector
         self.stats = stats
+        self.prepared: dict[str, Assessment] = {}
 
     @property
     def model(self) -> str:
         return self.detector.model
 
-    def assess(self, texts: Sequence[str]) -> list[Assessment]:
+    def _assess(self, texts: Sequence[str]) -> list[Assessment]:
         started = time.perf_counter()
         try:
-            return self.detector.assess(texts)
+            return self.detector.assess(texts) if texts else []
         finally:
             self.stats.assess_seconds += time.perf_counter() - started
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        unique = list(dict.fromkeys(texts))
+        self.prepared = dict(zip(unique, self._assess(unique), strict=True))
+
+    def assess(self, texts: Sequence[str]) -> list[Assessment]:
+        missing = list(dict.fromkeys(text for text in texts if text not in self.prepared))
+        self.prepared.update(zip(missing, self._assess(missing), strict=True))
+        return [self.prepared[text] for text in texts]
 
 
 def default_worker_id() -> str:
@@ -103,16 +123,36 @@ class Worker:
         self.sessionmaker = make_sessionmaker(engine)
         self.id = worker_id or default_worker_id()
         self.stats = WorkerStats()
-        self._detector: TimedDetector | None = None
+        self._detector: BatchDetector | None = None
         self.leases: dict[int, int] = {}
         """Partitions held, with the revision of their lease entry."""
 
     def store(self, messages: Sequence[Msg]) -> None:
-        """Store, log and assess `messages` in one transaction (a batch from one partition)."""
+        """Store, log and assess `messages` in one transaction (a batch from one partition).
+
+        Before it, outside any transaction's locks: the messages not stored yet are assessed
+        (`BatchDetector`), and their authors stored in a transaction of their own. Authors are
+        shared between partitions: two batches inserting one new author would otherwise each
+        wait for the other's commit. An author stored for a batch that then fails is harmless
+        (it is stored once, whoever comes first).
+        """
         by_actor: dict[str, list[object]] = {}
         for message in messages:
             actor = (message.headers or {}).get(ACTOR_HEADER, SYSTEM_ACTOR)
             by_actor.setdefault(actor, []).append(json.loads(message.data))
+        valid = {
+            message_id(item.source, item.external_id): item
+            for raw in by_actor.values()
+            for _, item in validate_batch(raw)[0]
+        }
+        with transaction(self.sessionmaker, writes=False) as session:
+            existing = SqlMessageRepository(session).existing_ids(list(valid))
+        fresh = [item for id_, item in valid.items() if id_ not in existing]
+        if self.settings.assess_on_ingest:
+            self.detector().prepare([item.text for item in fresh])
+        if fresh:
+            with transaction(self.sessionmaker, writes=True) as session:
+                SqlMessageRepository(session).add_authors(map(author_of, fresh), SystemClock().now())
         started = time.perf_counter()
         with transaction(self.sessionmaker, writes=True) as session:
             services = Services(session=session, settings=self.settings, detector_provider=self.detector)
@@ -124,9 +164,9 @@ class Worker:
         self.stats.stored += sum(result.accepted for result in results)
         self.stats.assessed += sum(len(result.assessments) for result in results)
 
-    def detector(self) -> Detector:
+    def detector(self) -> BatchDetector:
         if self._detector is None:
-            self._detector = TimedDetector(configured_detector(self.settings), self.stats)
+            self._detector = BatchDetector(configured_detector(self.settings), self.stats)
         return self._detector
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -178,7 +218,11 @@ class Worker:
             return
         self.stats.fetch_seconds += time.perf_counter() - started
         if partition not in self.leases:
-            return  # the lease lapsed while fetching: leave the messages to its new holder
+            # The lease lapsed while fetching: hand the messages straight back for its new
+            # holder (left unacknowledged they would wait out the ack wait, holding the partition).
+            for message in messages:
+                await message.nak()
+            return
         self.stats.redeliveries += sum(1 for message in messages if message.metadata.num_delivered > 1)
         try:
             await asyncio.to_thread(self.store, messages)
