@@ -115,7 +115,9 @@ class Run:
 def assessed(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(
-            connection.execute(text("SELECT count(*) FROM events WHERE kind = 'message.assessed'")).scalar_one()
+            connection.execute(
+                text("SELECT count(*) FROM events WHERE kind = 'message.assessed'")
+            ).scalar_one()
         )
 
 
@@ -139,8 +141,14 @@ def sample_waits(engine: Engine, database: str, into: collections.Counter[str]) 
 
 
 def run(
-    workers: int, total: int, threads: int, partitions: int, postgres: TempPostgres, url_root: str,
-    profile: Path | None, burst: bool,
+    workers: int,
+    total: int,
+    threads: int,
+    partitions: int,
+    postgres: TempPostgres,
+    url_root: str,
+    profile: Path | None,
+    burst: bool,
 ) -> Run:
     name = f"hustings_scale_{workers}"
     admin = create_engine(url_root, isolation_level="AUTOCOMMIT")
@@ -289,28 +297,39 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--messages", type=int, default=5000)
-    parser.add_argument("--burst", type=int, default=0, help="publish this many at once and print the lag as it drains")
+    parser.add_argument(
+        "--burst", type=int, default=0, help="publish this many at once and print the lag as it drains"
+    )
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--threads", type=int, default=1, help="detector threads per worker")
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument("--profile", type=Path, default=None, help="write each worker's cProfile here")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument(
-        "--pg-log", type=Path, default=None,
+        "--pg-log",
+        type=Path,
+        default=None,
         help="log statements over 100 ms and lock waits over 100 ms, and copy PostgreSQL's log here",
     )
     args = parser.parse_args()
     total = args.burst or args.messages
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
-    print(f"{total:,} messages over {args.partitions} partitions: {spread(total, 1, args.partitions)}", flush=True)
+    print(
+        f"{total:,} messages over {args.partitions} partitions: {spread(total, 1, args.partitions)}",
+        flush=True,
+    )
     postgres = TempPostgres()
     url = postgres.start()
     results = []
     if args.pg_log is not None:
         admin = create_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            for setting in ("log_min_duration_statement = 100", "log_lock_waits = on", "deadlock_timeout = 100"):
+            for setting in (
+                "log_min_duration_statement = 100",
+                "log_lock_waits = on",
+                "deadlock_timeout = 100",
+            ):
                 connection.execute(text(f"ALTER SYSTEM SET {setting}"))
             connection.execute(text("SELECT pg_reload_conf()"))
         admin.dispose()
@@ -332,9 +351,18 @@ def main() -> None:
             json.dumps(
                 [
                     {
-                        "workers": r.workers, "messages": r.total, "rate": r.rate, "publish_rate": r.publish_rate,
-                        "largest_lag": r.largest_lag, "load_before": r.load_before, "load_after": r.load_after,
-                        "cpu": r.cpu, "stats": r.stats, "waits": dict(r.waits), "lag_over_time": r.lag_over_time, "moves": r.moves,
+                        "workers": r.workers,
+                        "messages": r.total,
+                        "rate": r.rate,
+                        "publish_rate": r.publish_rate,
+                        "largest_lag": r.largest_lag,
+                        "load_before": r.load_before,
+                        "load_after": r.load_after,
+                        "cpu": r.cpu,
+                        "stats": r.stats,
+                        "waits": dict(r.waits),
+                        "lag_over_time": r.lag_over_time,
+                        "moves": r.moves,
                     }
                     for r in results
                 ],

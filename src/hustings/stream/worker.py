@@ -40,13 +40,20 @@ from hustings.clock import SystemClock
 from hustings.detect.assessment import Assessment, Detector
 from hustings.events import SYSTEM_ACTOR
 from hustings.messages.ingest import author_of
-from hustings.messages.model import message_id, validate_batch
+from hustings.messages.model import Origin, message_id, validate_batch
 from hustings.services import Services, configured_detector
 from hustings.settings import Settings
 from hustings.storage.database import make_sessionmaker, transaction
 from hustings.storage.messages import SqlMessageRepository
 from hustings.stream.broker import connect, ensure_stream, workers_bucket
-from hustings.stream.partition import ACTOR_HEADER, STREAM, durable, subject
+from hustings.stream.partition import (
+    ACTOR_HEADER,
+    ORIGIN_HEADER,
+    STREAM,
+    durable,
+    partition_of_target,
+    subject,
+)
 
 log = logging.getLogger(__name__)
 FETCH_WAIT_SECONDS = 0.5
@@ -127,8 +134,11 @@ class Worker:
         self.leases: dict[int, int] = {}
         """Partitions held, with the revision of their lease entry."""
 
-    def store(self, messages: Sequence[Msg]) -> None:
-        """Store, log and assess `messages` in one transaction (a batch from one partition).
+    def store(self, messages: Sequence[Msg], partition: int) -> None:
+        """Store, log and assess `messages` (a batch from `partition`) in one transaction.
+
+        Pile-on state beyond the batch's own targets (the sweep that closes quiet incidents) is
+        kept only for `partition`'s targets, so two workers never lock each other's.
 
         Before it, outside any transaction's locks: the messages not stored yet are assessed
         (`BatchDetector`), and their authors stored in a transaction of their own. Authors are
@@ -136,13 +146,20 @@ class Worker:
         wait for the other's commit. An author stored for a batch that then fails is harmless
         (it is stored once, whoever comes first).
         """
-        by_actor: dict[str, list[object]] = {}
+        by_actor: dict[str, tuple[list[object], list[Origin | None]]] = {}
         for message in messages:
-            actor = (message.headers or {}).get(ACTOR_HEADER, SYSTEM_ACTOR)
-            by_actor.setdefault(actor, []).append(json.loads(message.data))
+            headers = message.headers or {}
+            raw, origins = by_actor.setdefault(headers.get(ACTOR_HEADER, SYSTEM_ACTOR), ([], []))
+            body = json.loads(message.data)
+            if ORIGIN_HEADER in headers:
+                raw.append(body["message"])
+                origins.append(Origin.from_json(body["origin"]))
+            else:
+                raw.append(body)
+                origins.append(None)
         valid = {
             message_id(item.source, item.external_id): item
-            for raw in by_actor.values()
+            for raw, _ in by_actor.values()
             for _, item in validate_batch(raw)[0]
         }
         with transaction(self.sessionmaker, writes=False) as session:
@@ -154,9 +171,18 @@ class Worker:
             with transaction(self.sessionmaker, writes=True) as session:
                 SqlMessageRepository(session).add_authors(map(author_of, fresh), SystemClock().now())
         started = time.perf_counter()
+        partitions = self.settings.broker_partitions
         with transaction(self.sessionmaker, writes=True) as session:
-            services = Services(session=session, settings=self.settings, detector_provider=self.detector)
-            results = [services.ingest(raw, actor=actor) for actor, raw in by_actor.items()]
+            services = Services(
+                session=session,
+                settings=self.settings,
+                detector_provider=self.detector,
+                target_scope=lambda target_id: partition_of_target(target_id, partitions) == partition,
+            )
+            results = [
+                services.ingest(raw, actor=actor, origins=origins if any(origins) else ())
+                for actor, (raw, origins) in by_actor.items()
+            ]
         self.stats.store_seconds += time.perf_counter() - started
         self.stats.reruns += services.ingest_reruns
         self.stats.batches += 1
@@ -225,7 +251,7 @@ class Worker:
             return
         self.stats.redeliveries += sum(1 for message in messages if message.metadata.num_delivered > 1)
         try:
-            await asyncio.to_thread(self.store, messages)
+            await asyncio.to_thread(self.store, messages, partition)
         except Exception:
             self.stats.errors += 1
             log.exception("worker: a batch of %d messages on %s failed", len(messages), subject(partition))
