@@ -215,7 +215,7 @@ class Worker:
         while not stop.is_set():
             held = sorted(self.leases)
             for partition in set(subscriptions) - set(held):
-                await subscriptions.pop(partition).unsubscribe()
+                await self._hand_back(subscriptions.pop(partition))
             if not held:
                 await asyncio.sleep(FETCH_WAIT_SECONDS)
                 continue
@@ -235,6 +235,22 @@ class Worker:
                         "worker: partition %d: broker unavailable; retrying", partition, exc_info=True
                     )
                     await asyncio.sleep(FETCH_WAIT_SECONDS)
+
+    async def _hand_back(self, subscription: JetStreamContext.PullSubscription) -> None:
+        """Unsubscribe from a partition no longer held, first handing back what it still holds.
+
+        A fetch that timed out can have its messages arrive after it, to wait for the next
+        fetch; dropped with the subscription, they would wait out the ack wait before the new
+        holder could receive them (and, the partition's in-flight limit being one batch, hold
+        back everything after them).
+        """
+        with contextlib.suppress(nats.errors.Error, OSError):
+            for message in await subscription.fetch(
+                self.settings.worker_batch, timeout=FETCH_WAIT_SECONDS / 4
+            ):
+                await message.nak()
+        with contextlib.suppress(nats.errors.Error, OSError):
+            await subscription.unsubscribe()
 
     async def _one_batch(self, subscription: JetStreamContext.PullSubscription, partition: int) -> None:
         started = time.perf_counter()
@@ -287,7 +303,9 @@ class Worker:
                 self.leases.pop(partition, None)
                 self.stats.partitions_lost += 1
         try:
-            live = sum(1 for key in await bucket.keys() if key.startswith("worker."))
+            # Distinct: a listing that meets a heartbeat being renewed can name it twice, and a
+            # worker that counted one worker too many would hand back partitions for nothing.
+            live = len({key for key in await bucket.keys() if key.startswith("worker.")})
         except nats.js.errors.NoKeysError:
             live = 1
         share = math.ceil(self.settings.broker_partitions / max(live, 1))
