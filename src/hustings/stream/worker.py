@@ -244,9 +244,13 @@ class Worker:
         holder could receive them (and, the partition's in-flight limit being one batch, hold
         back everything after them).
         """
+        # Only when some did arrive: a fetch also asks the server for more, which would take
+        # fresh messages from the partition's new holder just to hand them back.
         with contextlib.suppress(nats.errors.Error, OSError):
-            for message in await subscription.fetch(
-                self.settings.worker_batch, timeout=FETCH_WAIT_SECONDS / 4
+            for message in (
+                []
+                if subscription.pending_msgs == 0
+                else await subscription.fetch(self.settings.worker_batch, timeout=FETCH_WAIT_SECONDS / 4)
             ):
                 await message.nak()
         with contextlib.suppress(nats.errors.Error, OSError):
