@@ -222,6 +222,8 @@ class Worker:
             for partition in held:
                 if stop.is_set():
                     break
+                if partition not in self.leases:
+                    continue  # handed back since this round began: fetch nothing more from it
                 try:
                     if partition not in subscriptions:
                         subscriptions[partition] = await js.pull_subscribe_bind(
