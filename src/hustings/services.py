@@ -97,6 +97,11 @@ class Services:
     """Transparency reports kept across units of work (the web app shares one); None: none kept."""
     broker: Broker | None = None
     """Where ingest publishes when HUSTINGS_BROKER_URL is set (workers store and assess); None: in process."""
+    target_scope: Callable[[str], bool] | None = None
+    """The targets whose pile-on state this unit of work keeps beyond its batch's own (a worker:
+    those of the partition it is storing); None: every target."""
+    ingest_reruns: int = field(default=0, init=False)
+    """Batches `ingest` ran again after meeting a concurrent writer (the workers' metrics count them)."""
 
     @cached_property
     def events(self) -> SqlEventStore:
@@ -214,6 +219,7 @@ class Services:
             reports=self.moderation,
             thresholds=self.thresholds(),
             redactor=self.private_details,
+            owns=self.target_scope,
         )
 
     @cached_property
@@ -282,14 +288,14 @@ class Services:
     ) -> IngestResult:
         """Store, log and assess `raw` here, or, with a broker, publish it for the workers to.
 
-        Messages with their platform records (`origins`) are stored here even with a broker.
+        With a broker, messages read from platform records travel with their `origins`.
         Stored here, a batch that met a concurrent writer on some status is run again: two
         batches at once on PostgreSQL can both touch one subject (an incident during a pile-on),
         and the second is refused with `DuplicateEvent` and nothing of it written. Ingest is
         idempotent, so it is retried, in a savepoint, on a fresh read.
         """
-        if self.broker is not None and not origins:
-            return self.broker.publish(raw, actor=actor, repository=self.messages)
+        if self.broker is not None:
+            return self.broker.publish(raw, actor=actor, repository=self.messages, origins=origins)
         detector = self.detector() if self.settings.assess_on_ingest else None
         for attempt in range(1, INGEST_ATTEMPTS + 1):
             try:
@@ -308,6 +314,7 @@ class Services:
             except DuplicateEvent:
                 if attempt == INGEST_ATTEMPTS:
                     raise
+                self.ingest_reruns += 1
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def record_changes(self, changes: Sequence[SourceChange], *, actor: str) -> ChangeResult:

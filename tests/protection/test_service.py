@@ -13,7 +13,7 @@ from hustings.protection import events as ev
 from hustings.protection.controls import account_ref
 from hustings.services import Services
 from tests.conftest import T0
-from tests.protection.conftest import make_target, message, pile_on
+from tests.protection.conftest import WordDetector, make_target, message, pile_on
 
 ALICE = user_actor("u_alice")
 
@@ -196,3 +196,30 @@ def test_a_suggestion_nobody_took_up_is_withdrawn_when_the_incident_closes(
     clock.advance(hours=3)
     protected.protection.sweep()
     assert protected.protection.shield(target.id).state == "off"
+
+
+def test_an_ingests_sweep_touches_only_the_targets_in_its_scope(
+    protected: Services, clock: FixedClock
+) -> None:
+    """A worker's batch sweeps only its own partition's targets (`Services.target_scope`), so two
+    workers never lock one target's pile-on state; the scheduled sweep still reaches every one."""
+    priya = make_target(protected)
+    sam = make_target(protected, name="Sam Hale", handle="sam")
+    protected.ingest(pile_on(T0, 40) + pile_on(T0, 40, prefix="s", handle="sam"), actor=ALICE)
+    assert {i.target_id for i in protected.protection.incidents(None, state="open")} == {priya.id, sam.id}
+    clock.advance(hours=3)
+    scoped = Services(
+        session=protected.session,
+        settings=protected.settings,
+        clock=clock,
+        detector_provider=WordDetector,
+        target_scope=lambda target_id: target_id == sam.id,
+    )
+    scoped.ingest(
+        [message("later", "A fair question on buses", at=clock.now(), author="v1", handle="noone")],
+        actor=ALICE,
+    )
+    open_now = {i.target_id for i in protected.protection.incidents(None, state="open")}
+    assert open_now == {priya.id}, "the scoped sweep closed Sam's quiet incident and left Priya's"
+    assert protected.protection.sweep()["incidents_closed"] == 1
+    assert protected.protection.incidents(None, state="open") == []

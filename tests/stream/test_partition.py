@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hustings.messages.model import MessageIn
-from hustings.stream.partition import partition_of
+from hustings.stream.partition import partition_of, partition_of_target
 from tests.conftest import sample_message
 
 
@@ -31,3 +31,11 @@ def test_the_first_registered_target_decides_not_the_first_handle() -> None:
     assert partition_of(item(targets=["@nobody", "@priya"]), 1024, targets) == partition_of(
         item(targets=["@priya"]), 1024, targets
     )
+
+
+def test_a_registered_targets_messages_and_its_pile_on_state_share_a_partition() -> None:
+    """The worker sweeps the targets of the partition it stores (`partition_of_target`): they
+    must be the targets whose messages that partition carries."""
+    targets = {("x", f"cand{n}"): f"t_{n}" for n in range(100)}
+    for n in range(100):
+        assert partition_of(item(targets=[f"@cand{n}"]), 16, targets) == partition_of_target(f"t_{n}", 16)

@@ -6,6 +6,7 @@ retried publish is stored once; with the broker down, ingest answers 503 and sto
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -15,14 +16,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, text
 
 from hustings.auth.model import Role
 from hustings.events import SYSTEM_ACTOR
 from hustings.messages.ingest import IngestResult
 from hustings.messages.model import message_id
 from hustings.services import Services
-from hustings.storage.database import make_sessionmaker, transaction
+from hustings.storage.database import make_engine, make_sessionmaker, transaction, upgrade
+from hustings.storage.tables import MessageRow
 from hustings.stream.broker import Broker
 from hustings.transparency.period import Period
 from hustings.web.app import create_app
@@ -30,6 +32,7 @@ from tests.conftest import bearer, sample_message
 from tests.natsserver import TempNats
 from tests.pgserver import _free_port
 from tests.protection.conftest import make_target, message, pile_on
+from tests.sources.samples import REGISTER_ARGS, SAMPLES, TROLL_DID
 from tests.stream.conftest import SRC, StartWorker, broker_env, count, settings_from, wait_until
 
 STORED = "SELECT count(*) FROM messages"
@@ -218,3 +221,122 @@ def test_a_pile_on_whose_partition_moves_mid_way_opens_one_incident(
     assert len(incidents) == 1
     assert count(stored_engine, OPENED) == 1
     broker.close()
+
+
+def incidents_by_target(engine: Engine) -> list[tuple[str, str, frozenset[str]]]:
+    """Every incident as (target's name, its state, the messages it took in), sorted.
+
+    Read from the log, so batch boundaries (one `incident.message_added` per batch) do not
+    matter, only which messages each incident holds.
+    """
+    with engine.connect() as connection:
+        names = dict(connection.execute(text("SELECT id, name FROM targets")).all())
+        taken: dict[str, set[str]] = {}
+        target_of: dict[str, str] = {}
+        for incident_id, payload in connection.execute(
+            text("SELECT subject_id, payload FROM events WHERE kind IN (:opened, :added) ORDER BY seq"),
+            {"opened": "incident.opened", "added": "incident.message_added"},
+        ):
+            body = json.loads(payload) if isinstance(payload, str) else payload
+            taken.setdefault(incident_id, set()).update(body["message_ids"])
+            target_of[incident_id] = names[body["target_id"]]
+        states = dict(
+            connection.execute(
+                text("SELECT subject_id, state FROM subject_status WHERE subject_type = 'incident'")
+            ).all()
+        )
+    return sorted((target_of[i], states[i], frozenset(ids)) for i, ids in taken.items())
+
+
+def test_pile_ons_through_workers_equal_a_single_in_process_run(
+    tmp_path: Path, nats_server: TempNats, stored_engine: Engine, start_worker: StartWorker
+) -> None:
+    env = broker_env(tmp_path, nats_server.url, HUSTINGS_ASSESS_ON_INGEST="true", HUSTINGS_WORKER_BATCH="25")
+    settings = settings_from(env)
+    reference = make_engine(f"sqlite:///{tmp_path / 'reference.sqlite3'}")
+    upgrade(reference)
+    handles = ["priya", "sam", "alex", "noor", "tom"]
+    for engine in (stored_engine, reference):
+        with transaction(make_sessionmaker(engine), writes=True) as session:
+            services = Services(session=session, settings=settings)
+            for handle in handles:
+                make_target(services, name=f"Candidate {handle}", handle=handle)
+    now = datetime.now(UTC)
+    raw: list[dict[str, object]] = []
+    for n, handle in enumerate(handles):
+        raw += [
+            message(
+                f"{handle}-o{i}",
+                f"Your plan for the {handle} ward is weak, point {i}",
+                at=now - timedelta(hours=8, minutes=-7 * i),
+                author=f"voter{i % 25}",
+                handle=handle,
+            )
+            for i in range(30)
+        ]
+        if n != 2:  # one target has no pile-on at all
+            raw += pile_on(
+                now - timedelta(hours=1, minutes=5 * n), 30 + 5 * n, prefix=f"{handle}-p", handle=handle
+            )
+    raw.sort(key=lambda item: str(item["created_at"]))
+
+    with transaction(make_sessionmaker(reference), writes=True) as session:
+        Services(session=session, settings=settings).ingest(raw, actor=SYSTEM_ACTOR)
+    expected = incidents_by_target(reference)
+    reference.dispose()
+    assert {name for name, _, _ in expected} == {f"Candidate {h}" for h in handles if h != "alex"}
+
+    broker = Broker(settings)
+    publish(stored_engine, broker, raw)
+    start_worker(env)
+    doomed = start_worker(env)
+    wait_until(lambda: count(stored_engine, ASSESSED) > len(raw) // 3, "the workers to be under way")
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    start_worker(env)
+    wait_until(lambda: count(stored_engine, ASSESSED) == len(raw), "every message to be assessed")
+    wait_until(
+        lambda: all(p.lag == 0 and p.in_flight == 0 for p in broker.status().partitions),
+        "every message to be acknowledged",
+    )
+    assert incidents_by_target(stored_engine) == expected
+    assert count(stored_engine, STORED) == count(stored_engine, INGESTED) == len(raw)
+    broker.close()
+
+
+def test_platform_records_travel_with_their_messages_through_the_broker(
+    tmp_path: Path, nats_server: TempNats, stored_engine: Engine, start_worker: StartWorker
+) -> None:
+    env = broker_env(tmp_path, nats_server.url)
+    command = [sys.executable, "-c", "from hustings.cli.main import app; app()"]
+    run_env = os.environ | {"PYTHONPATH": str(SRC)} | env
+    for arguments in REGISTER_ARGS:
+        added = subprocess.run([*command, "targets", "add", *arguments], env=run_env, capture_output=True)
+        assert added.returncode == 0, added.stderr
+    ingested = subprocess.run(
+        [*command, "ingest", "--format", "bluesky-jetstream", str(SAMPLES / "jetstream.jsonl")],
+        env=run_env,
+        capture_output=True,
+        text=True,
+    )
+    assert "accepted 3, duplicates 0, rejected 2" in ingested.stdout, ingested.stdout + ingested.stderr
+    assert count(stored_engine, STORED) == 0, "with a broker, the records wait in the stream too"
+
+    start_worker(env)
+    wait_until(lambda: count(stored_engine, STORED) == 3, "the worker to store the three messages")
+    lines = (SAMPLES / "jetstream.jsonl").read_bytes().split(b"\n")
+    with transaction(make_sessionmaker(stored_engine), writes=False) as session:
+        services = Services(session=session, settings=settings_from(env))
+        ids = list(session.scalars(select(MessageRow.id)))
+        captures = [services.originals.for_message(id_) for id_ in ids]
+        reply = message_id("bluesky", f"at://{TROLL_DID}/app.bsky.feed.post/3lq2wa1bcxy2f")
+        reply_capture = services.originals.for_message(reply)
+    assert all(capture is not None and capture.origin.record.payload in lines for capture in captures)
+    assert reply_capture is not None and reply_capture.origin.record.payload == lines[4]
+    assert reply_capture.origin.record.sha256 == hashlib.sha256(lines[4]).hexdigest()
+    assert (reply_capture.origin.record.format, reply_capture.origin.converter) == (
+        "bluesky-jetstream",
+        "hustings.sources.bluesky",
+    )
+    assert reply_capture.origin.source_time is not None
+    assert reply_capture.origin.source_time.isoformat() == "2026-05-06T17:47:00+00:00"

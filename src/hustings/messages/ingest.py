@@ -82,6 +82,18 @@ IngestHook = Callable[[IngestResult], None]
 """Called after a batch is stored and logged, in the same transaction (incident detection, shield)."""
 
 
+def author_of(item: MessageIn) -> Author:
+    return Author(
+        key=author_key(item.source, item.author.id),
+        source=item.source,
+        external_id=item.author.id,
+        handle=item.author.handle,
+        display_name=item.author.display_name,
+        created_at=item.author.created_at,
+        followers=item.author.followers,
+    )
+
+
 def _to_message(item: MessageIn, targets: dict[tuple[str, str], str], now: datetime) -> Message:
     refs = tuple(dict.fromkeys(item.targets))
     return Message(
@@ -90,15 +102,7 @@ def _to_message(item: MessageIn, targets: dict[tuple[str, str], str], now: datet
         external_id=item.external_id,
         text=item.text,
         created_at=item.created_at,
-        author=Author(
-            key=author_key(item.source, item.author.id),
-            source=item.source,
-            external_id=item.author.id,
-            handle=item.author.handle,
-            display_name=item.author.display_name,
-            created_at=item.author.created_at,
-            followers=item.author.followers,
-        ),
+        author=author_of(item),
         targets=tuple((ref, targets.get((item.source, normalise_handle(ref)))) for ref in refs),
         in_reply_to_id=message_id(item.source, item.in_reply_to) if item.in_reply_to else None,
         url=item.url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import uuid
@@ -355,6 +356,27 @@ class Origin:
     source_time: datetime | None = None
     """When the source says it emitted or received the record (Jetstream `time_us`, a mail's
     first `Received:`), where it says so."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The origin as JSON (the record's bytes in base64), to travel with its message."""
+        return {
+            "record": base64.b64encode(self.record.payload).decode("ascii"),
+            "format": self.record.format,
+            "pointer": self.pointer,
+            "converter": self.converter,
+            "converter_version": self.converter_version,
+            "source_time": self.source_time.isoformat() if self.source_time else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Origin:
+        return cls(
+            record=OriginalRecord(base64.b64decode(data["record"]), data["format"]),
+            pointer=data["pointer"],
+            converter=data["converter"],
+            converter_version=data["converter_version"],
+            source_time=datetime.fromisoformat(data["source_time"]) if data["source_time"] else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ safe inbox does with the message.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -154,8 +154,12 @@ class Protection:
         config: DetectorConfig | None = None,
         thresholds: Mapping[Label, float] | None = None,
         redactor: InboxRedactor | None = None,
+        owns: Callable[[str], bool] | None = None,
     ) -> None:
         self.store = store
+        self.owns = owns
+        """Which targets an ingest's sweep may touch (a worker: those of the partition it is
+        storing, so no two workers lock one target's state); None: every target."""
         self.redactor = redactor
         """Redacts private details from what the inbox serves; None serves the text as stored."""
         self.log = log
@@ -304,7 +308,8 @@ class Protection:
             for target_id in message.target_ids:
                 by_target[target_id].append(message)
         batch = _Batch()
-        for target_id, messages in by_target.items():
+        # In target order, so two batches that share targets lock their states in one order.
+        for target_id, messages in sorted(by_target.items()):
             messages.sort(key=lambda m: (m.created_at, m.id))
             self._ingest_for_target(target_id, messages, result.assessments, batch, now)
         self._sweep(now, skip=set(by_target), batch=batch)
@@ -467,11 +472,14 @@ class Protection:
         self._flush(batch, now)
         return counts
 
+    def _owned(self, target_id: str) -> bool:
+        return self.owns is None or self.owns(target_id)
+
     def _sweep(self, now: datetime, *, skip: set[str], batch: _Batch) -> dict[str, int]:
         closed = 0
         for status in self.store.open_incidents():
             target_id = status.target_id
-            if target_id is None or target_id in skip:
+            if target_id is None or target_id in skip or not self._owned(target_id):
                 continue
             state = self._state(target_id)
             for change in self.detector.tick(target_id, now):
@@ -480,6 +488,8 @@ class Protection:
             self.store.save_detector_state(target_id, state.to_json(), now)
         expired = 0
         for status in self.store.shields_due(now):
+            if not self._owned(status.subject_id):
+                continue
             shield = Shield.from_status(status.subject_id, status)
             assert shield.until is not None
             summary = recap(self.store.deliveries(status.subject_id), shield.since, shield.until)

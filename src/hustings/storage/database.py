@@ -107,7 +107,20 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "rollback", writers.end)
         event.listen(engine, "checkin", writers.checkin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
+    # PostgreSQL would keep a generic plan for a prepared statement (psycopg prepares one after
+    # five runs), planned without the parameters' values: for the `= ANY(:array)` lookups
+    # (`storage.bulk.among`) on a table that was small when it was planned, that is a sequential
+    # scan testing each row against the whole array, so a batch's lookups grow with the table
+    # (measured: the cluster-band lookup went from 5 to 170 ms per query over 3,000 messages and
+    # held PostgreSQL's CPU). A custom plan per run sees the array and the table as they are.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        hide_parameters=True,
+        connect_args={"options": "-c plan_cache_mode=force_custom_plan"},
+    )
 
 
 def _private_file(database: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, tuple_
@@ -70,23 +71,28 @@ class SqlMessageRepository:
                     resolved[(source, ref)] = ref
         return resolved
 
+    def add_authors(self, authors: Iterable[Author], first_seen_at: datetime) -> None:
+        """Store the authors not stored yet (one already stored is left as it is)."""
+        rows = {
+            author.key: {
+                "key": author.key,
+                "source": author.source,
+                "external_id": author.external_id,
+                "handle": author.handle,
+                "display_name": author.display_name,
+                "created_at": author.created_at,
+                "followers": author.followers,
+                "first_seen_at": first_seen_at,
+            }
+            for author in authors
+        }
+        # In key order, so two writers that share new authors take their rows in one order.
+        insert_rows(self.session, AuthorRow, [rows[key] for key in sorted(rows)], ignore_conflicts=True)
+
     def add_many(self, messages: Sequence[Message]) -> set[str]:
         if not messages:
             return set()
-        authors = {
-            m.author.key: {
-                "key": m.author.key,
-                "source": m.author.source,
-                "external_id": m.author.external_id,
-                "handle": m.author.handle,
-                "display_name": m.author.display_name,
-                "created_at": m.author.created_at,
-                "followers": m.author.followers,
-                "first_seen_at": m.ingested_at,
-            }
-            for m in messages
-        }
-        insert_rows(self.session, AuthorRow, list(authors.values()), ignore_conflicts=True)
+        self.add_authors((m.author for m in messages), messages[0].ingested_at)
         rows: list[dict[str, Any]] = [
             {
                 "id": m.id,

@@ -24,11 +24,12 @@ from nats.js.kv import KeyValue
 
 from hustings.errors import BrokerUnavailable
 from hustings.messages.ingest import IngestResult, MessageRepository
-from hustings.messages.model import MessageIn, message_id, normalise_handle, validate_batch
+from hustings.messages.model import MessageIn, Origin, message_id, normalise_handle, validate_batch
 from hustings.settings import Settings
 from hustings.stream.partition import (
     ACTOR_HEADER,
     MESSAGE_ID_HEADER,
+    ORIGIN_HEADER,
     STREAM,
     SUBJECT_PREFIX,
     durable,
@@ -149,6 +150,13 @@ async def read_status(js: JetStreamContext, settings: Settings) -> StreamStatus:
     return StreamStatus(partitions, workers)
 
 
+def _payload(item: MessageIn, origin: Origin | None) -> bytes:
+    """The message as published: its JSON, or with an origin, both (see `ORIGIN_HEADER`)."""
+    if origin is None:
+        return item.model_dump_json().encode("utf-8")
+    return json.dumps({"message": item.model_dump(mode="json"), "origin": origin.to_json()}).encode("utf-8")
+
+
 class Broker:
     """Publishes validated messages and reads the stream's status; see the module docstring."""
 
@@ -183,28 +191,42 @@ class Broker:
             self._js = js
         return self._js
 
-    def publish(self, raw: Sequence[object], *, actor: str, repository: MessageRepository) -> IngestResult:
+    def publish(
+        self,
+        raw: Sequence[object],
+        *,
+        actor: str,
+        repository: MessageRepository,
+        origins: Sequence[Origin | None] = (),
+    ) -> IngestResult:
         """Validate `raw` and publish the good messages; `accepted` counts those new to the stream.
 
         `repository` resolves the messages' targets, for their partitions (it is only read).
+        `origins`, when given, holds each item's platform record (None for one without), which
+        travels with its message for the worker to store beside it.
 
         A message the stream already holds (a retried publish, within its two-minute
         de-duplication window) counts as a duplicate; one published again later is refused as a
         duplicate by the worker's ingest.
         """
+        if origins and len(origins) != len(raw):
+            raise ValueError("origins: one per raw message")
         valid, rejected = validate_batch(raw)
         refs = {(item.source, normalise_handle(ref)) for _, item in valid for ref in item.targets}
         targets = repository.resolve_targets(refs) if refs else {}
         ids: list[str] = []
-        unique: dict[str, MessageIn] = {}
-        for _, item in valid:
+        unique: dict[str, tuple[MessageIn, Origin | None]] = {}
+        for index, item in valid:
             ids.append(message_id(item.source, item.external_id))
-            unique.setdefault(ids[-1], item)
+            unique.setdefault(ids[-1], (item, origins[index] if origins else None))
         fresh = self._call(self._publish(unique, actor, targets)) if unique else 0
         return IngestResult(accepted=fresh, duplicates=len(ids) - fresh, rejected=rejected, ids=ids)
 
     async def _publish(
-        self, messages: dict[str, MessageIn], actor: str, targets: dict[tuple[str, str], str]
+        self,
+        messages: dict[str, tuple[MessageIn, Origin | None]],
+        actor: str,
+        targets: dict[tuple[str, str], str],
     ) -> int:
         js = await self._jetstream()
         items = list(messages.items())
@@ -214,10 +236,11 @@ class Broker:
                 *(
                     js.publish(
                         subject(partition_of(item, self.settings.broker_partitions, targets)),
-                        item.model_dump_json().encode("utf-8"),
-                        headers={MESSAGE_ID_HEADER: id_, ACTOR_HEADER: actor},
+                        _payload(item, origin),
+                        headers={MESSAGE_ID_HEADER: id_, ACTOR_HEADER: actor}
+                        | ({ORIGIN_HEADER: "1"} if origin is not None else {}),
                     )
-                    for id_, item in items[start : start + PUBLISH_WINDOW]
+                    for id_, (item, origin) in items[start : start + PUBLISH_WINDOW]
                 )
             )
             fresh += sum(1 for ack in acks if not ack.duplicate)

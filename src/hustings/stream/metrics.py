@@ -22,6 +22,14 @@ WORKER_COUNTERS = {
     "assessed": "Messages a worker assessed",
     "redeliveries": "Messages a worker received again after another delivery went unacknowledged",
     "errors": "Batches a worker failed to store (redelivered later)",
+    "reruns": "Batches a worker ran again after meeting a concurrent writer on some status",
+    "partitions_taken": "Partition leases a worker took",
+    "partitions_lost": "Partition leases that lapsed or moved before a worker renewed them",
+    "fetch_seconds": "Seconds a worker waited on fetches that brought messages",
+    "assess_seconds": "Seconds a worker spent in the detector",
+    "store_seconds": "Seconds a worker's batch transactions took, open to commit",
+    "ack_seconds": "Seconds a worker spent acknowledging",
+    "cpu_seconds": "CPU seconds a worker's process used",
 }
 
 

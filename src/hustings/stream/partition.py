@@ -11,6 +11,9 @@ STREAM = "HUSTINGS_MESSAGES"
 SUBJECT_PREFIX = "hustings.messages"
 ACTOR_HEADER = "Hustings-Actor"
 """Who ingested the message, for its `message.ingested` event."""
+ORIGIN_HEADER = "Hustings-Origin"
+"""Present when the payload is ``{"message": ..., "origin": ...}``: a message read from a platform's
+record, published with its origin (`hustings.messages.model.Origin.to_json`)."""
 MESSAGE_ID_HEADER = "Nats-Msg-Id"
 """JetStream's de-duplication key: the message's Hustings id, so a retried publish is stored once."""
 
@@ -34,9 +37,11 @@ def partition_of(item: MessageIn, partitions: int, targets: Mapping[tuple[str, s
     refs = [(item.source, normalise_handle(ref)) for ref in item.targets]
     registered = next((targets[ref] for ref in refs if ref in targets), None)
     if registered is not None:
-        key = f"target\x1f{registered}"
-    elif refs:
-        key = "handle\x1f" + "\x1f".join(refs[0])
-    else:
-        key = f"author\x1f{item.source}\x1f{item.author.id}"
+        return partition_of_target(registered, partitions)
+    key = "handle\x1f" + "\x1f".join(refs[0]) if refs else f"author\x1f{item.source}\x1f{item.author.id}"
     return zlib.crc32(key.encode("utf-8")) % partitions
+
+
+def partition_of_target(target_id: str, partitions: int) -> int:
+    """The partition of a registered target's messages, and so of its pile-on state."""
+    return zlib.crc32(f"target\x1f{target_id}".encode()) % partitions

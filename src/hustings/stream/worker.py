@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import socket
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -35,12 +36,24 @@ from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 from sqlalchemy import Engine
 
+from hustings.clock import SystemClock
+from hustings.detect.assessment import Assessment, Detector
 from hustings.events import SYSTEM_ACTOR
-from hustings.services import Services
+from hustings.messages.ingest import author_of
+from hustings.messages.model import Origin, message_id, validate_batch
+from hustings.services import Services, configured_detector
 from hustings.settings import Settings
 from hustings.storage.database import make_sessionmaker, transaction
+from hustings.storage.messages import SqlMessageRepository
 from hustings.stream.broker import connect, ensure_stream, workers_bucket
-from hustings.stream.partition import ACTOR_HEADER, STREAM, durable, subject
+from hustings.stream.partition import (
+    ACTOR_HEADER,
+    ORIGIN_HEADER,
+    STREAM,
+    durable,
+    partition_of_target,
+    subject,
+)
 
 log = logging.getLogger(__name__)
 FETCH_WAIT_SECONDS = 0.5
@@ -56,6 +69,55 @@ class WorkerStats:
     assessed: int = 0
     redeliveries: int = 0
     errors: int = 0
+    reruns: int = 0
+    """Batches run again after meeting a concurrent writer on some status (`Services.ingest`)."""
+    fetch_seconds: float = 0.0
+    """Wall time waiting on fetches that brought messages."""
+    assess_seconds: float = 0.0
+    """Wall time in the detector (before each batch's transaction)."""
+    store_seconds: float = 0.0
+    """Wall time from opening a batch's transaction to its commit."""
+    ack_seconds: float = 0.0
+    partitions_taken: int = 0
+    partitions_lost: int = 0
+    """Leases that lapsed or were taken over before this worker renewed them (released ones are not counted)."""
+    cpu_seconds: float = 0.0
+    """CPU time of the worker's process (every thread)."""
+
+
+class BatchDetector:
+    """The configured detector, loaded once per worker, with a batch's assessments made ahead.
+
+    `prepare` assesses a batch's texts before its transaction opens, so the transaction (and
+    the rows it locks) lasts only as long as the writes; `assess`, called by ingest inside it,
+    answers from those, assessing only a text it was not given. Time in the model is added to
+    `stats.assess_seconds`.
+    """
+
+    def __init__(self, detector: Detector, stats: WorkerStats) -> None:
+        self.detector = detector
+        self.stats = stats
+        self.prepared: dict[str, Assessment] = {}
+
+    @property
+    def model(self) -> str:
+        return self.detector.model
+
+    def _assess(self, texts: Sequence[str]) -> list[Assessment]:
+        started = time.perf_counter()
+        try:
+            return self.detector.assess(texts) if texts else []
+        finally:
+            self.stats.assess_seconds += time.perf_counter() - started
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        unique = list(dict.fromkeys(texts))
+        self.prepared = dict(zip(unique, self._assess(unique), strict=True))
+
+    def assess(self, texts: Sequence[str]) -> list[Assessment]:
+        missing = list(dict.fromkeys(text for text in texts if text not in self.prepared))
+        self.prepared.update(zip(missing, self._assess(missing), strict=True))
+        return [self.prepared[text] for text in texts]
 
 
 def default_worker_id() -> str:
@@ -68,22 +130,70 @@ class Worker:
         self.sessionmaker = make_sessionmaker(engine)
         self.id = worker_id or default_worker_id()
         self.stats = WorkerStats()
+        self._detector: BatchDetector | None = None
         self.leases: dict[int, int] = {}
         """Partitions held, with the revision of their lease entry."""
 
-    def store(self, messages: Sequence[Msg]) -> None:
-        """Store, log and assess `messages` in one transaction (a batch from one partition)."""
-        by_actor: dict[str, list[object]] = {}
+    def store(self, messages: Sequence[Msg], partition: int) -> None:
+        """Store, log and assess `messages` (a batch from `partition`) in one transaction.
+
+        Pile-on state beyond the batch's own targets (the sweep that closes quiet incidents) is
+        kept only for `partition`'s targets, so two workers never lock each other's.
+
+        Before it, outside any transaction's locks: the messages not stored yet are assessed
+        (`BatchDetector`), and their authors stored in a transaction of their own. Authors are
+        shared between partitions: two batches inserting one new author would otherwise each
+        wait for the other's commit. An author stored for a batch that then fails is harmless
+        (it is stored once, whoever comes first).
+        """
+        by_actor: dict[str, tuple[list[object], list[Origin | None]]] = {}
         for message in messages:
-            actor = (message.headers or {}).get(ACTOR_HEADER, SYSTEM_ACTOR)
-            by_actor.setdefault(actor, []).append(json.loads(message.data))
+            headers = message.headers or {}
+            raw, origins = by_actor.setdefault(headers.get(ACTOR_HEADER, SYSTEM_ACTOR), ([], []))
+            body = json.loads(message.data)
+            if ORIGIN_HEADER in headers:
+                raw.append(body["message"])
+                origins.append(Origin.from_json(body["origin"]))
+            else:
+                raw.append(body)
+                origins.append(None)
+        valid = {
+            message_id(item.source, item.external_id): item
+            for raw, _ in by_actor.values()
+            for _, item in validate_batch(raw)[0]
+        }
+        with transaction(self.sessionmaker, writes=False) as session:
+            existing = SqlMessageRepository(session).existing_ids(list(valid))
+        fresh = [item for id_, item in valid.items() if id_ not in existing]
+        if self.settings.assess_on_ingest:
+            self.detector().prepare([item.text for item in fresh])
+        if fresh:
+            with transaction(self.sessionmaker, writes=True) as session:
+                SqlMessageRepository(session).add_authors(map(author_of, fresh), SystemClock().now())
+        started = time.perf_counter()
+        partitions = self.settings.broker_partitions
         with transaction(self.sessionmaker, writes=True) as session:
-            services = Services(session=session, settings=self.settings)
-            results = [services.ingest(raw, actor=actor) for actor, raw in by_actor.items()]
+            services = Services(
+                session=session,
+                settings=self.settings,
+                detector_provider=self.detector,
+                target_scope=lambda target_id: partition_of_target(target_id, partitions) == partition,
+            )
+            results = [
+                services.ingest(raw, actor=actor, origins=origins if any(origins) else ())
+                for actor, (raw, origins) in by_actor.items()
+            ]
+        self.stats.store_seconds += time.perf_counter() - started
+        self.stats.reruns += services.ingest_reruns
         self.stats.batches += 1
         self.stats.batch_messages += len(messages)
         self.stats.stored += sum(result.accepted for result in results)
         self.stats.assessed += sum(len(result.assessments) for result in results)
+
+    def detector(self) -> BatchDetector:
+        if self._detector is None:
+            self._detector = BatchDetector(configured_detector(self.settings), self.stats)
+        return self._detector
 
     async def run(self, stop: asyncio.Event) -> None:
         client = await connect(self.settings)
@@ -105,13 +215,15 @@ class Worker:
         while not stop.is_set():
             held = sorted(self.leases)
             for partition in set(subscriptions) - set(held):
-                await subscriptions.pop(partition).unsubscribe()
+                await self._hand_back(subscriptions.pop(partition))
             if not held:
                 await asyncio.sleep(FETCH_WAIT_SECONDS)
                 continue
             for partition in held:
                 if stop.is_set():
                     break
+                if partition not in self.leases:
+                    continue  # handed back since this round began: fetch nothing more from it
                 try:
                     if partition not in subscriptions:
                         subscriptions[partition] = await js.pull_subscribe_bind(
@@ -126,24 +238,52 @@ class Worker:
                     )
                     await asyncio.sleep(FETCH_WAIT_SECONDS)
 
+    async def _hand_back(self, subscription: JetStreamContext.PullSubscription) -> None:
+        """Unsubscribe from a partition no longer held, first handing back what it still holds.
+
+        A fetch that timed out can have its messages arrive after it, to wait for the next
+        fetch; dropped with the subscription, they would wait out the ack wait before the new
+        holder could receive them (and, the partition's in-flight limit being one batch, hold
+        back everything after them).
+        """
+        # Only when some did arrive: a fetch also asks the server for more, which would take
+        # fresh messages from the partition's new holder just to hand them back.
+        with contextlib.suppress(nats.errors.Error, OSError):
+            for message in (
+                []
+                if subscription.pending_msgs == 0
+                else await subscription.fetch(self.settings.worker_batch, timeout=FETCH_WAIT_SECONDS / 4)
+            ):
+                await message.nak()
+        with contextlib.suppress(nats.errors.Error, OSError):
+            await subscription.unsubscribe()
+
     async def _one_batch(self, subscription: JetStreamContext.PullSubscription, partition: int) -> None:
+        started = time.perf_counter()
         try:
             messages = await subscription.fetch(self.settings.worker_batch, timeout=FETCH_WAIT_SECONDS / 4)
         except TimeoutError:  # nothing to fetch (nats' TimeoutError is one)
             return
+        self.stats.fetch_seconds += time.perf_counter() - started
         if partition not in self.leases:
-            return  # the lease lapsed while fetching: leave the messages to its new holder
+            # The lease lapsed while fetching: hand the messages straight back for its new
+            # holder (left unacknowledged they would wait out the ack wait, holding the partition).
+            for message in messages:
+                await message.nak()
+            return
         self.stats.redeliveries += sum(1 for message in messages if message.metadata.num_delivered > 1)
         try:
-            await asyncio.to_thread(self.store, messages)
+            await asyncio.to_thread(self.store, messages, partition)
         except Exception:
             self.stats.errors += 1
             log.exception("worker: a batch of %d messages on %s failed", len(messages), subject(partition))
             for message in messages:
                 await message.nak(delay=1.0)
             return
+        started = time.perf_counter()
         for message in messages:
             await message.ack()
+        self.stats.ack_seconds += time.perf_counter() - started
 
     async def _keep_leases(self, bucket: KeyValue, stop: asyncio.Event) -> None:
         interval = self.settings.worker_lease_seconds / 3
@@ -157,6 +297,7 @@ class Worker:
             await asyncio.sleep(interval)
 
     async def _tend(self, bucket: KeyValue) -> None:
+        self.stats.cpu_seconds = time.process_time()
         await bucket.put(f"worker.{self.id}", json.dumps(asdict(self.stats)).encode())
         for partition, revision in list(self.leases.items()):
             try:
@@ -166,8 +307,11 @@ class Worker:
             except nats.js.errors.KeyWrongLastSequenceError:
                 log.warning("worker: lost the lease on partition %d", partition)
                 self.leases.pop(partition, None)
+                self.stats.partitions_lost += 1
         try:
-            live = sum(1 for key in await bucket.keys() if key.startswith("worker."))
+            # Distinct: a listing that meets a heartbeat being renewed can name it twice, and a
+            # worker that counted one worker too many would hand back partitions for nothing.
+            live = len({key for key in await bucket.keys() if key.startswith("worker.")})
         except nats.js.errors.NoKeysError:
             live = 1
         share = math.ceil(self.settings.broker_partitions / max(live, 1))
@@ -180,6 +324,7 @@ class Worker:
                 continue
             try:
                 self.leases[partition] = await bucket.create(f"lease.{partition}", self.id.encode())
+                self.stats.partitions_taken += 1
                 log.info("worker: took partition %d", partition)
             except nats.js.errors.KeyWrongLastSequenceError:
                 continue
