@@ -270,6 +270,8 @@ def test_the_admin_manages_an_account_on_its_page(
     assert f'href="/admin/users/{sam.id}"' in users.text and "&lt;b&gt;sam&lt;/b&gt;" in users.text
     page = client.get(f"/admin/users/{sam.id}")
     assert page.status_code == 200 and "<b>sam</b>" not in page.text
+    title = page.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "&lt;b&gt;sam&lt;/b&gt; · Users" in title and "<" not in title  # the name, not the page's tables
     token = csrf(page.text)
 
     issued = client.post(
