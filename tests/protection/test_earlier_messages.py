@@ -229,6 +229,11 @@ def test_a_messages_moderation_state_in_the_targets_words() -> None:
     assert moderation_state(_item(ItemState.ASSESSED, flagged=["abuse"])) is None
     reported = moderation_state(_item(ItemState.REPORTED))
     assert reported is not None and reported.state == "reported" and reported.reportable
+    by_a_person = moderation_state(_item(ItemState.REPORTED, reporter_kinds=["automated", "target"]))
+    assert by_a_person is not None and by_a_person.state == "reported"
+    flagged = moderation_state(_item(ItemState.REPORTED, reporter_kinds=["automated"]))
+    assert flagged is not None and flagged.state == "flagged" and flagged.reportable
+    assert flagged.words == "Flagged by the detector: waiting for a moderator."
     review = moderation_state(_item(ItemState.CLAIMED))
     assert review is not None and review.label == "under review"
     removed = moderation_state(_item(ItemState.DECIDED, action_in_force="remove"))

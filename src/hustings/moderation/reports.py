@@ -295,7 +295,7 @@ _REMOVING = frozenset({"remove", "restrict_account", "suspend_account"})
 class ModerationState:
     """Where moderation stands on a message, in the words the person it was sent to reads.
 
-    `state` is one of ``reported``, ``under_review``, ``removed``, ``hidden``, ``labelled``,
+    `state` is one of ``flagged`` (by the detector only), ``reported``, ``under_review``, ``removed``, ``hidden``, ``labelled``,
     ``no_action`` and ``appealed``; `reportable` is False once the message is gone or hidden (a
     report on it would change nothing).
     """
@@ -314,6 +314,10 @@ def moderation_state(status: Status | None) -> ModerationState | None:
     if status is None or status.state in {ItemState.INGESTED, ItemState.ASSESSED}:
         return None
     if status.state == ItemState.REPORTED:
+        kinds = set(status.data.get("reporter_kinds", []))
+        if kinds and kinds <= {ReporterKind.AUTOMATED.value}:
+            # Nobody has reported it yet: the detector put it in the moderators' queue.
+            return ModerationState("flagged", "Flagged by the detector: waiting for a moderator.")
         return ModerationState("reported", "Reported: waiting for a moderator.")
     if status.state in {ItemState.CLAIMED, ItemState.ESCALATED}:
         return ModerationState("under_review", "Under review: a moderator is looking at it now.")
