@@ -41,6 +41,8 @@ def test_each_party_sees_the_stage_what_comes_next_and_only_their_own_messages(w
 
     views = [r for r in c.accesses(case.reference) if r.action is Access.PARTY_VIEW]
     assert [(r.user_id, r.on_team) for r in views] == [("complainant", False), ("respondent", False)]
+    report = c.oversight_report(world.as_("oversight", Role.OVERSIGHT))
+    assert sorted(r.user_id for r in report if r.action is Access.PARTY_VIEW) == ["complainant", "respondent"]
     assert fold(default_reducers(), world.events.events) == world.events.statuses
 
 
