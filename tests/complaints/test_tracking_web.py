@@ -87,6 +87,9 @@ def test_the_complainant_is_emailed_their_link_and_reads_the_message_without_an_
     assert client.get(forged).status_code == 404
     views = [r for r in services.complaints.accesses(ref) if r.action == "party_view"]
     assert [r.user_id for r in views] == ["complainant"]
+    _, oversight = team(services, make_user, Role.OVERSIGHT)
+    report = client.get("/complaints/oversight", headers=oversight).text
+    assert "the complainant's own tracking page" in report
 
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
