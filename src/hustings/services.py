@@ -170,6 +170,7 @@ class Services:
             self.log,
             self.clock,
             email_of=self._email_of,
+            link_of=self._link_of,
             mailer=mailer,
             public_url=settings.public_url,
             lookahead=timedelta(hours=settings.notify_clock_hours),
@@ -181,13 +182,18 @@ class Services:
             return self.complaints.party_address(recipient_id)
         return self.accounts.email(recipient_id)
 
+    def _link_of(self, recipient_id: str) -> str:
+        """A complaint's party's tracking link, made when their e-mail is sent; "" for a user."""
+        if recipient_id.startswith(PARTY_PREFIX):
+            return self.complaints.party_link(recipient_id)
+        return ""
+
     def _mail_party(self, email: PartyEmail) -> bool:
         return self.notifications.email_outside(
             email.recipient_id,
             cause=Cause.COMPLAINT_COMMUNICATED,
             cause_key=email.cause_key,
             title=email.title,
-            link=email.link,
         )
 
     @cached_property

@@ -76,6 +76,7 @@ def test_the_complainant_is_emailed_their_link_and_reads_the_message_without_an_
     outbox = services.notifications.store.inbox(party_recipient_id(ref, Recipient.COMPLAINANT), 10)
     assert [s.data["email"] for s in outbox] == ["sent", "sent"]
     assert all(s.data["emailed_to"] == "" for s in outbox)  # the address stays sealed in the case
+    assert all(s.data["link"] == "" for s in outbox)  # the link is a credential: made at sending only
 
     page = client.get(link)
     assert page.status_code == 200

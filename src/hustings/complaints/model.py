@@ -302,10 +302,10 @@ class Tracking:
 @dataclass(frozen=True, slots=True)
 class PartyEmail:
     """A communication to queue for e-mail to a party who has no account: `recipient_id` names
-    the party (`party_recipient_id`), whose address is looked up, sealed, only when it is sent;
-    `cause_key` is the communication's event key, so a retry queues it once."""
+    the party (`party_recipient_id`), whose address (`Complaints.party_address`) and tracking
+    link (`Complaints.party_link`) are looked up only when it is sent, so neither is stored in
+    the outbox; `cause_key` is the communication's event key, so a retry queues it once."""
 
     recipient_id: str
     cause_key: str
     title: str
-    link: str

@@ -623,14 +623,12 @@ class Complaints:
         told = self._step(
             case, viewer, ev.COMMUNICATED, to=str(to), sealed_text=self._seal_text(case, text.strip())
         )
-        link = self.track_link(case, to)
-        if self.mail_party is not None and link is not None and self.emails(case, to):
+        if self.mail_party is not None and self.emails(case, to):
             self.mail_party(
                 PartyEmail(
                     recipient_id=party_recipient_id(case.reference, to),
                     cause_key=f"{ev.COMMUNICATED}:{case.reference}:{case.event_count}",
                     title=f"The complaints team has written to you about complaint {case.reference}",
-                    link=link,
                 )
             )
         return told
@@ -646,15 +644,27 @@ class Complaints:
             and bool(who.email.strip())
         )
 
+    def _party(self, recipient_id: str) -> tuple[Case, Recipient] | None:
+        reference, _, who = recipient_id.removeprefix(PARTY_PREFIX).rpartition(":")
+        status = self.store.status(ev.COMPLAINT, reference)
+        if status is None or who not in set(Recipient):
+            return None
+        return self._to_case(status), Recipient(who)
+
     def party_address(self, recipient_id: str) -> str:
         """The e-mail address of the party `recipient_id` names, opened with the case's key at
         sending time ("" once erased, or for a party with none)."""
-        reference, _, who = recipient_id.removeprefix(PARTY_PREFIX).rpartition(":")
-        status = self.store.status(ev.COMPLAINT, reference)
-        if status is None or who != Recipient.COMPLAINANT:
+        found = self._party(recipient_id)
+        if found is None or found[1] is not Recipient.COMPLAINANT:
             return ""
-        complainant = self._to_case(status).complaint.complainant
+        complainant = found[0].complaint.complainant
         return "" if complainant is None else complainant.email.strip()
+
+    def party_link(self, recipient_id: str) -> str:
+        """The tracking link of the party `recipient_id` names, made when the e-mail is sent (it is
+        the party's credential, so the outbox does not keep it); "" for none."""
+        found = self._party(recipient_id)
+        return "" if found is None else self.track_link(*found) or ""
 
     # ------------------------------------------------------------ the party's tracking page
 

@@ -107,6 +107,7 @@ class Notifications:
         email_of: Callable[[str], str],
         mailer: Mailer | None,
         public_url: str,
+        link_of: Callable[[str], str] = lambda _: "",
         lookahead: timedelta = timedelta(hours=2),
         lookback: timedelta = timedelta(days=1),
     ) -> None:
@@ -116,6 +117,9 @@ class Notifications:
         self.email_of = email_of
         self.mailer = mailer
         self.public_url = public_url.rstrip("/")
+        self.link_of = link_of
+        """For a recipient with no account, the link its e-mail carries, made at sending so that a
+        credential in it is never stored; "": the notification's own link."""
         self.lookahead = lookahead
         self.lookback = lookback
 
@@ -206,12 +210,11 @@ class Notifications:
             )
         return len(self.log.append_many(events).appended)
 
-    def email_outside(
-        self, recipient_id: str, *, cause: Cause, cause_key: str, title: str, link: str
-    ) -> bool:
-        """Queue an e-mail to someone with no account (a complaint's party): `email_of(recipient_id)`
-        gives the address when it is sent. Written in the caller's unit of work and sent by the
-        sweep, never in the request; once per cause. False: no mailer or no address, nothing queued."""
+    def email_outside(self, recipient_id: str, *, cause: Cause, cause_key: str, title: str) -> bool:
+        """Queue an e-mail to someone with no account (a complaint's party): `email_of` and
+        `link_of` give its address and link when it is sent. Written in the caller's unit of work
+        and sent by the sweep, never in the request; once per cause. False: no mailer or no
+        address, nothing queued."""
         if self.mailer is None or not self.email_of(recipient_id):
             return False
         event = raised(
@@ -219,7 +222,7 @@ class Notifications:
             cause=cause,
             cause_key=cause_key,
             title=title,
-            link=link,
+            link="",
             email=True,
             at=self.clock.now(),
         )
@@ -234,6 +237,7 @@ class Notifications:
         for status in self.store.emails_due(self.clock.now(), limit):
             note = Notification.from_status(status)
             address = self.email_of(status.assignee or "")
+            link = self.link_of(status.assignee or "") or note.link
             attempts = int(status.data.get("attempts", 0))
             try:
                 if not address:
@@ -247,7 +251,7 @@ class Notifications:
                 self.mailer.send(
                     address,
                     f"Hustings: {note.title}",
-                    f"{note.title}.\n\nOpen it in Hustings: {self.public_url}{note.link}\n\n{why}",
+                    f"{note.title}.\n\nOpen it in Hustings: {self.public_url}{link}\n\n{why}",
                 )
             except (OSError, ValueError, Exception) as error:
                 key = f"{NOTIFICATION_EMAIL_FAILED}:{status.subject_id}:{attempts}"
