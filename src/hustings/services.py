@@ -20,7 +20,8 @@ from hustings.auth.model import Role
 from hustings.auth.second_factor import SecretBox
 from hustings.clock import Clock, SystemClock
 from hustings.complaints.code import load_code
-from hustings.complaints.service import Complaints
+from hustings.complaints.model import PartyEmail
+from hustings.complaints.service import PARTY_PREFIX, Complaints
 from hustings.detect.assessment import Detector, Label
 from hustings.elections.dashboard import ElectionDashboards
 from hustings.elections.service import Elections
@@ -33,6 +34,7 @@ from hustings.messages.ingest import IngestHook, IngestResult, ingest
 from hustings.messages.model import Origin
 from hustings.moderation.awaiting import AwaitingReports
 from hustings.moderation.notes import Notes
+from hustings.notifications.events import Cause
 from hustings.notifications.mail import SmtpMailer
 from hustings.notifications.service import Notifications
 from hustings.platforms.service import PlatformReferrals
@@ -172,10 +174,31 @@ class Services:
             SqlNotificationStore(self.session),
             self.log,
             self.clock,
-            email_of=self.accounts.email,
+            email_of=self._email_of,
+            link_of=self._link_of,
             mailer=mailer,
             public_url=settings.public_url,
             lookahead=timedelta(hours=settings.notify_clock_hours),
+        )
+
+    def _email_of(self, recipient_id: str) -> str:
+        """A user's e-mail address, or a complaint's party's (opened with the case's key)."""
+        if recipient_id.startswith(PARTY_PREFIX):
+            return self.complaints.party_address(recipient_id)
+        return self.accounts.email(recipient_id)
+
+    def _link_of(self, recipient_id: str) -> str:
+        """A complaint's party's tracking link, made when their e-mail is sent; "" for a user."""
+        if recipient_id.startswith(PARTY_PREFIX):
+            return self.complaints.party_link(recipient_id)
+        return ""
+
+    def _mail_party(self, email: PartyEmail) -> bool:
+        return self.notifications.email_outside(
+            email.recipient_id,
+            cause=Cause.COMPLAINT_COMMUNICATED,
+            cause_key=email.cause_key,
+            title=email.title,
         )
 
     @cached_property
@@ -200,6 +223,7 @@ class Services:
             self.secret_box,
             survey_secret=self.settings.secret_key.get_secret_value(),
             roles_of=roles_of,
+            mail_party=self._mail_party if self.settings.smtp_host else None,
         )
 
     @cached_property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -269,3 +270,54 @@ def test_the_audit_sample_and_the_joint_panel_pages_are_accessible(browser: Any,
     vera.get_by_role("navigation", name="Main").get_by_role("link", name="Joint panel").click()
     expect(vera.get_by_role("heading", name="Cases referred to the joint panel")).to_be_visible()
     accessible(vera)
+
+
+def test_the_complainant_follows_their_tracking_link_to_the_stage_the_next_step_and_the_message(
+    browser: Any, server: LiveServer
+) -> None:
+    page = tab(browser)
+    page.goto(f"{server.url}/complaints/new")
+    page.get_by_label("Which party is the complaint about?").select_option(PARTY)
+    page.get_by_label("What kind of conduct?").select_option("bullying")
+    page.get_by_label("What happened?").fill("He mocks me at every branch meeting.")
+    page.get_by_label("Your name").fill("Cal Example")
+    page.get_by_label("Your e-mail").fill("cal@example.org")
+    page.get_by_role("button", name="Send the complaint").click()
+    reference = page.locator(".reference").inner_text()
+
+    olive = as_user(browser, server, "olive")
+    olive.goto(f"{server.url}/complaints/cases/{reference}")
+    olive.get_by_role("button", name="Acknowledge").click()
+    expect(olive.get_by_role("status")).to_contain_text("Done: acknowledge.")
+    words = "Cal, we have acknowledged your complaint and will assess it within the time limit."
+    olive.get_by_label("To", exact=True).select_option("complainant")
+    olive.get_by_label("The words sent").fill(words)
+    olive.get_by_role("button", name="Record a communication").click()
+    expect(olive.get_by_role("status")).to_contain_text("Not sent by e-mail: record how you sent it.")
+    due = olive.locator("dt", has_text="Stage due").locator("xpath=following-sibling::dd").inner_text()
+    link = (
+        olive.get_by_role("region", name="Tracking links")
+        .locator("li")
+        .filter(has_text="complainant")
+        .locator("code")
+        .inner_text()
+    )
+    public, _, token = link.partition("/complaints/track/")
+    assert public == server.settings.public_url and token.startswith(f"{reference}.complainant.")
+    link = f"{server.url}/complaints/track/{token}"
+
+    party = tab(browser)  # no account: the link is all the complainant has
+    party.goto(link)
+    expect(party.get_by_role("heading", name=f"Complaint {reference}: where it is")).to_be_visible()
+    now = party.get_by_role("region", name="Where the case is now")
+    expect(now).to_contain_text("A complaints officer has acknowledged the complaint.")
+    expect(now).to_contain_text("The officer will assess it")
+    by = date.fromisoformat(due[:10]).strftime("%d %B %Y")
+    expect(now).to_contain_text(f"We expect this by {by}.")
+    messages = party.get_by_role("region", name="Messages sent to you")
+    expect(messages).to_contain_text(words)
+    expect(party.locator("main")).not_to_contain_text("mocks me")  # what the complaint says is the team's
+    accessible(party)
+    forged = party.goto(link[:-4] + ("0000" if not link.endswith("0000") else "1111"))
+    assert forged is not None and forged.status == 404
+    expect(party.get_by_role("status")).to_contain_text("this link is not valid")

@@ -86,6 +86,7 @@ def test_public_routes_are_few_and_deliberate() -> None:
         "POST /complaints/new",
         "GET /complaints/survey/{token}",  # the confidence survey: the one-time link is the credential
         "POST /complaints/survey/{token}",
+        "GET /complaints/track/{token}",  # a party's own case page: the signed link is the credential
         "GET /join/{token}",  # an election team's invitation: the one-time token is the credential
         "POST /join/{token}",
     }

@@ -68,6 +68,8 @@ class Access(StrEnum):
     COMMENT = "comment"
     EXPORT = "export"
     SUBJECT_ACCESS = "subject_access"
+    PARTY_VIEW = "party_view"
+    """The complainant or respondent opened their tracking page (recorded as `user_id` = the party)."""
 
 
 COMPLAINT_READERS = frozenset(
@@ -271,3 +273,39 @@ class TimetableLine:
     tell_by: datetime | None
     breach: bool
     reachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """One communication to a party, as that party received it."""
+
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    """What one party sees on their tracking page: where the case is, what comes next and by
+    when, and every communication sent to them; nothing else. `erased`: the case's personal
+    data were erased at the end of its retention period, so no message can be shown."""
+
+    reference: str
+    recipient: Recipient
+    stage: str
+    next: str
+    by: datetime | None
+    closed: bool
+    erased: bool
+    messages: tuple[SentMessage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PartyEmail:
+    """A communication to queue for e-mail to a party who has no account: `recipient_id` names
+    the party (`party_recipient_id`), whose address (`Complaints.party_address`) and tracking
+    link (`Complaints.party_link`) are looked up only when it is sent, so neither is stored in
+    the outbox; `cause_key` is the communication's event key, so a retry queues it once."""
+
+    recipient_id: str
+    cause_key: str
+    title: str

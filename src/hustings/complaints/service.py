@@ -35,16 +35,21 @@ from hustings.complaints.model import (
     Grounds,
     Handler,
     NewComplaint,
+    PartyEmail,
     Recipient,
+    SentMessage,
     Severity,
     TeamRole,
     TimetableLine,
+    Tracking,
     Viewer,
 )
 from hustings.errors import Forbidden, InvalidInput, NotFound
 from hustings.events import SYSTEM_ACTOR, Event, EventLog, Status, user_actor
 from hustings.events.model import next_event
 
+PARTY_PREFIX = "complaint-party:"
+"""How a complaint's party (who has no account) is named as the recipient of an e-mail."""
 BREAK_GLASS_HOURS = 12
 """How long a reason given to open a case outside its team lets that person keep reading it."""
 TEAM_ROLE_NEEDS = {
@@ -105,6 +110,7 @@ class Complaints:
         roles_of: Callable[[str], frozenset[Role]] = lambda _: frozenset(),
         references: Callable[[], str] = new_reference,
         access_ids: Callable[[], str] = lambda: secrets.token_hex(8),
+        mail_party: Callable[[PartyEmail], bool] | None = None,
     ) -> None:
         self.store = store
         self.log = log
@@ -113,6 +119,12 @@ class Complaints:
         self.box = box
         """Seals each case's own key (and the characteristic kept for the figures after erasure)."""
         self._survey_key = hashlib.sha256(b"hustings complaints survey v1:" + survey_secret.encode()).digest()
+        self._track_key = hashlib.sha256(
+            b"hustings complaints tracking v1:" + survey_secret.encode()
+        ).digest()
+        self.mail_party = mail_party
+        """Queues a communication for e-mail (the notifications outbox); None: no e-mail configured.
+        Returns whether it was queued."""
         self.roles_of = roles_of
         """A user's roles (from the accounts), to check a joint panel seat goes to a panel member."""
         self.references = references
@@ -318,7 +330,9 @@ class Complaints:
             )
         return case
 
-    def _record(self, case: Case, viewer: Viewer, action: Access, *, reason: str) -> None:
+    def _record(
+        self, case: Case, viewer: Viewer, action: Access, *, reason: str, actor: str | None = None
+    ) -> None:
         record = AccessRecord(
             case=case.reference,
             party=case.party,
@@ -329,7 +343,7 @@ class Complaints:
             break_glass_reason=reason,
         )
         self.log.append(
-            ev.access_recorded(record, access_id=self.access_ids(), actor=user_actor(viewer.user_id))
+            ev.access_recorded(record, access_id=self.access_ids(), actor=actor or user_actor(viewer.user_id))
         )
 
     def accesses(self, reference: str) -> list[AccessRecord]:
@@ -606,8 +620,102 @@ class Complaints:
             raise InvalidInput("to: the respondent is unknown")
         if to is Recipient.COMPLAINANT and case.complaint.complainant is None:
             raise InvalidInput("to: the complaint is anonymous")
-        return self._step(
+        told = self._step(
             case, viewer, ev.COMMUNICATED, to=str(to), sealed_text=self._seal_text(case, text.strip())
+        )
+        if self.mail_party is not None and self.emails(case, to):
+            self.mail_party(
+                PartyEmail(
+                    recipient_id=party_recipient_id(case.reference, to),
+                    cause_key=f"{ev.COMMUNICATED}:{case.reference}:{case.event_count}",
+                    title=f"The complaints team has written to you about complaint {case.reference}",
+                )
+            )
+        return told
+
+    def emails(self, case: Case, to: Recipient) -> bool:
+        """Whether a communication to `to` also goes by e-mail: e-mail is configured and the party
+        gave an address (only a named complainant can; a respondent is known by number)."""
+        who = case.complaint.complainant
+        return (
+            self.mail_party is not None
+            and to is Recipient.COMPLAINANT
+            and who is not None
+            and bool(who.email.strip())
+        )
+
+    def _party(self, recipient_id: str) -> tuple[Case, Recipient] | None:
+        reference, _, who = recipient_id.removeprefix(PARTY_PREFIX).rpartition(":")
+        status = self.store.status(ev.COMPLAINT, reference)
+        if status is None or who not in set(Recipient):
+            return None
+        return self._to_case(status), Recipient(who)
+
+    def party_address(self, recipient_id: str) -> str:
+        """The e-mail address of the party `recipient_id` names, opened with the case's key at
+        sending time ("" once erased, or for a party with none)."""
+        found = self._party(recipient_id)
+        if found is None or found[1] is not Recipient.COMPLAINANT:
+            return ""
+        complainant = found[0].complaint.complainant
+        return "" if complainant is None else complainant.email.strip()
+
+    def party_link(self, recipient_id: str) -> str:
+        """The tracking link of the party `recipient_id` names, made when the e-mail is sent (it is
+        the party's credential, so the outbox does not keep it); "" for none."""
+        found = self._party(recipient_id)
+        return "" if found is None else self.track_link(*found) or ""
+
+    # ------------------------------------------------------------ the party's tracking page
+
+    def _track_mac(self, reference: str, recipient: Recipient) -> str:
+        message = f"{reference}:{recipient}".encode()
+        return hmac.new(self._track_key, message, hashlib.sha256).hexdigest()[:32]
+
+    def track_link(self, case: Case, recipient: Recipient) -> str | None:
+        """The party's tracking link, valid for the life of the case (None: a party who cannot be
+        told, anonymous or unknown)."""
+        if recipient not in case.reachable:
+            return None
+        return f"/complaints/track/{case.reference}.{recipient}.{self._track_mac(case.reference, recipient)}"
+
+    def track(self, token: str) -> Tracking:
+        """What the party a tracking token was made for sees, recorded in the case's access log;
+        NotFound for a forged or unknown token."""
+        reference, _, rest = token.partition(".")
+        who, _, mac = rest.partition(".")
+        status = self.store.status(ev.COMPLAINT, reference)
+        try:
+            recipient = Recipient(who)
+        except ValueError:
+            raise NotFound("tracking: this link is not valid") from None
+        if status is None or not hmac.compare_digest(mac, self._track_mac(reference, recipient)):
+            raise NotFound("tracking: this link is not valid")
+        case = self._to_case(status)
+        if recipient not in case.reachable:
+            raise NotFound("tracking: this link is not valid")
+        party = Viewer(str(recipient), frozenset(), None)
+        self._record(case, party, Access.PARTY_VIEW, reason="", actor=f"party:{recipient}")
+        stage = self.code.stages[case.state]
+        box = self._case_box(case.reference)
+        messages = (
+            ()
+            if case.erased or box is None
+            else tuple(
+                SentMessage(at=e.occurred_at, text=box.open(e.payload["sealed_text"]))
+                for e in self.store.events_for(ev.COMPLAINT, case.reference)
+                if e.kind == ev.COMMUNICATED and e.payload["to"] == recipient and "sealed_text" in e.payload
+            )
+        )
+        return Tracking(
+            reference=case.reference,
+            recipient=recipient,
+            stage=stage.plain,
+            next=stage.next,
+            by=case.due_at,
+            closed=case.state is CaseState.CLOSED,
+            erased=case.erased or box is None,
+            messages=messages,
         )
 
     def comment(self, reference: str, viewer: Viewer, text: str, *, reason: str = "") -> Case:
@@ -890,6 +998,10 @@ class Complaints:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+
+def party_recipient_id(reference: str, recipient: Recipient) -> str:
+    return f"{PARTY_PREFIX}{reference}:{recipient}"
 
 
 def case_json(case: Case) -> dict[str, Any]:

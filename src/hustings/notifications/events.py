@@ -37,6 +37,13 @@ class Cause(StrEnum):
     """A pile-on against a protected person began."""
     OUTCOME_DECIDED = "outcome_decided"
     """A decision (or an appeal's) was taken on something the person reported."""
+    COMPLAINT_COMMUNICATED = "complaint_communicated"
+    """A party complaint's team wrote to a party (who has no account): by e-mail only."""
+
+
+ADDRESS_UNLOGGED = frozenset({Cause.COMPLAINT_COMMUNICATED})
+"""Causes whose e-mail address is not written into the log when sent: a complaint's party's
+address is personal data kept sealed with the case, so that erasing the case erases it."""
 
 
 class NotificationState(StrEnum):

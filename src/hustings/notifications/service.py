@@ -24,6 +24,7 @@ from hustings.errors import NotFound
 from hustings.events import Event, EventLog, Status
 from hustings.moderation.events import APPEAL_DECIDED, DECISION_MADE
 from hustings.notifications.events import (
+    ADDRESS_UNLOGGED,
     NOTIFICATION_EMAIL_FAILED,
     NOTIFICATION_EMAILED,
     NOTIFICATION_READ,
@@ -106,6 +107,7 @@ class Notifications:
         email_of: Callable[[str], str],
         mailer: Mailer | None,
         public_url: str,
+        link_of: Callable[[str], str] = lambda _: "",
         lookahead: timedelta = timedelta(hours=2),
         lookback: timedelta = timedelta(days=1),
     ) -> None:
@@ -115,6 +117,9 @@ class Notifications:
         self.email_of = email_of
         self.mailer = mailer
         self.public_url = public_url.rstrip("/")
+        self.link_of = link_of
+        """For a recipient with no account, the link its e-mail carries, made at sending so that a
+        credential in it is never stored; "": the notification's own link."""
         self.lookahead = lookahead
         self.lookback = lookback
 
@@ -205,6 +210,25 @@ class Notifications:
             )
         return len(self.log.append_many(events).appended)
 
+    def email_outside(self, recipient_id: str, *, cause: Cause, cause_key: str, title: str) -> bool:
+        """Queue an e-mail to someone with no account (a complaint's party): `email_of` and
+        `link_of` give its address and link when it is sent. Written in the caller's unit of work
+        and sent by the sweep, never in the request; once per cause. False: no mailer or no
+        address, nothing queued."""
+        if self.mailer is None or not self.email_of(recipient_id):
+            return False
+        event = raised(
+            recipient_id,
+            cause=cause,
+            cause_key=cause_key,
+            title=title,
+            link="",
+            email=True,
+            at=self.clock.now(),
+        )
+        self.log.append_many([event])
+        return True
+
     def deliver(self, limit: int = 50) -> tuple[int, int]:
         """Send the e-mails that are due; returns (sent, failed)."""
         if self.mailer is None:
@@ -213,15 +237,21 @@ class Notifications:
         for status in self.store.emails_due(self.clock.now(), limit):
             note = Notification.from_status(status)
             address = self.email_of(status.assignee or "")
+            link = self.link_of(status.assignee or "") or note.link
             attempts = int(status.data.get("attempts", 0))
             try:
                 if not address:
                     raise ValueError("the user has no e-mail address any more")
+                why = (
+                    "You receive this because you made, or are named in, a complaint; the link is yours"
+                    " alone: do not forward it.\n"
+                    if note.cause == Cause.COMPLAINT_COMMUNICATED
+                    else "You receive this because you use Hustings; your account page says which e-mail it uses.\n"
+                )
                 self.mailer.send(
                     address,
                     f"Hustings: {note.title}",
-                    f"{note.title}.\n\nOpen it in Hustings: {self.public_url}{note.link}\n\n"
-                    "You receive this because you use Hustings; your account page says which e-mail it uses.\n",
+                    f"{note.title}.\n\nOpen it in Hustings: {self.public_url}{link}\n\n{why}",
                 )
             except (OSError, ValueError, Exception) as error:
                 key = f"{NOTIFICATION_EMAIL_FAILED}:{status.subject_id}:{attempts}"
@@ -235,7 +265,8 @@ class Notifications:
                 failed += 1
                 continue
             key = f"{NOTIFICATION_EMAILED}:{status.subject_id}"
-            self.log.append_many([self._event(NOTIFICATION_EMAILED, status.subject_id, key, to=address)])
+            to = "" if note.cause in ADDRESS_UNLOGGED else address
+            self.log.append_many([self._event(NOTIFICATION_EMAILED, status.subject_id, key, to=to)])
             sent += 1
         return sent, failed
 

@@ -354,6 +354,11 @@ def _case_context(
             if (link := complaints.survey_link(case, recipient)) is not None
         },
         "retention_due": complaints.retention_due(case),
+        "track_links": {
+            recipient: services.settings.public_url.rstrip("/") + link
+            for recipient in Recipient
+            if (link := complaints.track_link(case, recipient)) is not None
+        },
     }
 
 
@@ -456,11 +461,16 @@ def case_step(
         with savepoint(services.session):
             if action not in steps:
                 raise InvalidInput(f"action: {action!r} is not a step of a case")
-            steps[action]()
+            taken = steps[action]()
     except HustingsError as failure:
         return RedirectResponse(_case_url(reference, **flash(services.settings, error=str(failure))), 303)
-    done = action.replace("_", " ")
-    return RedirectResponse(_case_url(reference, **flash(services.settings, notice=f"Done: {done}.")), 303)
+    done = f"Done: {action.replace('_', ' ')}."
+    if action == "communicate" and isinstance(taken, Case):
+        if complaints.emails(taken, Recipient(recipient)):
+            done += " It is also e-mailed to the complainant, with their tracking link."
+        else:
+            done += " Not sent by e-mail: record how you sent it."
+    return RedirectResponse(_case_url(reference, **flash(services.settings, notice=done)), 303)
 
 
 @router.get("/oversight")
@@ -605,6 +615,21 @@ def record_finding(
     else:
         message = flash(services.settings, notice=f"Finding on {reference} recorded.")
     return RedirectResponse(f"/complaints/audit?{urlencode({'quarter': quarter, **message})}", 303)
+
+
+# ---------------------------------------------------------------- the party's tracking page
+
+
+@router.get("/track/{token}")
+@writes_on_read
+def track_page(token: str, _: Public, request: Request, services: ServicesDep) -> Response:
+    """A party's own view of their case, from the link the case team sent them (the token is the
+    credential): the stage, what comes next and by when, and every message sent to them. Recorded."""
+    try:
+        tracking = services.complaints.track(token)
+    except NotFound as failure:
+        return render(request, "complaints/survey_done.html", {"message": str(failure)}, status_code=404)
+    return render(request, "complaints/track.html", {"t": tracking})
 
 
 # ---------------------------------------------------------------- the confidence survey
