@@ -192,3 +192,23 @@ def test_a_5xx_a_handler_answers_itself_is_logged_and_counted_too(tmp_path: Path
     assert ({"route": "/probe/misconfigured", "error": "ConfigurationError"}, 1.0) in _samples(
         metrics, "hustings_http_errors_total"
     )
+
+
+@pytest.mark.parametrize(
+    "path", ["/complaints/track/C-1.complainant.{secret}", "/complaints/survey/{secret}", "/join/{secret}"]
+)
+def test_a_link_token_in_the_path_never_reaches_the_request_log(tmp_path: Path, path: str) -> None:
+    # These links are bearer secrets (a case-tracking page, a survey, a team invitation): anyone
+    # who can read the server log must not be able to follow one.
+    secret = "s3cretLinkToken0123456789abcdef"
+    settings = Settings(environment="test", data_dir=tmp_path, assess_on_ingest=False, log_json=True, log_level="INFO")
+    engine = make_engine(f"sqlite:///{tmp_path / 'links.sqlite3'}")
+    upgrade(engine)
+    app = create_app(settings, engine=engine)
+    with captured("hustings") as log, TestClient(app) as client:
+        answered = client.get(path.format(secret=secret))
+    engine.dispose()
+    assert answered.status_code == 404  # a forged link
+    requests = [json.loads(line) for line in log.getvalue().splitlines() if '"request"' in line]
+    assert requests and all(secret not in line["path"] and "[secret]" in line["path"] for line in requests), requests
+    assert secret not in log.getvalue()

@@ -212,13 +212,27 @@ class RequestObserver:
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": logged_path(scope),
                     "route": route,
                     "status": status,
                     "ms": round(elapsed * 1000, 1),
                     "user": principal.user.id if principal else None,
                 },
             )
+
+
+SECRET_PATH_PARAMETERS = frozenset({"token"})
+"""Path parameters that are bearer secrets (an invitation, a survey or a case-tracking link):
+whoever reads the server log must not be able to follow them."""
+
+
+def logged_path(scope: Scope) -> str:
+    """The request's path as the log may show it: each secret path parameter replaced."""
+    path = str(scope["path"])
+    for name, value in (scope.get("path_params") or {}).items():
+        if name in SECRET_PATH_PARAMETERS and value:
+            path = path.replace(str(value), "[secret]")
+    return path
 
 
 def _route_of(scope: Scope) -> str:
