@@ -114,8 +114,9 @@ def count(engine: Engine, sql: str) -> int:
         return int(connection.execute(text(sql)).scalar_one())
 
 
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + GUARD_SECONDS
+def wait_until(condition: Callable[[], bool], what: str, guard: float = GUARD_SECONDS) -> None:
+    """Poll `condition` until it holds; `guard` only stops a hung run (nothing here is timed)."""
+    deadline = time.monotonic() + guard
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what}")

@@ -39,6 +39,7 @@ STORED = "SELECT count(*) FROM messages"
 INGESTED = "SELECT count(*) FROM events WHERE kind = 'message.ingested'"
 ASSESSED = "SELECT count(*) FROM events WHERE kind = 'message.assessed'"
 OPENED = "SELECT count(*) FROM events WHERE kind = 'incident.opened'"
+ASSESSED_SUBJECTS = "SELECT count(DISTINCT subject_id) FROM events WHERE kind = 'message.assessed'"
 
 
 def messages(n: int, prefix: str = "") -> list[dict[str, object]]:
@@ -60,9 +61,10 @@ def publish(engine: Engine, broker: Broker, raw: list[dict[str, object]]) -> Ing
 def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
     tmp_path: Path, nats_server: TempNats, stored_engine: Engine, start_worker: StartWorker
 ) -> None:
-    env = broker_env(tmp_path, nats_server.url)
+    # The figure: 20,000 messages, each to be stored once with its assessment.
+    env = broker_env(tmp_path, nats_server.url, HUSTINGS_ASSESS_ON_INGEST="true")
     broker = Broker(settings_from(env))
-    batch = messages(4000)
+    batch = messages(20_000)
     for start in range(0, len(batch), 500):
         result = publish(stored_engine, broker, batch[start : start + 500])
         assert (result.accepted, result.duplicates, result.rejected) == (500, 0, [])
@@ -75,7 +77,10 @@ def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
     assert at_kill < len(batch), "the worker was killed after it had finished"
 
     start_worker(env)
-    wait_until(lambda: count(stored_engine, STORED) == len(batch), "the second worker to store the rest")
+    # The detector runs on one thread: 20,000 assessments take minutes on a small machine.
+    wait_until(
+        lambda: count(stored_engine, STORED) == len(batch), "the second worker to store the rest", guard=1200
+    )
     wait_until(
         lambda: all(p.lag == 0 and p.in_flight == 0 for p in broker.status().partitions),
         "every message to be acknowledged",
@@ -87,6 +92,8 @@ def test_a_worker_killed_mid_stream_loses_and_doubles_nothing(
     assert len(stored) == len(batch)
     assert count(stored_engine, STORED) == len(batch)
     assert count(stored_engine, INGESTED) == len(batch)
+    assert count(stored_engine, ASSESSED) == len(batch)
+    assert count(stored_engine, ASSESSED_SUBJECTS) == len(batch)  # each message assessed once
     broker.close()
 
 
