@@ -72,8 +72,13 @@ def _pages(services: Services) -> dict[str, list[tuple[str, str]]]:
             ("notifications", "/notifications"),
         ],
         "admin": [("users", "/admin/users"), ("user", f"/admin/users/{agent.id if agent else ''}")],
+        "senior": [("team", "/console/team")],
         "flagger": [("flag", "/flag")],
-        "priya": [("inbox", "/inbox/t_demo_priya")],
+        "priya": [("start", "/"), ("inbox", "/inbox/t_demo_priya")],
+        "agent": [("controls", "/targets/t_demo_priya")],
+        "police": [("referrals", "/referrals")],
+        "analyst": [("transparency", "/transparency")],
+        "complaints": [("cases", "/complaints")],
     }
 
 
