@@ -139,6 +139,6 @@ def test_one_decision_applies_to_the_whole_cluster(browser: Any, server: LiveSer
     sam.goto(f"{server.url}/console/items/{pile[3]}")
     assert sam.locator("#decision-heading").is_visible()
     prior = sam.locator("#prior-decisions").inner_text()
-    assert prior.count("hide under H1") == 4
+    assert prior.count("hidden under H1") == 4
     assert sam.locator("#decision-form").count() == 0  # decided: no second decision
     sam.context.close()
