@@ -115,7 +115,9 @@ def test_the_moderator_reads_a_sender_notes_it_and_suspends_it(tab: Any, demo: L
     assert "reported as threat by the detector" in tab.locator("main").inner_text()
     messages = tab.get_by_role("table", name=re.compile("Every message held"))
     flagged = messages.locator(".message-text.blurred").first  # hostile text as the console shows it
-    assert flagged.get_attribute("role") == "button" and "revealed" not in (flagged.get_attribute("class") or "")
+    assert flagged.get_attribute("role") == "button" and "revealed" not in (
+        flagged.get_attribute("class") or ""
+    )
     flagged.click()
     assert "revealed" in (flagged.get_attribute("class") or "")
 

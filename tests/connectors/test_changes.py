@@ -187,7 +187,9 @@ def test_the_item_page_and_the_pack_show_the_history_at_source(
     assert shown.status_code == 200
     section = shown.text[shown.text.index("History at the source") :]
     section = section[: section.index("</ol>")]
-    assert "Edited at the source 6 May 2026, 20:00" in section  # 19:00 UTC, shown in London time and THREAT in section
+    assert (
+        "Edited at the source 6 May 2026, 20:00" in section
+    )  # 19:00 UTC, shown in London time and THREAT in section
     assert "Deleted at the source" in section
 
 

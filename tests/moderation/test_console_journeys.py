@@ -179,7 +179,9 @@ def test_skip_escalate_and_release_leave_a_trace_and_can_be_undone(people: Any, 
     sam.get_by_role("button", name="Undo escalate").click()
     sam.wait_for_load_state("networkidle")
     assert sam.get_by_role("status").inner_text().startswith("Escalation undone")
-    assert sam.locator("#item-state").inner_text() == "reported, awaiting review"  # back to where it was, in words
+    assert (
+        sam.locator("#item-state").inner_text() == "reported, awaiting review"
+    )  # back to where it was, in words
 
     sam.get_by_role("button", name="Claim").click()
     sam.get_by_role("button", name="Release").click()
