@@ -83,6 +83,51 @@ PLAIN: dict[str, str] = {
     "account.second_factor_reset": "second factor removed by an admin",
     "account.recovery_codes_issued": "recovery codes issued",
     "account.recovery_code_used": "recovery code used",
+    # event kinds shown on timelines (the console item, an incident)
+    "message.ingested": "received from the platform",
+    "message.assessed": "assessed by the detector",
+    "message.edited": "edited at source",
+    "message.deleted_at_source": "deleted at source",
+    "report.filed": "reported",
+    "item.claimed": "claimed",
+    "item.released": "released",
+    "item.skipped": "skipped",
+    "item.skip_undone": "skip undone",
+    "item.escalated": "escalated to a senior moderator",
+    "item.escalation_withdrawn": "escalation withdrawn",
+    "decision.made": "decided",
+    "appeal.filed": "appealed",
+    "appeal.decided": "appeal decided",
+    "clock.breached": "review clock breached",
+    "cluster.joined": "joined a cluster of near-duplicates",
+    "note.added": "note added",
+    "incident.opened": "pile-on opened",
+    "incident.message_added": "more messages joined",
+    "incident.acted": "acted on",
+    "incident.closed": "pile-on closed",
+    "pile_on": "pile-on",
+    "upheld": "upheld",
+    "reversed": "reversed",
+    # complaint case history (the kind's own words: `assessed` here is not a message's)
+    "complaint.acknowledged": "acknowledged",
+    "complaint.appeal_decided": "appeal decided",
+    "complaint.appealed": "appealed",
+    "complaint.assessed": "assessed",
+    "complaint.assigned": "assigned",
+    "complaint.audit_finding": "audit finding",
+    "complaint.charged": "charged",
+    "complaint.closed": "closed",
+    "complaint.commented": "commented",
+    "complaint.communicated": "message sent to a party",
+    "complaint.decided": "decided",
+    "complaint.erased": "erased",
+    "complaint.filed": "received",
+    "complaint.hearing_opened": "hearing opened",
+    "complaint.objection_decided": "objection decided",
+    "complaint.objection_raised": "objection raised",
+    "complaint.referred_joint": "referred to the joint panel",
+    "complaint.survey_answered": "survey answered",
+    "complaint.survey_sent": "survey sent",
     # roles
     "senior_moderator": "senior moderator",
     "police_liaison": "police liaison",
@@ -146,9 +191,10 @@ def _as_datetime(value: object) -> datetime | date | None:
         return None
 
 
-def when(value: object) -> str:
+def when(value: object, seconds: bool = False) -> str:
     """A moment as people read it, in local time: ``8 Dec 2026, 18:23``; a date alone: ``8 Dec 2026``.
 
+    ``seconds=True`` adds the seconds (``8 Dec 2026, 18:23:05``), for a chain of custody.
     A naive datetime is taken as UTC (what Hustings stores). Anything unreadable is shown as given.
     """
     moment = _as_datetime(value)
@@ -159,7 +205,7 @@ def when(value: object) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(_zone)
-    return f"{local.day} {local:%b %Y, %H:%M}"
+    return f"{local.day} {local:%b %Y, %H:%M:%S}" if seconds else f"{local.day} {local:%b %Y, %H:%M}"
 
 
 def day(value: object) -> str:

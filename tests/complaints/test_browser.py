@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
@@ -312,7 +311,7 @@ def test_the_complainant_follows_their_tracking_link_to_the_stage_the_next_step_
     now = party.get_by_role("region", name="Where the case is now")
     expect(now).to_contain_text("A complaints officer has acknowledged the complaint.")
     expect(now).to_contain_text("The officer will assess it")
-    by = date.fromisoformat(due[:10]).strftime("%d %B %Y")
+    by = due.replace("overdue", "").strip()  # the staff page and the tracking page show one date format
     expect(now).to_contain_text(f"We expect this by {by}.")
     messages = party.get_by_role("region", name="Messages sent to you")
     expect(messages).to_contain_text(words)

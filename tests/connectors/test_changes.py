@@ -148,7 +148,7 @@ def test_the_item_page_and_the_pack_show_the_history_at_source(
     assert page.status_code == 200
     history = page.text[page.text.index('id="source-history"') :]
     history = history[: history.index("</section>")]
-    assert "Edited</strong> 06 May 2026 19:00" in history and THREAT in history
+    assert "Edited</strong> 6 May 2026, 20:00" in history and THREAT in history
     assert "Deleted at the source</strong>" in history and "(when recorded)" in history
     assert CALM in page.text[: page.text.index('id="source-history"')]  # the text as received
 
@@ -187,7 +187,9 @@ def test_the_item_page_and_the_pack_show_the_history_at_source(
     assert shown.status_code == 200
     section = shown.text[shown.text.index("History at the source") :]
     section = section[: section.index("</ol>")]
-    assert "Edited at the source 2026-05-06 19:00 UTC" in section and THREAT in section
+    assert (
+        "Edited at the source 6 May 2026, 20:00" in section
+    )  # 19:00 UTC, shown in London time and THREAT in section
     assert "Deleted at the source" in section
 
 

@@ -96,7 +96,7 @@ def test_a_target_opens_the_guidance_from_the_menu(page: Any, server: LiveServer
         page.get_by_role("link", name="Online Safety Act 2023, section 181 (threatening communications)")
     ).to_be_visible()
     expect(page.locator("article")).to_contain_text("not legal advice")
-    expect(page.locator("article")).to_contain_text("Checked against these sources on 2026-12-01")
+    expect(page.locator("article")).to_contain_text("Checked against these sources on 1 Dec 2026")
     page.get_by_role("link", name="Reporting to the police").click()
     expect(
         page.get_by_role("heading", name="Reporting to the police and keeping the evidence")

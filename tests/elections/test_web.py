@@ -166,7 +166,7 @@ def test_guidance_is_there_for_anyone_signed_in(client: TestClient, make_user: M
     threats = client.get("/guidance/threats", headers=html)
     assert threats.status_code == 200
     assert "<h1>What to do about a threat</h1>" in threats.text and "not legal advice" in threats.text
-    assert "Checked against these sources on 2026-12-01" in threats.text
+    assert "Checked against these sources on 1 Dec 2026" in threats.text
     assert 'href="https://www.legislation.gov.uk/ukpga/2023/50/section/181"' in threats.text
     assert client.get("/guidance/nope", headers=html).status_code == 404
     assert (

@@ -46,3 +46,11 @@ def test_a_page_that_is_not_there_is_a_page(client: TestClient) -> None:
     assert html.status_code == 404 and "Not found" in html.text and "<nav" not in html.text  # nobody logged in
     assert client.get("/no/such/page").json() == {"detail": "Not Found"}  # an API caller gets JSON
     assert client.get("/favicon.ico").headers["content-type"].startswith("image/svg+xml")
+
+
+def test_a_custody_time_keeps_its_seconds_and_timeline_kinds_read_as_words() -> None:
+    moment = datetime(2026, 12, 8, 18, 23, 5, tzinfo=UTC)
+    assert when(moment, seconds=True) == "8 Dec 2026, 18:23:05"
+    assert when(moment) == "8 Dec 2026, 18:23"
+    assert plain("message.edited") == "edited at source"
+    assert plain("incident.opened") == "pile-on opened"

@@ -131,14 +131,14 @@ def test_one_decision_applies_to_the_whole_cluster(browser: Any, server: LiveSer
     sam.locator("#action").select_option("hide")
     sam.get_by_label("Apply to the undecided near-duplicates").check()
     sam.get_by_role("button", name="Record decision").click()
-    assert sam.get_by_role("heading", name="Decide 4 messages as hide?").is_visible()
+    assert sam.get_by_role("heading", name="Decide 4 messages as hidden?").is_visible()
     assert "×4" in sam.locator("#confirm-members").inner_text()
-    sam.get_by_role("button", name="Decide 4 messages as hide").click()
+    sam.get_by_role("button", name="Decide 4 messages as hidden").click()
     sam.wait_for_load_state("networkidle")
     assert "Decided: hide under rule H1 on 4 messages." in sam.get_by_role("status").inner_text()
     sam.goto(f"{server.url}/console/items/{pile[3]}")
     assert sam.locator("#decision-heading").is_visible()
     prior = sam.locator("#prior-decisions").inner_text()
-    assert prior.count("hide under H1") == 4
+    assert prior.count("hidden under H1") == 4
     assert sam.locator("#decision-form").count() == 0  # decided: no second decision
     sam.context.close()

@@ -149,10 +149,10 @@ def test_the_moderator_decides_selected_rows_after_confirming_the_count(
     sam.get_by_label("Policy rule").select_option("A1")
     sam.get_by_label("Action").select_option("label")
     sam.get_by_role("button", name="Review the selected items").click()
-    assert sam.get_by_role("heading", name="Decide 2 messages as label?").is_visible()
+    assert sam.get_by_role("heading", name="Decide 2 messages as labelled?").is_visible()
     assert sam.locator("#confirm-members li").count() == 2
     clean(sam)
-    sam.get_by_role("button", name="Decide 2 messages as label").click()
+    sam.get_by_role("button", name="Decide 2 messages as labelled").click()
     sam.wait_for_load_state("networkidle")
     notice = sam.get_by_role("status").inner_text()
     assert "Decided: label under rule A1 on 2 messages." in notice and "can appeal" in notice
@@ -179,7 +179,9 @@ def test_skip_escalate_and_release_leave_a_trace_and_can_be_undone(people: Any, 
     sam.get_by_role("button", name="Undo escalate").click()
     sam.wait_for_load_state("networkidle")
     assert sam.get_by_role("status").inner_text().startswith("Escalation undone")
-    assert sam.locator("#item-state").inner_text() == "reported"
+    assert (
+        sam.locator("#item-state").inner_text() == "reported, awaiting review"
+    )  # back to where it was, in words
 
     sam.get_by_role("button", name="Claim").click()
     sam.get_by_role("button", name="Release").click()
@@ -236,10 +238,10 @@ def test_a_cluster_decision_shows_its_texts_and_a_decided_item_shows_who_when_an
     sam.get_by_label("Action", exact=True).select_option("remove")
     sam.get_by_label("Apply to the undecided near-duplicates").check()
     sam.get_by_role("button", name="Record decision").click()
-    assert sam.get_by_role("heading", name="Decide 6 messages as remove?").is_visible()
+    assert sam.get_by_role("heading", name="Decide 6 messages as removed?").is_visible()
     assert "×6" in sam.locator("#confirm-members").inner_text()
     clean(sam)
-    sam.get_by_role("button", name="Decide 6 messages as remove").click()
+    sam.get_by_role("button", name="Decide 6 messages as removed").click()
     sam.wait_for_load_state("networkidle")
     assert "on 6 messages" in sam.get_by_role("status").inner_text()
 

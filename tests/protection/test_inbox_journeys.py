@@ -12,6 +12,7 @@ axe finds nothing serious on any of these pages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from playwright.sync_api import expect
 
 from hustings.auth.model import Role
 from hustings.events import SYSTEM_ACTOR, user_actor
+from hustings.messages.changes import SourceChange
 from hustings.messages.model import message_id
 from hustings.moderation.decisions import DecisionRequest
 from hustings.moderation.events import REPORT_FILED, Action
@@ -368,6 +370,40 @@ def test_sam_refers_aishas_evidence_bundle_from_her_page_in_one_click(page: Any,
     page.locator("#refer-bundle").click()
     assert "bundle_target_id=t_aisha" in page.url
     expect(page.locator("main")).to_contain_text("Aisha Okafor")
+    assert blocking_violations(page) == []
+
+
+def test_an_edit_or_deletion_at_source_is_marked_and_the_edited_text_stays_off_the_page(
+    page: Any, server: LiveServer
+) -> None:
+    services = server.services()
+    services.detector_provider = LabelDetector
+    services.settings = server.settings
+    result = services.record_changes(
+        [
+            SourceChange("x", "p20", "we know where you live, EDITED-MARK", NOW),
+            SourceChange("x", "p21", None, NOW),
+        ],
+        actor=SYSTEM_ACTOR,
+    )
+    assert (result.edits, result.deletions) == (1, 1)
+    services.session.commit()
+    services.session.close()
+
+    login(page, server.url, "aisha", PASSWORD)
+    page.goto(f"{server.url}/inbox/t_aisha")
+    edited, deleted = card(page, crowd(20)), card(page, crowd(21))
+    expect(edited.locator(".at-source")).to_have_text(
+        re.compile(r"^edited at source \d{1,2} \w{3} \d{4}, \d\d:\d\d$")
+    )
+    expect(deleted.locator(".at-source")).to_have_text(
+        re.compile(r"^deleted at source \d{1,2} \w{3} \d{4}, \d\d:\d\d$")
+    )
+    assert card(page, crowd(19)).locator(".at-source").count() == 0  # untouched at source: no marker
+    assert "EDITED-MARK" not in page.content() and "where you live" not in page.content()
+    edited.get_by_role("link", name="Show message from @crowd20").click()
+    expect(edited.locator(".text")).to_have_text("we know where you live, number 20")  # as received
+    assert "EDITED-MARK" not in page.content()  # the marker never carries the edited text
     assert blocking_violations(page) == []
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from hustings.messages.changes import AtSource, at_source
 from hustings.messages.model import message_id, validate_batch
 from tests.conftest import sample_message
 
@@ -54,3 +57,11 @@ def test_the_published_change_schema_matches_the_model() -> None:
 
     published = json.loads((Path(__file__).parents[2] / "docs/schema/change.schema.json").read_text())
     assert published == SourceChangeIn.model_json_schema(), "regenerate docs/schema/change.schema.json"
+
+
+def test_the_marker_of_a_change_at_source_has_times_and_never_text() -> None:
+    assert at_source({"flagged": ["threat"]}) is None  # never changed at source
+    edited = at_source({"edits": 2, "edited_at": "2026-12-08T18:23:00+00:00", "revision": "r2"})
+    assert edited == AtSource(2, datetime(2026, 12, 8, 18, 23, tzinfo=UTC), None)
+    gone = at_source({"deleted_at_source": "2026-12-09T08:00:00+00:00"})
+    assert gone == AtSource(0, None, datetime(2026, 12, 9, 8, 0, tzinfo=UTC))

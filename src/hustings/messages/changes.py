@@ -239,3 +239,29 @@ def source_history(events: Sequence[Event]) -> list[SourceRevision]:
                 )
             )
     return history
+
+
+@dataclass(frozen=True, slots=True)
+class AtSource:
+    """What the source did to a message after Hustings received it, as a marker: how many edits,
+    the last edit's time and the deletion's, never the text (the inbox masks hostile text)."""
+
+    edits: int
+    edited_at: datetime | None
+    deleted_at: datetime | None
+
+
+def at_source(data: Mapping[str, object]) -> AtSource | None:
+    """The marker from a message's status (`reduce_message` folds `message.edited` and
+    `message.deleted_at_source` into it); None for a message the source never changed."""
+    edits = data.get("edits")
+    count = edits if isinstance(edits, int) else 0
+    deleted = data.get("deleted_at_source")
+    if not count and not deleted:
+        return None
+    edited = data.get("edited_at")
+    return AtSource(
+        count,
+        parse_iso(edited) if isinstance(edited, str) and count else None,
+        parse_iso(deleted) if isinstance(deleted, str) else None,
+    )

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from hustings import wording
 from hustings.auth.model import Principal, Role
 from hustings.elections.queues import narrow_queue
 from hustings.errors import HustingsError, InvalidInput
@@ -133,8 +134,8 @@ def _undo_offer(services: Services, principal: Principal, message_id: str) -> di
 
 
 def _when(moment: datetime | str | None) -> dict[str, str] | None:
-    """A time for a `<time>` element: ISO for the browser to show in local time, and the words
-    shown until it does (UTC)."""
+    """A time for a `<time>` element: ISO in its ``datetime`` attribute, and the words shown
+    (`hustings.wording.when`: local time, the one format of every page)."""
     if isinstance(moment, str):
         try:
             moment = datetime.fromisoformat(moment)
@@ -142,7 +143,7 @@ def _when(moment: datetime | str | None) -> dict[str, str] | None:
             return None
     if moment is None:
         return None
-    return {"iso": moment.isoformat(), "words": f"{moment.day} {moment.strftime('%B %Y, %H:%M')} UTC"}
+    return {"iso": moment.isoformat(), "words": wording.when(moment)}
 
 
 STATEMENT_LABELS = (

@@ -22,6 +22,7 @@ from hustings.auth.model import Principal, Role
 from hustings.elections.guidance import guidance_for
 from hustings.errors import HustingsError, InvalidInput, NotFound
 from hustings.events import user_actor
+from hustings.messages.changes import AtSource, at_source
 from hustings.moderation.reports import CATEGORIES, MAX_NOTE
 from hustings.protection.controls import account_ref
 from hustings.protection.inbox import INBOX_FOLDERS, InboxItem, Viewing
@@ -56,9 +57,16 @@ def _plural(count: int, word: str) -> str:
 
 
 def message_view(
-    item: InboxItem, viewing: Viewing, services: Services, *, shown: bool, state: Any = None
+    item: InboxItem,
+    viewing: Viewing,
+    services: Services,
+    *,
+    shown: bool,
+    state: Any = None,
+    changed: AtSource | None = None,
 ) -> dict[str, Any]:
-    """What the page shows of one message: masked (label and summary, no text) or its text."""
+    """What the page shows of one message: masked (label and summary, no text) or its text, and
+    whether the source edited or deleted it since (a marker and a time, never the edited text)."""
     masked = item.masked and not shown
     return {
         "item": item,
@@ -68,6 +76,7 @@ def message_view(
         "summary": item.summary(services.clock.now()),
         "text": "" if masked else viewing.shown_text(item.message.text),
         "moderation": state,
+        "at_source": changed,
     }
 
 
@@ -98,7 +107,9 @@ def _inbox(
     viewing = protection.viewing(principal.user.id)
     show_all = viewing.shows_all(target.id, folder)
     items = protection.inbox(target.id, folder, limit=200)
-    states = services.moderation.moderation_states([item.message.id for item in items])
+    ids = [item.message.id for item in items]
+    states = services.moderation.moderation_states(ids)
+    changes = {mid: at_source(status.data) for mid, status in services.moderation.statuses(ids).items()}
     messages = [
         message_view(
             item,
@@ -106,6 +117,7 @@ def _inbox(
             services,
             shown=show_all or item.message.id == show,
             state=states.get(item.message.id),
+            changed=changes.get(item.message.id),
         )
         for item in items
     ]
@@ -395,7 +407,7 @@ def act_on_incident(
                 if confirm != str(senders):
                     raise InvalidInput(
                         f"Nothing blocked: this pile-on now has {_plural(senders, 'sender')}; "
-                        "open \"Block all\" again to confirm that number"
+                        'open "Block all" again to confirm that number'
                     )
                 blocked, change = protection.block_senders(incident_id, actor=actor)
                 notice = f"Blocked {_plural(blocked, 'account')}: {change.moved_in_words}"

@@ -63,14 +63,6 @@
     e.preventDefault();
   });
 
-  // Times in the reader's own time zone (the page says UTC until this runs).
-  document.querySelectorAll("time.local[datetime]").forEach(function (t) {
-    var d = new Date(t.getAttribute("datetime"));
-    if (!isNaN(d.getTime())) {
-      t.textContent = d.toLocaleString(undefined, {day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short"});
-    }
-  });
-
   // Decision form: the rule shows the policy's suggested action (the moderator still chooses
   // one), fills the facts and the statement preview; a template fills the facts.
   var rule = document.getElementById("policy-rule");
