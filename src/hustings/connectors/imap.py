@@ -34,7 +34,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -133,7 +133,9 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=None if ca_file is None else str(ca_file))
     except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
         reason = getattr(error, "reason", None) or getattr(error, "strerror", None) or error
-        raise ConnectorError(f"{CA_FILE_SETTING} {ca_file}: not a PEM file of CA certificates ({reason})") from None
+        raise ConnectorError(
+            f"{CA_FILE_SETTING} {ca_file}: not a PEM file of CA certificates ({reason})"
+        ) from None
 
 
 def connect(mailbox: Mailbox, timeout: float = 30.0) -> IMAPClient:
@@ -159,7 +161,8 @@ def connect(mailbox: Mailbox, timeout: float = 30.0) -> IMAPClient:
             client.starttls(context)
         client.login(mailbox.user, mailbox.password.get_secret_value())
     except BaseException as error:
-        client.shutdown()
+        with suppress(OSError, IMAPClientError):  # after a failed STARTTLS the socket is already gone
+            client.shutdown()
         if isinstance(error, ssl.SSLError | CapabilityError | LoginError):
             raise _refusal(error, mailbox) from None
         raise
