@@ -6,7 +6,7 @@ package's `dovecot` user, as any other user as that user), and can stop it and s
 the same port with its mail kept (the reconnect tests). `deliver` puts a message in the mailbox
 with IMAP APPEND, as a mail server's delivery agent would.
 
-Given a `trustme.CA`, the server has a certificate for 127.0.0.1 and localhost signed by it,
+Given a `trustme.CA`, the server has a certificate for 127.0.0.1 and localhost (or `names`) signed by it,
 offers STARTTLS on `port` and implicit TLS on `tls_port`; the CA's certificate is written to
 `ca_file` for a client to trust.
 """
@@ -57,11 +57,19 @@ def _listening(port: int) -> bool:
 
 
 class TempDovecot:
-    def __init__(self, *, idle: bool = True, certificate: trustme.CA | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        idle: bool = True,
+        certificate: trustme.CA | None = None,
+        names: tuple[str, ...] = ("127.0.0.1", "localhost"),
+    ) -> None:
         self.idle = idle
         """Whether the server offers IDLE (RFC 2177); without it, clients must poll."""
         self.certificate = certificate
         """The CA that signed the server's certificate; without one, the server offers no TLS."""
+        self.names = names
+        """The names the server's certificate is for."""
         if not BINARY.exists():
             raise DovecotUnavailable("dovecot is not installed: apt-get install dovecot-imapd")
         self.user, self.group = _account()
@@ -79,7 +87,7 @@ class TempDovecot:
         (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
         ssl = "ssl = no"
         if self.certificate is not None:
-            issued = self.certificate.issue_cert("127.0.0.1", "localhost")
+            issued = self.certificate.issue_cert(*self.names)
             issued.private_key_pem.write_to_path(str(root / "server.key"))
             (root / "server.pem").write_bytes(b"".join(pem.bytes() for pem in issued.cert_chain_pems))
             self.certificate.cert_pem.write_to_path(str(self.ca_file))

@@ -311,6 +311,26 @@ def test_a_certificate_from_a_ca_not_trusted_is_refused_before_the_password_is_s
     assert "Login:" not in tls_dovecot.log()  # the password never reached the server
 
 
+def test_a_certificate_for_another_name_is_refused(env: dict[str, str]) -> None:
+    try:
+        server = TempDovecot(certificate=trustme.CA(), names=("mail.priyaraman.example",))
+        server.start()
+    except DovecotUnavailable as missing:
+        pytest.skip(str(missing))
+    try:
+        arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(server.tls_port), "--user", USER]
+        trusted = env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD, "HUSTINGS_IMAP_CA_FILE": str(server.ca_file)}
+        result = _run(arguments, trusted)
+        assert result.exit_code == 2, result.output
+        assert _error_line(result).endswith(
+            "the server's TLS certificate was refused: "
+            "IP address mismatch, certificate is not valid for '127.0.0.1'."
+        ), result.output
+        assert "Login:" not in server.log()
+    finally:
+        server.stop()
+
+
 def test_a_ca_file_that_is_not_one_is_named(
     env: dict[str, str], tmp_path: Path, tls_dovecot: TempDovecot
 ) -> None:
