@@ -353,6 +353,16 @@ def test_a_ca_file_that_is_not_one_is_named(
     )
 
 
+def test_a_ca_file_that_does_not_exist_is_named(env: dict[str, str], tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-ca.pem"
+    arguments = ["connect", "imap", "--host", "mail.priyaraman.example", "--user", USER]
+    result = _run(
+        arguments, env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD, "HUSTINGS_IMAP_CA_FILE": str(missing)}
+    )
+    assert result.exit_code == 2, result.output
+    assert _error_line(result).startswith("error: bad settings: HUSTINGS_IMAP_CA_FILE: "), result.output
+
+
 def test_implicit_tls_to_a_port_without_it_names_the_failed_handshake(
     env: dict[str, str], dovecot: TempDovecot
 ) -> None:
