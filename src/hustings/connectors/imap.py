@@ -188,7 +188,9 @@ def _refusal(error: ssl.SSLError | IMAPClientError, mailbox: Mailbox) -> Refused
         )
     if isinstance(error, CapabilityError):
         return Refused("the server does not offer STARTTLS (the password was not sent)")
-    detail = _server_text(str(error)).replace(mailbox.password.get_secret_value(), "***")
+    detail = _server_text(str(error))
+    if secret := mailbox.password.get_secret_value():  # were a server to echo it, it goes no further
+        detail = detail.replace(secret, "***")
     return Refused(f"the server refused the login of {mailbox.user}: {detail}")
 
 
