@@ -5,6 +5,10 @@ passwd-file user of its own under a temporary directory, unprivileged (as root i
 package's `dovecot` user, as any other user as that user), and can stop it and start it again on
 the same port with its mail kept (the reconnect tests). `deliver` puts a message in the mailbox
 with IMAP APPEND, as a mail server's delivery agent would.
+
+Given a `trustme.CA`, the server has a certificate for 127.0.0.1 and localhost (or `names`) signed by it,
+offers STARTTLS on `port` and implicit TLS on `tls_port`; the CA's certificate is written to
+`ca_file` for a client to trust.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+import trustme
 
 from tests.pgserver import _free_port
 
@@ -44,15 +50,32 @@ def _account() -> tuple[str, str]:
     return owner.pw_name, grp.getgrgid(owner.pw_gid).gr_name
 
 
+def _listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+        return True
+    return False
+
+
 class TempDovecot:
-    def __init__(self, *, idle: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        idle: bool = True,
+        certificate: trustme.CA | None = None,
+        names: tuple[str, ...] = ("127.0.0.1", "localhost"),
+    ) -> None:
         self.idle = idle
         """Whether the server offers IDLE (RFC 2177); without it, clients must poll."""
+        self.certificate = certificate
+        """The CA that signed the server's certificate; without one, the server offers no TLS."""
+        self.names = names
+        """The names the server's certificate is for."""
         if not BINARY.exists():
             raise DovecotUnavailable("dovecot is not installed: apt-get install dovecot-imapd")
         self.user, self.group = _account()
         self.uid = pwd.getpwnam(self.user).pw_uid
         self.port = _free_port()
+        self.tls_port = _free_port() if certificate is not None else 0
         self.root = Path(tempfile.mkdtemp(prefix="hustings-imap-"))
         self.process: subprocess.Popen[bytes] | None = None
         self._configure()
@@ -62,6 +85,13 @@ class TempDovecot:
         for folder in ("base", "state", "mail"):
             (root / folder).mkdir()
         (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
+        ssl = "ssl = no"
+        if self.certificate is not None:
+            issued = self.certificate.issue_cert(*self.names)
+            issued.private_key_pem.write_to_path(str(root / "server.key"))
+            (root / "server.pem").write_bytes(b"".join(pem.bytes() for pem in issued.cert_chain_pems))
+            self.certificate.cert_pem.write_to_path(str(self.ca_file))
+            ssl = f"ssl = yes\nssl_cert = <{root}/server.pem\nssl_key = <{root}/server.key"
         (root / "dovecot.conf").write_text(
             f"""protocols = imap
 listen = 127.0.0.1
@@ -73,7 +103,7 @@ default_internal_group = {self.group}
 default_login_user = {self.user}
 first_valid_uid = {self.uid}
 last_valid_uid = {self.uid}
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain
 {"" if self.idle else "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+"}
@@ -93,7 +123,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.tls_port}
   }}
   chroot =
 }}
@@ -122,13 +153,15 @@ service stats {{
             if self.process.poll() is not None:
                 _, stderr = self.process.communicate()
                 raise DovecotUnavailable(f"dovecot exited: {stderr.decode()[-500:]} {self.log()[-500:]}")
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2),
-            ):
+            if all(_listening(port) for port in (self.port, self.tls_port) if port):
                 return self.port
             time.sleep(0.05)
         raise DovecotUnavailable("dovecot did not start listening")
+
+    @property
+    def ca_file(self) -> Path:
+        """The PEM certificate of the CA that signed the server's (with `certificate`)."""
+        return self.root / "ca.pem"
 
     def log(self) -> str:
         path = self.root / "log"

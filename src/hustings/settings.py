@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, FilePath, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hustings.detect.assessment import threshold_for
@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     imap_password: SecretStr | None = None
     """The mailbox password `hustings connect imap` logs in with; sent only inside the IMAP
     session (TLS unless the server is on this machine), never in an argument or a log."""
+    imap_ca_file: FilePath | None = None
+    """A PEM file of CA certificates that `hustings connect imap` trusts for the server's
+    certificate instead of the system's: for an office's own mail server with a private CA.
+    Certificates are always verified; there is no setting that turns that off."""
     assess_on_ingest: bool = True
     detect_thresholds: Annotated[dict[str, float], NoDecode] = Field(default_factory=dict)
     """Per-label thresholds that replace the shipped model's, e.g. ``abuse=0.3`` or ``{"abuse": 0.3}``.

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import imaplib
+import logging
 import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from typer.testing import Result
@@ -23,6 +25,7 @@ from hustings.sources.mail import mbox_messages
 from hustings.storage.sources_tables import OriginalRecordRow
 from tests.connectors.test_connect import _stored
 from tests.imapserver import PASSWORD, USER, DovecotUnavailable, TempDovecot
+from tests.pgserver import _free_port
 from tests.sources.samples import REGISTER, SAMPLES
 from tests.sources.test_cli import _register, _run, _services
 
@@ -31,6 +34,20 @@ from tests.sources.test_cli import _register, _run, _services
 def dovecot() -> Iterator[TempDovecot]:
     try:
         server = TempDovecot()
+        server.start()
+    except DovecotUnavailable as missing:
+        pytest.skip(str(missing))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def tls_dovecot() -> Iterator[TempDovecot]:
+    """A Dovecot with a certificate for 127.0.0.1 from a throwaway CA (its `ca_file`)."""
+    try:
+        server = TempDovecot(certificate=trustme.CA())
         server.start()
     except DovecotUnavailable as missing:
         pytest.skip(str(missing))
@@ -142,16 +159,6 @@ def test_imap_server_restart_and_connector_restart_lose_and_duplicate_nothing(
     assert f"{connector}: position {validity}:{len(delivered) + 1}" in status.stdout
 
 
-def test_a_wrong_password_ends_the_run_with_the_reason(env: dict[str, str], dovecot: TempDovecot) -> None:
-    server = ["--host", "127.0.0.1", "--port", str(dovecot.port), "--user", USER, "--security", "none"]
-    result = _run(
-        ["connect", "imap", *server, "--once"],
-        env | {"HUSTINGS_IMAP_PASSWORD": "not-the-password"},
-    )
-    assert result.exit_code != 0 and "LoginError" in result.output, result.output
-    assert "not-the-password" not in result.output
-
-
 def test_a_password_in_clear_to_another_machine_is_refused(env: dict[str, str]) -> None:
     result = _run(
         ["connect", "imap", "--host", "mail.priyaraman.example", "--user", USER, "--security", "none"],
@@ -218,3 +225,201 @@ def test_a_new_uidvalidity_reads_the_mailbox_again_and_stores_nothing_twice(
     for services in _services(env, tmp_path):
         stored, ingested, origins = _stored(services)
         assert len(stored) == ingested == origins == 3
+
+
+def _tls_logins(server: TempDovecot) -> int:
+    """How many logins the server took inside TLS (Dovecot's log marks them `TLS`)."""
+    return sum(
+        1 for line in server.log().splitlines() if f"Login: user=<{USER}>" in line and ", TLS," in line
+    )
+
+
+def _error_line(result: Result) -> str:
+    """The one line the command ends with on stderr."""
+    return result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_over_tls_and_starttls_messages_are_read_and_the_cursor_kept(
+    env: dict[str, str],
+    tmp_path: Path,
+    tls_dovecot: TempDovecot,
+    security: str,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)  # IMAPClient logs every command at DEBUG: none may show the password
+    port = tls_dovecot.tls_port if security == "tls" else tls_dovecot.port
+    tls_dovecot.deliver(_mail(1), _mail(2))
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(port), "--user", USER]
+    arguments += ["--security", security, "--once", "--idle", "0.5"]
+    trusted = env | {
+        "HUSTINGS_IMAP_PASSWORD": PASSWORD,
+        "HUSTINGS_IMAP_CA_FILE": str(tls_dovecot.ca_file),
+        "HUSTINGS_LOG_LEVEL": "DEBUG",
+    }
+    connector = f"imap {USER}@127.0.0.1:{port}/INBOX"
+
+    first = _run(arguments, trusted)
+    assert first.exit_code == 0, first.output
+    assert "accepted 2, duplicates 0" in first.stdout, first.output
+    tls_dovecot.deliver(_mail(3))
+    second = _run(arguments, trusted)
+    assert second.exit_code == 0, second.output
+    assert "accepted 1, duplicates 0" in second.stdout, second.output  # resumed from its cursor
+
+    position = _position(env, tmp_path, connector)
+    assert position is not None and position.endswith(":3"), position
+    for services in _services(env, tmp_path):
+        assert set(_stored(services)[0]) == {f"imap-{number}@mailbox.example" for number in (1, 2, 3)}
+    assert _tls_logins(tls_dovecot) == 2  # both runs logged in inside TLS, none in clear
+    assert any(record.name.startswith("imapclient") for record in caplog.records)
+    captured = capsys.readouterr()
+    for text in (first.output, second.output, caplog.text, captured.out, captured.err):
+        assert PASSWORD not in text
+
+
+@pytest.mark.parametrize(
+    ("security", "trust"),
+    [
+        ("tls", "the system's CAs"),
+        ("starttls", "the system's CAs"),
+        ("tls", "another CA"),
+        ("starttls", "another CA"),
+    ],
+)
+def test_a_certificate_from_a_ca_not_trusted_is_refused_before_the_password_is_sent(
+    env: dict[str, str], tmp_path: Path, tls_dovecot: TempDovecot, security: str, trust: str
+) -> None:
+    port = tls_dovecot.tls_port if security == "tls" else tls_dovecot.port
+    password = env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD}
+    if trust == "another CA":
+        other = tmp_path / "other-ca.pem"
+        trustme.CA().cert_pem.write_to_path(str(other))
+        password |= {"HUSTINGS_IMAP_CA_FILE": str(other)}
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(port), "--user", USER]
+    # Without --once the connector would retry a dropped connection forever: a refusal ends it.
+    result = _run([*arguments, "--security", security], password)
+    assert result.exit_code == 2, result.output
+    line = _error_line(result)
+    assert line.startswith(
+        f"error: imap {USER}@127.0.0.1:{port}/INBOX: the server's TLS certificate was refused"
+    )
+    assert "unable to get local issuer certificate" in line and "HUSTINGS_IMAP_CA_FILE" in line, line
+    assert result.stderr.strip() == line  # one line, no traceback, no retries reported
+    assert PASSWORD not in result.output
+    assert "Login:" not in tls_dovecot.log()  # the password never reached the server
+
+
+def test_a_certificate_for_another_name_is_refused(env: dict[str, str]) -> None:
+    try:
+        server = TempDovecot(certificate=trustme.CA(), names=("mail.priyaraman.example",))
+        server.start()
+    except DovecotUnavailable as missing:
+        pytest.skip(str(missing))
+    try:
+        arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(server.tls_port), "--user", USER]
+        trusted = env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD, "HUSTINGS_IMAP_CA_FILE": str(server.ca_file)}
+        result = _run(arguments, trusted)
+        assert result.exit_code == 2, result.output
+        assert _error_line(result).endswith(
+            "the server's TLS certificate was refused: "
+            "IP address mismatch, certificate is not valid for '127.0.0.1'."
+        ), result.output
+        assert "Login:" not in server.log()
+    finally:
+        server.stop()
+
+
+def test_a_ca_file_that_is_not_one_is_named(
+    env: dict[str, str], tmp_path: Path, tls_dovecot: TempDovecot
+) -> None:
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate\n")
+    arguments = [
+        "connect",
+        "imap",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(tls_dovecot.tls_port),
+        "--user",
+        USER,
+    ]
+    result = _run(arguments, env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD, "HUSTINGS_IMAP_CA_FILE": str(bad)})
+    assert result.exit_code == 2, result.output
+    assert _error_line(result).startswith(f"error: HUSTINGS_IMAP_CA_FILE {bad}: not a PEM file"), (
+        result.output
+    )
+
+
+def test_a_ca_file_that_does_not_exist_is_named(env: dict[str, str], tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-ca.pem"
+    arguments = ["connect", "imap", "--host", "mail.priyaraman.example", "--user", USER]
+    result = _run(
+        arguments, env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD, "HUSTINGS_IMAP_CA_FILE": str(missing)}
+    )
+    assert result.exit_code == 2, result.output
+    assert _error_line(result).startswith("error: bad settings: HUSTINGS_IMAP_CA_FILE: "), result.output
+
+
+def test_implicit_tls_to_a_port_without_it_names_the_failed_handshake(
+    env: dict[str, str], dovecot: TempDovecot
+) -> None:
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(dovecot.port), "--user", USER]
+    result = _run([*arguments, "--security", "tls"], env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD})
+    assert result.exit_code == 2, result.output
+    line = _error_line(result)
+    assert "the TLS handshake failed" in line and f"check that port {dovecot.port} takes implicit TLS" in line
+    assert result.stderr.strip() == line and PASSWORD not in result.output
+
+
+def test_starttls_to_a_server_without_it_sends_no_password(env: dict[str, str], dovecot: TempDovecot) -> None:
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(dovecot.port), "--user", USER]
+    result = _run([*arguments, "--security", "starttls"], env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD})
+    assert result.exit_code == 2, result.output
+    assert _error_line(result).endswith("the server does not offer STARTTLS (the password was not sent)")
+    assert "Login:" not in dovecot.log()
+
+
+def test_a_port_where_nothing_listens_ends_a_once_run_with_the_reason(env: dict[str, str]) -> None:
+    port = _free_port()
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(port), "--user", USER]
+    result = _run([*arguments, "--security", "tls", "--once"], env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD})
+    assert result.exit_code == 2, result.output
+    assert _error_line(result) == (
+        f"error: imap {USER}@127.0.0.1:{port}/INBOX: cannot connect to 127.0.0.1:{port}: Connection refused"
+    )
+    assert PASSWORD not in result.output
+
+
+def test_a_wrong_password_ends_the_run_with_the_reason_and_is_never_shown(
+    env: dict[str, str],
+    tls_dovecot: TempDovecot,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    wrong = "not-the-password-5d2a"
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(tls_dovecot.port), "--user", USER]
+    # Not --once: a refused login is not tried again.
+    result = _run(
+        [*arguments, "--security", "starttls"],
+        env
+        | {
+            "HUSTINGS_IMAP_PASSWORD": wrong,
+            "HUSTINGS_IMAP_CA_FILE": str(tls_dovecot.ca_file),
+            "HUSTINGS_LOG_LEVEL": "DEBUG",
+        },
+    )
+    assert result.exit_code == 2, result.output
+    line = _error_line(result)
+    assert line == (
+        f"error: imap {USER}@127.0.0.1:{tls_dovecot.port}/INBOX: the server refused the login of {USER}: "
+        "[AUTHENTICATIONFAILED] Authentication failed."
+    ), result.output
+    assert result.stderr.strip() == line
+    assert any(record.name.startswith("imapclient") for record in caplog.records)  # DEBUG was on
+    captured = capsys.readouterr()
+    for text in (result.output, caplog.text, captured.out, captured.err):
+        assert wrong not in text

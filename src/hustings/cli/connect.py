@@ -190,7 +190,8 @@ def imap(
     mode: Security = "tls" if security == "tls" else "starttls" if security == "starttls" else "none"
     if mode == "none" and not is_loopback(host):
         raise fail(f"--security none: the password would cross the network in clear to {host}; use tls")
-    source = ImapSource(Mailbox(host, user, settings.imap_password, port, folder, mode))
+    mailbox = Mailbox(host, user, settings.imap_password, port, folder, mode, settings.imap_ca_file)
+    source = ImapSource(mailbox)
     engine = ready_engine(settings)
     try:
         with unit_of_work(settings, engine) as services:

@@ -17,6 +17,12 @@ The library is IMAPClient (https://github.com/mjs/imapclient), maintained, on to
 standard library's imaplib: imaplib has no IDLE before Python 3.14 and returns raw response
 lines that each caller must parse; IMAPClient parses them and gives IDLE, UIDs and folder
 status as Python values.
+
+TLS (implicit, or STARTTLS) always verifies the server's certificate and its name: against the
+system's CAs, or, for an office's own mail server, only against the CA certificates in the file
+given as `ca_file` (`HUSTINGS_IMAP_CA_FILE`). There is no way to turn verification off. A
+refusal that trying again cannot fix (the certificate, the TLS handshake, the login) ends the run
+at once with the reason; a server that cannot be reached is tried again.
 """
 
 from __future__ import annotations
@@ -28,12 +34,13 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import CapabilityError, IMAPClientError, LoginError
 from pydantic import SecretStr
 
 from hustings.connectors.follow import Batches, ConnectorError, Progress, retry_wait
@@ -48,6 +55,19 @@ class MailboxGone(ConnectionError):
     """The server ended the session (`BYE` during IDLE, e.g. when it shuts down)."""
 
 
+class Unreachable(ConnectionError):
+    """No connection to the server (refused, no such host, timed out): tried again."""
+
+
+class Refused(ConnectionError):
+    """The server, or its certificate, was refused, or it refused us (the TLS handshake, the
+    login): trying again would not help, so the run ends."""
+
+
+CA_FILE_SETTING = "HUSTINGS_IMAP_CA_FILE"
+_UNKNOWN_ISSUER = {18, 19, 20, 21}  # X509_V_ERR_*: self-signed, self-signed in chain, issuer unknown
+
+
 @dataclass(frozen=True)
 class Mailbox:
     """Where to read: the server, the account and the folder."""
@@ -58,6 +78,8 @@ class Mailbox:
     port: int | None = None
     folder: str = "INBOX"
     security: Security = "tls"
+    ca_file: Path | None = None
+    """A PEM file of the CA certificates to trust for the server's, instead of the system's."""
 
     @property
     def address(self) -> int:
@@ -104,24 +126,85 @@ def parse_position(position: str | None) -> tuple[int, int] | None:
 Connect = Callable[[Mailbox], IMAPClient]
 
 
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """A context that verifies the server's certificate and host name, against the system's CAs
+    or only those in `ca_file`."""
+    try:
+        return ssl.create_default_context(cafile=None if ca_file is None else str(ca_file))
+    except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
+        reason = getattr(error, "reason", None) or getattr(error, "strerror", None) or error
+        raise ConnectorError(
+            f"{CA_FILE_SETTING} {ca_file}: not a PEM file of CA certificates ({reason})"
+        ) from None
+
+
 def connect(mailbox: Mailbox, timeout: float = 30.0) -> IMAPClient:
-    """A logged-in client; the password leaves this process only inside the (TLS) session."""
-    context = ssl.create_default_context()
-    client = IMAPClient(
-        mailbox.host,
-        port=mailbox.address,
-        ssl=mailbox.security == "tls",
-        ssl_context=context if mailbox.security == "tls" else None,
-        timeout=timeout,
-    )
+    """A logged-in client; the password leaves this process only inside the (TLS) session.
+
+    Raises `Refused` for what trying again would not fix, `Unreachable` where no connection was
+    made."""
+    context = tls_context(mailbox.ca_file)
+    try:
+        client = IMAPClient(
+            mailbox.host,
+            port=mailbox.address,
+            ssl=mailbox.security == "tls",
+            ssl_context=context if mailbox.security == "tls" else None,
+            timeout=timeout,
+        )
+    except ssl.SSLError as error:
+        raise _refusal(error, mailbox) from None
+    except OSError as error:
+        raise Unreachable(f"cannot connect to {mailbox.host}:{mailbox.address}: {_reason(error)}") from None
     try:
         if mailbox.security == "starttls":
             client.starttls(context)
         client.login(mailbox.user, mailbox.password.get_secret_value())
-    except BaseException:
-        client.shutdown()
+    except BaseException as error:
+        with suppress(OSError, IMAPClientError):  # after a failed STARTTLS the socket is already gone
+            client.shutdown()
+        if isinstance(error, ssl.SSLError | CapabilityError | LoginError):
+            raise _refusal(error, mailbox) from None
         raise
     return client
+
+
+def _refusal(error: ssl.SSLError | IMAPClientError, mailbox: Mailbox) -> Refused | ssl.SSLError:
+    """What was refused, in a line; a TLS connection cut short (the server going down) is not a
+    refusal, and is tried again."""
+    if isinstance(error, ssl.SSLEOFError | ssl.SSLZeroReturnError | ssl.SSLSyscallError):
+        return error
+    if isinstance(error, ssl.SSLCertVerificationError):
+        hint = (
+            f"; for a server whose certificate your own CA signed, give that CA's certificate in {CA_FILE_SETTING}"
+            if error.verify_code in _UNKNOWN_ISSUER
+            else ""
+        )
+        return Refused(f"the server's TLS certificate was refused: {error.verify_message}{hint}")
+    if isinstance(error, ssl.SSLError):
+        expected = "implicit TLS (--security tls, usually 993)" if mailbox.security == "tls" else "STARTTLS"
+        return Refused(
+            f"the TLS handshake failed ({error.reason or error}): check that port {mailbox.address} takes {expected}"
+        )
+    if isinstance(error, CapabilityError):
+        return Refused("the server does not offer STARTTLS (the password was not sent)")
+    detail = _server_text(str(error))
+    if secret := mailbox.password.get_secret_value():  # were a server to echo it, it goes no further
+        detail = detail.replace(secret, "***")
+    return Refused(f"the server refused the login of {mailbox.user}: {detail}")
+
+
+def _server_text(text: str) -> str:
+    """A server's response as IMAPClient words it (`b'[AUTHENTICATIONFAILED] ...'`), unquoted."""
+    if text.startswith(("b'", 'b"')) and text.endswith(text[1]):
+        return text[2:-1]
+    return text
+
+
+def _reason(error: OSError) -> str:
+    if isinstance(error, socket.timeout | TimeoutError):
+        return "timed out"
+    return error.strerror or str(error) or type(error).__name__
 
 
 @dataclass
@@ -160,8 +243,10 @@ class ImapFollower:
                 self.batches.flush()  # what was read in full before the drop is kept
                 failures += 1
                 self.progress.last_error = _described(error)
-                self.report(self.progress)
-                if isinstance(error, LoginError) or (once and failures >= self.attempts):
+                refused = isinstance(error, Refused | LoginError)
+                if not refused:
+                    self.report(self.progress)
+                if refused or (once and failures >= self.attempts):
                     raise ConnectorError(f"{self.source.connector}: {self.progress.last_error}") from None
                 stop.wait(retry_wait(failures, self.retry_seconds, self.retry_max_seconds))
         self.batches.flush()
@@ -255,6 +340,8 @@ def _changed(responses: list[object]) -> bool:
 
 
 def _described(error: BaseException) -> str:
+    if isinstance(error, Refused | Unreachable):
+        return str(error)
     if isinstance(error, socket.timeout | TimeoutError):
         return "timed out"
     if isinstance(error, imaplib.IMAP4.abort):
