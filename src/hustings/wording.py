@@ -218,3 +218,8 @@ def day(value: object) -> str:
             moment = moment.replace(tzinfo=UTC)
         moment = moment.astimezone(_zone)
     return f"{moment.day} {moment:%b %Y}"
+
+
+FILTERS = {"plain": plain, "when": when, "day": day, "reporter": reporter}
+"""The template filters every Jinja environment that renders for people registers: the web
+pages' and the standalone transparency report's."""

@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from hustings import wording
 from hustings.transparency.charts import colour_for, histogram, horizontal_bars, weekly_stacked
 from hustings.transparency.report import TransparencyReport
 
@@ -52,6 +53,7 @@ def render_standalone(report: TransparencyReport, templates: Path, css: Path) ->
     environment = Environment(
         loader=FileSystemLoader(str(templates)), autoescape=select_autoescape(default=True)
     )
+    environment.filters.update(wording.FILTERS)
     template = environment.get_template("transparency/standalone.html")
     # Our own stylesheet, not user input: it goes in unescaped so its selectors survive.
     style = Markup(css.read_text(encoding="utf-8"))  # noqa: S704

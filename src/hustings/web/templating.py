@@ -26,10 +26,7 @@ from hustings.auth.model import Principal, Role
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.autoescape = True
-templates.env.filters["plain"] = wording.plain
-templates.env.filters["when"] = wording.when
-templates.env.filters["day"] = wording.day
-templates.env.filters["reporter"] = wording.reporter
+templates.env.filters.update(wording.FILTERS)
 templates.env.globals["password_policy"] = {
     "min_length": passwords.MIN_LENGTH,
     "max_length": passwords.MAX_LENGTH,
