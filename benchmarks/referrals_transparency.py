@@ -19,8 +19,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 # Import the suite's throwaway PostgreSQL (tests.pgserver) from the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -118,6 +120,25 @@ def synthetic_log(messages: int, seed: int = 7) -> tuple[list[Event], dict[str, 
     return events, roles
 
 
+def event_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
+    """`events` as rows of the events table, for a bulk insert (recorded when they occurred)."""
+    return [
+        {
+            "idempotency_key": e.idempotency_key,
+            "kind": e.kind,
+            "subject_type": e.subject_type,
+            "subject_id": e.subject_id,
+            "actor": e.actor,
+            "occurred_at": e.occurred_at,
+            "recorded_at": e.occurred_at,
+            "reason": "",
+            "model": None,
+            "payload": dict(e.payload),
+        }
+        for e in events
+    ]
+
+
 def report_benchmark(messages: int, runs: int) -> None:
     events, roles = synthetic_log(messages)
     period = parse_period("2026-Q2")
@@ -138,21 +159,7 @@ def report_benchmark(messages: int, runs: int) -> None:
             session.add_all(TargetRow(id=t, name=t, role=r, created_at=START) for t, r in roles.items())
             session.execute(
                 EventRow.__table__.insert(),
-                [
-                    {
-                        "idempotency_key": e.idempotency_key,
-                        "kind": e.kind,
-                        "subject_type": e.subject_type,
-                        "subject_id": e.subject_id,
-                        "actor": e.actor,
-                        "occurred_at": e.occurred_at,
-                        "recorded_at": e.occurred_at,
-                        "reason": "",
-                        "model": None,
-                        "payload": dict(e.payload),
-                    }
-                    for e in events
-                ],
+                event_rows(events),
             )
             session.commit()
             transparency = Transparency(SqlTransparencyStore(session))

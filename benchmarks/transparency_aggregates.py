@@ -20,15 +20,14 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from referrals_transparency import START, synthetic_log
+from referrals_transparency import START, event_rows, synthetic_log
 
 from hustings.events import Event
 from hustings.places import Nation
@@ -54,24 +53,6 @@ def timed(runs: int, work: Callable[[], object]) -> tuple[float, object]:
     return statistics.median(samples), result
 
 
-def rows(events: Sequence[Event]) -> list[dict[str, Any]]:
-    return [
-        {
-            "idempotency_key": e.idempotency_key,
-            "kind": e.kind,
-            "subject_type": e.subject_type,
-            "subject_id": e.subject_id,
-            "actor": e.actor,
-            "occurred_at": e.occurred_at,
-            "recorded_at": e.occurred_at,
-            "reason": "",
-            "model": None,
-            "payload": dict(e.payload),
-        }
-        for e in events
-    ]
-
-
 def run(url: str, args: argparse.Namespace) -> None:
     engine = make_engine(url)
     upgrade(engine)
@@ -89,7 +70,7 @@ def run(url: str, args: argparse.Namespace) -> None:
         )
     for chunk in chunks(events, 50_000):
         with factory() as session, session.begin():
-            insert_rows(session, EventRow, rows(chunk))
+            insert_rows(session, EventRow, event_rows(chunk))
     with engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
     print(f"set-up: {len(events):,} events in the log in {time.perf_counter() - began:.1f} s (COPY)")

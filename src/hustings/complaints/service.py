@@ -682,15 +682,7 @@ class Complaints:
     def track(self, token: str) -> Tracking:
         """What the party a tracking token was made for sees, recorded in the case's access log;
         NotFound for a forged or unknown token."""
-        reference, _, rest = token.partition(".")
-        who, _, mac = rest.partition(".")
-        status = self.store.status(ev.COMPLAINT, reference)
-        try:
-            recipient = Recipient(who)
-        except ValueError:
-            raise NotFound("tracking: this link is not valid") from None
-        if status is None or not hmac.compare_digest(mac, self._track_mac(reference, recipient)):
-            raise NotFound("tracking: this link is not valid")
+        status, recipient = self._signed_link(token, self._track_mac, "tracking")
         case = self._to_case(status)
         if recipient not in case.reachable:
             raise NotFound("tracking: this link is not valid")
@@ -845,17 +837,25 @@ class Complaints:
             f"/complaints/survey/{case.reference}.{recipient}.{self._survey_mac(case.reference, recipient)}"
         )
 
-    def survey_case(self, token: str) -> tuple[Case, Recipient]:
-        """The case and party a survey token was sent for; NotFound for a forged, used or unknown one."""
+    def _signed_link(
+        self, token: str, mac_of: Callable[[str, Recipient], str], what: str
+    ) -> tuple[Status, Recipient]:
+        """The case status and party of a link token `reference.party.mac` signed by `mac_of`;
+        NotFound (naming `what` the link was for) for a forged, malformed or unknown one."""
         reference, _, rest = token.partition(".")
         who, _, mac = rest.partition(".")
         status = self.store.status(ev.COMPLAINT, reference)
         try:
             recipient = Recipient(who)
         except ValueError:
-            raise NotFound("survey: this link is not valid") from None
-        if status is None or not hmac.compare_digest(mac, self._survey_mac(reference, recipient)):
-            raise NotFound("survey: this link is not valid")
+            raise NotFound(f"{what}: this link is not valid") from None
+        if status is None or not hmac.compare_digest(mac, mac_of(reference, recipient)):
+            raise NotFound(f"{what}: this link is not valid")
+        return status, recipient
+
+    def survey_case(self, token: str) -> tuple[Case, Recipient]:
+        """The case and party a survey token was sent for; NotFound for a forged, used or unknown one."""
+        status, recipient = self._signed_link(token, self._survey_mac, "survey")
         case = ev.case_from_status(status)
         if recipient not in case.surveys:
             raise NotFound("survey: this link is not valid")
