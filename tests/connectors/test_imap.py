@@ -110,7 +110,7 @@ def test_imap_server_restart_and_connector_restart_lose_and_duplicate_nothing(
     # Follow the mailbox; once the first messages are committed, stop the server and start it
     # again, and deliver more while the connector reconnects.
     outcome: list[Result] = []
-    run = threading.Thread(target=lambda: outcome.append(_run([*arguments, "--once", "--idle", "3"], env)))
+    run = threading.Thread(target=lambda: outcome.append(_run([*arguments, "--once", "--idle", "5"], env)))
     run.start()
     try:
         for _ in range(600):

@@ -270,7 +270,10 @@ class ImapFollower:
         while not stop.is_set():
             self._read_new(client, validity)
             arrived = self._wait(client, stop, idle, self.idle_seconds if once else self.renew_seconds)
-            if once and not arrived:
+            # A quiet spell is confirmed by asking, not by the absence of a push: a server may
+            # announce new mail late (Dovecot without inotify checks every 30 s), or its
+            # announcement may come before IDLE was acknowledged, where no push is looked for.
+            if once and not arrived and not self._read_new(client, validity):
                 return True
         return True
 
@@ -280,7 +283,8 @@ class ImapFollower:
             return 0  # never read, or renumbered: read it all (Message-IDs keep it stored once)
         return kept[1]
 
-    def _read_new(self, client: IMAPClient, validity: int) -> None:
+    def _read_new(self, client: IMAPClient, validity: int) -> int:
+        """Read every message past the cursor; how many the server listed."""
         last = self._last_uid(validity)
         # `n:*` always matches the highest UID, even one below n: keep only those past the cursor.
         uids = sorted(uid for uid in client.search(["UID", f"{last + 1}:*"]) if uid > last)
@@ -293,6 +297,7 @@ class ImapFollower:
                 if isinstance(body, bytes):  # else expunged since the search: nothing left to read
                     self.batches.take(Record(f"uid {uid}", body, body), after=f"{validity}:{uid}")
             self.batches.flush()
+        return len(uids)
 
     def _wait(self, client: IMAPClient, stop: threading.Event, idle: bool, seconds: float) -> bool:
         """Wait up to `seconds` for the mailbox to change; whether it did (or may have)."""
