@@ -1,5 +1,6 @@
 """`hustings complaints-retention` erases closed cases past their period (and nothing else, and
-nothing twice); `hustings rekey-complaint-keys` reseals the case keys after a key rotation."""
+nothing twice); `hustings rekey-complaint-keys` reseals the case keys after a key rotation;
+`hustings complaints-encrypt-legacy` seals older cases' clear texts, once."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hustings.auth.model import Role
 from hustings.clock import FixedClock
 from hustings.complaints.model import Assessment, Complainant, Grounds, NewComplaint, Source, Viewer, Where
 from tests.auth.test_cli import run, services_under
+from tests.complaints.test_sealed_words import EVIDENCE, OBJECTION, REASON, legacy_case, raw_rows
 from tests.conftest import T0
 
 PARTY = "example-party"
@@ -74,3 +76,26 @@ def test_case_keys_are_resealed_after_a_key_rotation(env: dict[str, str]) -> Non
         assert services.complaints.open(reference, officer).complaint.complainant == Complainant(
             "Ann Example", "ann@example.org"
         )
+
+
+def test_legacy_cases_are_sealed_once_by_the_command(env: dict[str, str]) -> None:
+    env = env | {"HUSTINGS_SECRET_KEY": hashlib.sha256(b"a key").hexdigest()}
+    assert run(env, "db", "upgrade")[0] == 0
+    clock = FixedClock(T0)
+    with services_under(env, clock) as services:
+        services.complaints.enrol("officer", PARTY, by=ADMIN)
+        legacy_case(services.complaints, "C-LEGACY", clock.now())
+        assert REASON in raw_rows(services.session, "C-LEGACY")
+    code, out, _ = run(env, "complaints-encrypt-legacy")
+    assert code == 0, out
+    assert "  C-LEGACY: sealed 4 event(s)" in out
+    assert "sealed 4 event(s) in 1 of 1 complaint case(s); 1 new case key(s)" in out
+    code, out, _ = run(env, "complaints-encrypt-legacy")
+    assert code == 0 and "nothing to seal: all 1 complaint case(s) are already sealed" in out
+    with services_under(env, clock) as services:
+        for text in ("Ann Example", "M1001", REASON, EVIDENCE, OBJECTION):
+            assert text not in raw_rows(services.session, "C-LEGACY")
+        officer = services.complaints.viewer("officer", {Role.COMPLAINTS_OFFICER})
+        case = services.complaints.open("C-LEGACY", officer)
+        assert case.complaint.complainant == Complainant("Ann Example", "ann@example.org")
+        assert case.objections[0].reason == OBJECTION

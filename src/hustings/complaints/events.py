@@ -19,14 +19,18 @@ Three subject types:
 Personal data (the complainant, the respondent's number, what happened, links, place, the protected
 characteristic, health details, the words of communications and comments) are never in the log in
 the clear: they are sealed with the case's own key (`Complaints` keeps it, sealed, beside the log).
-Destroying that key erases them; the rest of the log, and so every figure, stays.
+Destroying that key erases them; the rest of the log, and so every figure, stays. So are the free
+texts written about the parties on each step (`WORDS`: the reason of a decision, an objection, an
+appeal or a referral, the evidence relied on, the reason for departing from the sanction guidance, an
+auditor's note): they sit in the payload's ``sealed_words``, the event's own ``reason`` left empty.
+What the figures count (category, stage, assessment, outcome, sanction, times) stays in the clear.
 
 Keys are ``kind:subject:event_count``, so two steps decided on one state cannot both apply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -80,6 +84,10 @@ AUDIT_FINDING = "complaint.audit_finding"
 ERASED = "complaint.erased"
 JOINT_ENROLLED = "complaint_handler.joint_enrolled"
 ERASED_TEXT = "[erased]"
+SEALED_WORDS = "sealed_words"
+"""The payload key of a step's free texts, each sealed with the case's key: ``{field: sealed}``."""
+WORDS = ("evidence", "departure")
+"""A step's payload fields of free text about the parties (beside the event's `reason`)."""
 
 S = CaseState
 _ASSESSED_TO = {
@@ -251,6 +259,12 @@ def access_recorded(record: AccessRecord, *, access_id: str, actor: str) -> Even
 # ---------------------------------------------------------------- reducers
 
 
+def sealed_reason(event: Event) -> str | None:
+    """The step's reason sealed with the case's key (None: given in the clear, or none)."""
+    words: Mapping[str, str] = event.payload.get(SEALED_WORDS, {})
+    return words.get("reason")
+
+
 def _stage_due(data: Mapping[str, Any], limits: Mapping[str, int]) -> datetime | None:
     days = limits.get(data["state"], 0)
     entered = parse_iso(data["stage_entered_at"])
@@ -304,6 +318,7 @@ def reduce_complaint(status: Status | None, event: Event) -> Status:
                 "handler": p["handler"],
                 "by": p["by"],
                 "reason": event.reason,
+                "sealed_reason": sealed_reason(event),
                 "upheld": None,
                 "decision_reason": "",
             },
@@ -314,6 +329,7 @@ def reduce_complaint(status: Status | None, event: Event) -> Status:
             if objection["handler"] == p["handler"] and objection["upheld"] is None:
                 objection["upheld"] = p["upheld"]
                 objection["decision_reason"] = event.reason
+                objection["sealed_decision_reason"] = sealed_reason(event)
         data["objections"] = objections
         if p["upheld"]:
             team.pop(p["handler"], None)
@@ -339,6 +355,7 @@ def reduce_complaint(status: Status | None, event: Event) -> Status:
             "quarter": p["quarter"],
             "view": p["view"],
             "note": event.reason,
+            "sealed_note": sealed_reason(event),
             "at": iso(event.occurred_at),
         }
         data["audit_findings"] = [*data.get("audit_findings", []), finding]
@@ -411,9 +428,20 @@ def reachable(data: Mapping[str, Any]) -> frozenset[Recipient]:
     return frozenset(found)
 
 
-def case_from_status(status: Status, personal: Mapping[str, Any] | None = None) -> Case:
+def _words(clear: str, sealed: str | None, opened: Callable[[str], str] | None) -> str:
+    if sealed is None:
+        return clear
+    return ERASED_TEXT if opened is None else opened(sealed)
+
+
+def case_from_status(
+    status: Status,
+    personal: Mapping[str, Any] | None = None,
+    opened: Callable[[str], str] | None = None,
+) -> Case:
     """The case; `personal` is its personal fields opened with the case's key (None: erased or
-    not opened). A case filed before sealing carries them in the clear."""
+    not opened), `opened` opens a text sealed with that key (None: such texts read as erased). A
+    case filed before sealing carries them in the clear."""
     d = status.data
     if "personal" not in d and not d.get("erased"):
         personal = d
@@ -452,9 +480,9 @@ def case_from_status(status: Status, personal: Mapping[str, Any] | None = None) 
             Objection(
                 handler=o["handler"],
                 by=Recipient(o["by"]),
-                reason=o["reason"],
+                reason=_words(o["reason"], o.get("sealed_reason"), opened),
                 upheld=o["upheld"],
-                decision_reason=o["decision_reason"],
+                decision_reason=_words(o["decision_reason"], o.get("sealed_decision_reason"), opened),
             )
             for o in d["objections"]
         ),
@@ -471,7 +499,7 @@ def case_from_status(status: Status, personal: Mapping[str, Any] | None = None) 
                 reviewer=f["reviewer"],
                 quarter=f["quarter"],
                 view=AuditView(f["view"]),
-                note=f["note"],
+                note=_words(f["note"], f.get("sealed_note"), opened),
                 at=_moment(f["at"]),
             )
             for f in d.get("audit_findings", [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 
 from hustings.events import Event, InMemoryEventStore, Status
@@ -45,3 +46,12 @@ class InMemoryComplaintStore:
 
     def replace_case_key(self, reference: str, sealed: str) -> None:
         self.keys[reference] = sealed
+
+    def replace_event(self, event: Event) -> None:
+        events = self.events.events
+        for i, logged in enumerate(events):
+            if logged.idempotency_key == event.idempotency_key:
+                events[i] = replace(logged, reason=event.reason, payload=event.payload)
+
+    def replace_status(self, status: Status) -> None:
+        self.events.save_statuses([status], existing={status.subject})

@@ -45,7 +45,7 @@ from hustings.complaints.model import (
     Viewer,
 )
 from hustings.errors import Forbidden, InvalidInput, NotFound
-from hustings.events import SYSTEM_ACTOR, Event, EventLog, Status, user_actor
+from hustings.events import SYSTEM_ACTOR, Event, EventLog, Status, fold, user_actor
 from hustings.events.model import next_event
 
 PARTY_PREFIX = "complaint-party:"
@@ -90,6 +90,15 @@ class ComplaintStore(Protocol):
 
     def replace_case_key(self, reference: str, sealed: str) -> None:
         """The same key, sealed again (under the current service secret)."""
+        ...
+
+    def replace_event(self, event: Event) -> None:
+        """Rewrite the logged event with `event`'s idempotency key: its reason and payload become
+        `event`'s. Only for sealing what was logged in the clear (`Complaints.seal_legacy`)."""
+        ...
+
+    def replace_status(self, status: Status) -> None:
+        """Overwrite a subject's status (rebuilt from its rewritten events)."""
         ...
 
 
@@ -240,7 +249,7 @@ class Complaints:
     def _to_case(self, status: Status) -> Case:
         box = None if "personal" not in status.data else self._case_box(status.subject_id)
         personal = None if box is None else json.loads(box.open(status.data["personal"]))
-        return ev.case_from_status(status, personal)
+        return ev.case_from_status(status, personal, None if box is None else box.open)
 
     def _seal_text(self, case: Case, text: str) -> str:
         box = self._case_box(case.reference)
@@ -250,13 +259,34 @@ class Complaints:
             )
         return box.seal(text)
 
+    def _seal_words(self, case: Case, reason: str, payload: dict[str, Any]) -> str:
+        """Seal the step's free texts (its reason, `ev.WORDS` in `payload`) with the case's key,
+        into ``payload[ev.SEALED_WORDS]``; returns the reason the event keeps in the clear ("").
+        A case filed before per-case keys (no key, not erased) keeps them in the clear like its
+        other fields, until `seal_legacy` seals them all."""
+        words = {"reason": reason} if reason else {}
+        if not any(payload.get(name) for name in ev.WORDS) and not words:
+            return reason
+        box = self._case_box(case.reference)
+        if box is None and not case.erased:
+            return reason
+        words |= {name: payload.pop(name) for name in ev.WORDS if payload.get(name)}
+        payload[ev.SEALED_WORDS] = {name: self._seal_text(case, text) for name, text in words.items()}
+        return ""
+
     def _opened(self, event: Event, box: SecretBox | None) -> Event:
-        """The event as a reader sees it: a sealed text opened with the case's key, or erased."""
-        if "sealed_text" not in event.payload:
+        """The event as a reader sees it: its sealed texts opened with the case's key, or erased."""
+        if "sealed_text" not in event.payload and ev.SEALED_WORDS not in event.payload:
             return event
-        payload = {k: v for k, v in event.payload.items() if k != "sealed_text"}
-        payload["text"] = ev.ERASED_TEXT if box is None else box.open(event.payload["sealed_text"])
-        return dataclasses.replace(event, payload=payload)
+        payload = {k: v for k, v in event.payload.items() if k not in ("sealed_text", ev.SEALED_WORDS)}
+        if "sealed_text" in event.payload:
+            payload["text"] = ev.ERASED_TEXT if box is None else box.open(event.payload["sealed_text"])
+        words = {
+            name: ev.ERASED_TEXT if box is None else box.open(sealed)
+            for name, sealed in event.payload.get(ev.SEALED_WORDS, {}).items()
+        }
+        reason = words.pop("reason", event.reason)
+        return dataclasses.replace(event, reason=reason, payload=payload | words)
 
     # ------------------------------------------------------------ reading
 
@@ -413,13 +443,14 @@ class Complaints:
                 raise InvalidInput("evidence: say what evidence the decision relies on")
             reason = grounds.reason
             payload.update(clauses=list(grounds.clauses), evidence=grounds.evidence.strip())
+        reason = self._seal_words(case, reason.strip(), payload)
         status = self.log.append(
             ev.case_step(
                 kind,
                 case,
                 actor=user_actor(viewer.user_id),
                 at=self.clock.now(),
-                reason=reason.strip(),
+                reason=reason,
                 **payload,
             )
         )
@@ -902,7 +933,13 @@ class Complaints:
             received, min(self.code.audit.sample_size, len(received))
         )
         found = [self.store.status(ev.COMPLAINT, reference) for reference in sorted(drawn)]
-        return [ev.case_from_status(s) for s in found if s is not None]
+        # the reviewers' own notes are shown beside the sample; the personal fields are not opened
+        boxes = {s.subject_id: self._case_box(s.subject_id) for s in found if s is not None}
+        return [
+            ev.case_from_status(s, None, None if (box := boxes[s.subject_id]) is None else box.open)
+            for s in found
+            if s is not None
+        ]
 
     def record_finding(
         self, reference: str, viewer: Viewer, quarter: Quarter, view: AuditView, note: str
@@ -965,6 +1002,42 @@ class Complaints:
             self.store.replace_case_key(reference, self.box.reseal(sealed))
         return len(keys)
 
+    def seal_legacy(
+        self, progress: Callable[[str, int], None] = lambda _reference, _count: None
+    ) -> LegacySealing:
+        """Seal, in place, what older cases hold in the clear: the personal fields of a case filed
+        before each case had its own key (it gets one now), the words of its communications, and
+        the free texts (`ev.WORDS`, reasons) of any case's steps logged before they were sealed.
+
+        The one exception to the log being append-only: each such event is rewritten with the same
+        facts, its texts sealed (as `reseal_keys` reseals keys), and the case's status rebuilt from
+        the rewritten events. An erased case's texts are sealed under a key made and thrown away on
+        the spot, so they are erased as retention meant. Safe to run again: nothing is left to seal.
+        `progress` hears each case changed and how many of its events were rewritten."""
+        sealing = LegacySealing()
+        for status in sorted(self.store.statuses(ev.COMPLAINT), key=lambda s: s.subject_id):
+            sealing.cases_seen += 1
+            reference = status.subject_id
+            events = self.store.events_for(ev.COMPLAINT, reference)
+            if not any(_in_the_clear(e) for e in events):
+                continue
+            box = self._case_box(reference)
+            if box is None:
+                case_key = secrets.token_urlsafe(32)
+                if not status.data.get("erased") and "personal" not in status.data:
+                    self.store.keep_case_key(reference, self.box.seal(case_key), self.clock.now())
+                    sealing.keys_made += 1
+                box = SecretBox(case_key)  # else thrown away: what it seals is erased
+            rewritten = [_sealed(e, box) if _in_the_clear(e) else e for e in events]
+            changed = [e for e, before in zip(rewritten, events, strict=True) if e != before]
+            for event in changed:
+                self.store.replace_event(event)
+            self.store.replace_status(fold(self.log.reducers, rewritten)[(ev.COMPLAINT, reference)])
+            sealing.cases_sealed += 1
+            sealing.events_rewritten += len(changed)
+            progress(reference, len(changed))
+        return sealing
+
     def subject_access(
         self, viewer: Viewer, *, name: str = "", email: str = "", member: str = ""
     ) -> dict[str, Any]:
@@ -998,6 +1071,54 @@ class Complaints:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+
+@dataclasses.dataclass
+class LegacySealing:
+    """What `Complaints.seal_legacy` did."""
+
+    cases_seen: int = 0
+    cases_sealed: int = 0
+    events_rewritten: int = 0
+    keys_made: int = 0
+
+
+_PERSONAL = ("complainant", "respondent_member", "what", "links", "place", "characteristic", "health")
+"""The personal fields a case filed before sealing carries in the clear in its `complaint.filed`."""
+
+
+def _in_the_clear(event: Event) -> bool:
+    """Whether a case's event holds a text about the parties unsealed (the erasure's own reason,
+    written by the system, is not one)."""
+    p = event.payload
+    if event.kind == ev.FILED:
+        return "personal" not in p
+    return (
+        (bool(event.reason) and event.kind != ev.ERASED)
+        or "text" in p
+        or any(p.get(name) for name in ev.WORDS)
+    )
+
+
+def _sealed(event: Event, box: SecretBox) -> Event:
+    """`event` with its clear texts sealed by `box`, as a step written today would be."""
+    payload = dict(event.payload)
+    if event.kind == ev.FILED:
+        personal = {name: payload.pop(name, None) for name in _PERSONAL}
+        personal["health"] = personal["health"] or ""
+        payload["reachable"] = [str(r) for r in sorted(ev.reachable(event.payload))]
+        payload["personal"] = box.seal(json.dumps(personal))
+        return dataclasses.replace(event, payload=payload)
+    if "text" in payload:
+        payload["sealed_text"] = box.seal(payload.pop("text"))
+    words = {"reason": event.reason} if event.reason and event.kind != ev.ERASED else {}
+    words |= {name: payload.pop(name) for name in ev.WORDS if payload.get(name)}
+    if words:
+        payload[ev.SEALED_WORDS] = {
+            **payload.get(ev.SEALED_WORDS, {}),
+            **{name: box.seal(text) for name, text in words.items()},
+        }
+    return dataclasses.replace(event, reason="" if "reason" in words else event.reason, payload=payload)
 
 
 def party_recipient_id(reference: str, recipient: Recipient) -> str:

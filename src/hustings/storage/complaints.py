@@ -59,3 +59,13 @@ class SqlComplaintStore:
         self.session.execute(
             update(ComplaintKeyRow).where(ComplaintKeyRow.reference == reference).values(sealed=sealed)
         )
+
+    def replace_event(self, event: Event) -> None:
+        self.session.execute(
+            update(EventRow)
+            .where(EventRow.idempotency_key == event.idempotency_key)
+            .values(reason=event.reason, payload=dict(event.payload))
+        )
+
+    def replace_status(self, status: Status) -> None:
+        self.events.save_statuses([status], existing={status.subject})
