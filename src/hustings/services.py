@@ -342,7 +342,13 @@ class Services:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def record_changes(self, changes: Sequence[SourceChange], *, actor: str) -> ChangeResult:
-        """Edits and deletions at the source, as events on the messages held (`hustings.messages.changes`)."""
+        """Edits and deletions at the source, as events on the messages held (`hustings.messages.changes`).
+
+        With a broker, published instead for a worker to record (`Broker.publish_changes`): it
+        applies each once its message is stored, so a change never overtakes its message.
+        """
+        if self.broker is not None:
+            return self.broker.publish_changes(changes, actor=actor)
         result = record_changes(
             changes,
             messages=self.messages,

@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     """How long a partition stays with a worker that stops renewing its lease."""
     worker_ack_wait_seconds: float = Field(default=60.0, ge=1, le=3600)
     """How long a fetched, unacknowledged message waits before JetStream redelivers it."""
+    worker_change_retry_seconds: float = Field(default=2.0, gt=0, le=3600)
+    """How long a worker hands back an edit or deletion whose message it does not hold yet
+    (still on its partition) before receiving it again."""
+    worker_change_attempts: int = Field(default=60, ge=1, le=10_000)
+    """Deliveries of such a change before it is recorded as rejected (logged and counted,
+    ``hustings_worker_changes_rejected_total``): with the defaults, about two minutes."""
     detect_threads: int = Field(default=0, ge=0, le=256)
     """Threads the detector runs on (0: one per CPU); read by the detector as HUSTINGS_DETECT_THREADS.
     Hold each worker to 1 where several share a machine."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hustings.messages.changes import AtSource, at_source
+from hustings.messages.changes import AtSource, SourceChange, at_source, validate_changes
 from hustings.messages.model import message_id, validate_batch
 from tests.conftest import sample_message
 
@@ -65,3 +65,18 @@ def test_the_marker_of_a_change_at_source_has_times_and_never_text() -> None:
     assert edited == AtSource(2, datetime(2026, 12, 8, 18, 23, tzinfo=UTC), None)
     gone = at_source({"deleted_at_source": "2026-12-09T08:00:00+00:00"})
     assert gone == AtSource(0, None, datetime(2026, 12, 9, 8, 0, tzinfo=UTC))
+
+
+def test_a_change_reads_back_from_its_json_and_its_key_names_what_it_did() -> None:
+    at = datetime(2026, 5, 6, 21, 30, tzinfo=UTC)
+    changes = [
+        SourceChange("x", "1", "new words", at),
+        SourceChange("x", "1", None),
+        SourceChange("x", "1", "new words"),
+        SourceChange("x", "2", "new words", at),
+    ]
+    valid, rejected = validate_changes([change.to_json() for change in changes])
+    assert rejected == []
+    assert [change for _, change in valid] == changes
+    assert len({change.key for change in changes}) == len(changes)
+    assert SourceChange("x", "1", "new words", at).key == changes[0].key

@@ -64,12 +64,19 @@ def _print_status(status: StreamStatus) -> None:
             f"{p.partition:>9}  {p.lag:>3}  {p.in_flight:>9}  {p.redelivered:>11}  {p.holder or '-'}",
             markup=False,
         )
+    if status.changes is not None:
+        c = status.changes
+        out.print(
+            f"{'changes':>9}  {c.lag:>3}  {c.in_flight:>9}  {c.redelivered:>11}  {c.holder or '-'}",
+            markup=False,
+        )
     for name, counters in sorted(status.workers.items()):
         batches = int(counters.get("batches", 0))
         mean = counters.get("batch_messages", 0) / batches if batches else 0.0
         out.print(
             f"worker {name}: {batches} batches (mean {mean:.0f} messages), {counters.get('stored', 0)} stored, "
             f"{counters.get('assessed', 0)} assessed, {counters.get('redeliveries', 0)} redeliveries, "
-            f"{counters.get('errors', 0)} errors",
+            f"{counters.get('errors', 0)} errors; changes: {counters.get('changes_applied', 0)} applied, "
+            f"{counters.get('changes_deferred', 0)} deferred, {counters.get('changes_rejected', 0)} rejected",
             markup=False,
         )

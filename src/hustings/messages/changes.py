@@ -61,6 +61,28 @@ class SourceChange:
     def deleted(self) -> bool:
         return self.text is None
 
+    @property
+    def message_id(self) -> str:
+        return message_id(self.source, self.external_id)
+
+    @property
+    def key(self) -> str:
+        """The change's identity: its message, what it did (the deletion, or the text the edit
+        left) and when the source says, so the same change sent twice has one key (the broker's
+        de-duplication id) and an edit back to an earlier text at another time has its own."""
+        what = "deleted" if self.text is None else f"edited:{revision_of(self.text)}"
+        return f"change:{self.message_id}:{what}:{iso(self.at) or ''}"
+
+    def to_json(self) -> dict[str, object]:
+        """As `SourceChangeIn` reads it (what `validate_changes` takes back)."""
+        return {
+            "change": "deleted_at_source" if self.text is None else "edited",
+            "source": self.source,
+            "external_id": self.external_id,
+            **({} if self.text is None else {"text": self.text}),
+            **({} if self.at is None else {"at": iso(self.at)}),
+        }
+
 
 def is_change(item: object) -> bool:
     """Whether an item of Hustings JSON is a change to a message (it has `change`), not a message."""
@@ -91,6 +113,8 @@ class ChangeResult:
     deletions: int = 0
     duplicates: int = 0
     not_held: int = 0
+    queued: int = 0
+    """With a broker: changes published for the workers to apply (not recorded yet)."""
     events: list[Event] = field(default_factory=list)
     assessments: dict[str, Assessment] = field(default_factory=dict)
     """The new assessment of each message edited, by message id."""
@@ -101,6 +125,7 @@ class ChangeResult:
             "deletions": self.deletions,
             "duplicates": self.duplicates,
             "not_held": self.not_held,
+            "queued": self.queued,
         }
 
 

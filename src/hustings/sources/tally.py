@@ -25,20 +25,26 @@ class Tally:
     """Edits and deletions already recorded, and edits to the text a message already reads."""
     changes_not_held: int = 0
     """Edits and deletions of messages Hustings does not hold."""
+    changes_queued: int = 0
+    """With a broker: edits and deletions published for the workers to apply."""
 
     def count_changes(self, changes: ChangeResult) -> None:
         self.edits += changes.edits
         self.deletions += changes.deletions
         self.changes_known += changes.duplicates
         self.changes_not_held += changes.not_held
+        self.changes_queued += changes.queued
 
     def changes_line(self) -> str | None:
         """The edits and deletions at source, where there were any."""
-        if not (self.edits or self.deletions or self.changes_known or self.changes_not_held):
+        if not (
+            self.edits or self.deletions or self.changes_known or self.changes_not_held or self.changes_queued
+        ):
             return None
         return (
             f"edited {self.edits}, deleted at source {self.deletions}, "
             f"already recorded {self.changes_known}, of messages not held {self.changes_not_held}"
+            + (f", published for the workers {self.changes_queued}" if self.changes_queued else "")
         )
 
 

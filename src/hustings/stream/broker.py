@@ -23,11 +23,14 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 from nats.js.kv import KeyValue
 
 from hustings.errors import BrokerUnavailable
+from hustings.messages.changes import ChangeResult, SourceChange
 from hustings.messages.ingest import IngestResult, MessageRepository
 from hustings.messages.model import MessageIn, Origin, message_id, normalise_handle, validate_batch
 from hustings.settings import Settings
 from hustings.stream.partition import (
     ACTOR_HEADER,
+    CHANGES_DURABLE,
+    CHANGES_SUBJECT,
     MESSAGE_ID_HEADER,
     ORIGIN_HEADER,
     STREAM,
@@ -86,6 +89,18 @@ async def ensure_stream(js: JetStreamContext, settings: Settings) -> None:
                 num_replicas=settings.broker_replicas,
             ),
         )
+    await js.add_consumer(
+        STREAM,
+        ConsumerConfig(
+            durable_name=CHANGES_DURABLE,
+            filter_subject=CHANGES_SUBJECT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=settings.worker_ack_wait_seconds,
+            max_ack_pending=settings.worker_batch,
+            num_replicas=settings.broker_replicas,
+        ),
+    )
 
 
 async def workers_bucket(js: JetStreamContext, settings: Settings) -> KeyValue:
@@ -117,6 +132,8 @@ class StreamStatus:
     partitions: list[PartitionStatus]
     workers: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Each live worker's own counters (see `hustings.stream.worker.WorkerStats`)."""
+    changes: PartitionStatus | None = None
+    """The changes subject's consumer (`partition` -1), where the stream has one."""
 
 
 async def read_status(js: JetStreamContext, settings: Settings) -> StreamStatus:
@@ -147,7 +164,19 @@ async def read_status(js: JetStreamContext, settings: Settings) -> StreamStatus:
                 holder=holders.get(partition),
             )
         )
-    return StreamStatus(partitions, workers)
+    try:
+        info = await js.consumer_info(STREAM, CHANGES_DURABLE)
+    except nats.js.errors.NotFoundError:
+        changes = None
+    else:
+        changes = PartitionStatus(
+            partition=-1,
+            lag=info.num_pending or 0,
+            in_flight=info.num_ack_pending or 0,
+            redelivered=info.num_redelivered or 0,
+            holder=holders.get(0),
+        )
+    return StreamStatus(partitions, workers, changes)
 
 
 def _payload(item: MessageIn, origin: Origin | None) -> bytes:
@@ -241,6 +270,36 @@ class Broker:
                         | ({ORIGIN_HEADER: "1"} if origin is not None else {}),
                     )
                     for id_, (item, origin) in items[start : start + PUBLISH_WINDOW]
+                )
+            )
+            fresh += sum(1 for ack in acks if not ack.duplicate)
+        return fresh
+
+    def publish_changes(self, changes: Sequence[SourceChange], *, actor: str) -> ChangeResult:
+        """Publish validated edits and deletions on the changes subject, for the workers to apply.
+
+        Answered once JetStream has acknowledged every one (else `BrokerUnavailable`); each is
+        published with its `SourceChange.key` as JetStream's de-duplication id, so a retried
+        publish is stored once (`duplicates`) and the rest count as `queued`. Whether a change's
+        message is held is the worker's question: it may still be on its partition.
+        """
+        unique = {change.key: change for change in changes}
+        fresh = self._call(self._publish_changes(unique, actor)) if unique else 0
+        return ChangeResult(queued=fresh, duplicates=len(changes) - fresh)
+
+    async def _publish_changes(self, changes: dict[str, SourceChange], actor: str) -> int:
+        js = await self._jetstream()
+        items = list(changes.items())
+        fresh = 0
+        for start in range(0, len(items), PUBLISH_WINDOW):
+            acks = await asyncio.gather(
+                *(
+                    js.publish(
+                        CHANGES_SUBJECT,
+                        json.dumps(change.to_json()).encode("utf-8"),
+                        headers={MESSAGE_ID_HEADER: key, ACTOR_HEADER: actor},
+                    )
+                    for key, change in items[start : start + PUBLISH_WINDOW]
                 )
             )
             fresh += sum(1 for ack in acks if not ack.duplicate)

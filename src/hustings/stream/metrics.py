@@ -30,6 +30,9 @@ WORKER_COUNTERS = {
     "store_seconds": "Seconds a worker's batch transactions took, open to commit",
     "ack_seconds": "Seconds a worker spent acknowledging",
     "cpu_seconds": "CPU seconds a worker's process used",
+    "changes_applied": "Edits and deletions at the source a worker applied",
+    "changes_deferred": "Deliveries of a change handed back because its message was not stored yet",
+    "changes_rejected": "Changes whose message was still not stored after the last delivery allowed",
 }
 
 
@@ -55,6 +58,12 @@ def stream_metrics(status: StreamStatus | None) -> Iterator[Metric]:
         in_flight.add_metric(label, partition.in_flight)
         redelivered.add_metric(label, partition.redelivered)
     yield from (lag, in_flight, redelivered)
+    if status.changes is not None:
+        yield GaugeMetricFamily(
+            "hustings_stream_changes_pending",
+            "Edits and deletions at the source published and not yet applied (waiting or in flight)",
+            value=status.changes.lag + status.changes.in_flight,
+        )
     for name, documentation in WORKER_COUNTERS.items():
         family = CounterMetricFamily(f"hustings_worker_{name}", documentation, labels=["worker"])
         for worker, counters in sorted(status.workers.items()):

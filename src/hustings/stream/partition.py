@@ -18,6 +18,13 @@ MESSAGE_ID_HEADER = "Nats-Msg-Id"
 """JetStream's de-duplication key: the message's Hustings id, so a retried publish is stored once."""
 
 
+CHANGES_SUBJECT = f"{SUBJECT_PREFIX}.changes"
+"""Edits and deletions at the source (`hustings.messages.changes.SourceChange`), one subject for
+all: a change carries no targets, so its message's partition cannot be told before that message
+is stored. Consumed by the holder of partition 0's lease (see `hustings.stream.worker`)."""
+CHANGES_DURABLE = "changes"
+
+
 def subject(partition: int) -> str:
     return f"{SUBJECT_PREFIX}.{partition}"
 

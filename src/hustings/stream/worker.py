@@ -14,6 +14,18 @@ A batch is stored through `Services.ingest` in one transaction, then acknowledge
 between the two redelivers messages that ingest then counts as duplicates, so each is stored
 once. Per-target state (pile-on detectors, near-duplicate clusters) lives in the database and is
 read by each batch's own `Services`, so a partition that moves needs nothing handed over.
+
+Edits and deletions at the source travel on a subject of their own (``hustings.messages.changes``,
+one durable consumer), since a change carries no targets to find its message's partition by. The
+holder of partition 0's lease consumes it too, so one worker applies changes at a time, in the
+order published. A batch of changes is applied through `Services.record_changes` in one
+transaction, then acknowledged; `record_changes` is idempotent, so a change redelivered after a
+crash between commit and ack records nothing twice. A change whose message is not stored yet
+(still on its partition, or never sent) is handed back with ``nak(delay=
+worker_change_retry_seconds)`` and received again, up to ``worker_change_attempts`` deliveries;
+after that it is terminated and logged as rejected (``changes_rejected``), never dropped
+silently. A change so held back can be overtaken by a later change to the same message only if
+that message is stored in between: both are still recorded, in the order they were applied.
 """
 
 from __future__ import annotations
@@ -39,6 +51,7 @@ from sqlalchemy import Engine
 from hustings.clock import SystemClock
 from hustings.detect.assessment import Assessment, Detector
 from hustings.events import SYSTEM_ACTOR
+from hustings.messages.changes import SourceChange, validate_changes
 from hustings.messages.ingest import author_of
 from hustings.messages.model import Origin, message_id, validate_batch
 from hustings.services import Services, configured_detector
@@ -48,6 +61,9 @@ from hustings.storage.messages import SqlMessageRepository
 from hustings.stream.broker import connect, ensure_stream, workers_bucket
 from hustings.stream.partition import (
     ACTOR_HEADER,
+    CHANGES_DURABLE,
+    CHANGES_SUBJECT,
+    MESSAGE_ID_HEADER,
     ORIGIN_HEADER,
     STREAM,
     durable,
@@ -83,6 +99,12 @@ class WorkerStats:
     """Leases that lapsed or were taken over before this worker renewed them (released ones are not counted)."""
     cpu_seconds: float = 0.0
     """CPU time of the worker's process (every thread)."""
+    changes_applied: int = 0
+    """Edits and deletions at the source applied (recorded, or found already recorded)."""
+    changes_deferred: int = 0
+    """Deliveries of a change handed back because its message was not stored yet."""
+    changes_rejected: int = 0
+    """Changes whose message was still not stored after ``worker_change_attempts`` deliveries."""
 
 
 class BatchDetector:
@@ -190,6 +212,44 @@ class Worker:
         self.stats.stored += sum(result.accepted for result in results)
         self.stats.assessed += sum(len(result.assessments) for result in results)
 
+    def apply_changes(self, messages: Sequence[Msg]) -> list[bool]:
+        """Record the edits and deletions in `messages` whose message is stored, in one
+        transaction; whether each was applied (False: its message is not held yet, or it is
+        not a valid change, which is logged).
+
+        Consecutive changes from one actor go to `Services.record_changes` together, so the
+        order published is the order recorded.
+        """
+        parsed: list[tuple[str, SourceChange] | None] = []
+        for message in messages:
+            valid, rejected = validate_changes([json.loads(message.data)])
+            if rejected:
+                log.error("worker: an invalid change on %s: %s", CHANGES_SUBJECT, rejected[0].error)
+            actor = (message.headers or {}).get(ACTOR_HEADER, SYSTEM_ACTOR)
+            parsed.append((actor, valid[0][1]) if valid else None)
+        applied = [False] * len(messages)
+        with transaction(self.sessionmaker, writes=True) as session:
+            services = Services(session=session, settings=self.settings, detector_provider=self.detector)
+            held = services.messages.existing_ids(
+                list(dict.fromkeys(item[1].message_id for item in parsed if item is not None))
+            )
+            run: list[SourceChange] = []
+            run_actor: str | None = None
+            for index, item in enumerate(parsed):
+                if item is None or item[1].message_id not in held:
+                    continue
+                actor, change = item
+                if actor != run_actor and run:
+                    services.record_changes(run, actor=str(run_actor))
+                    run = []
+                run_actor = actor
+                run.append(change)
+                applied[index] = True
+            if run:
+                services.record_changes(run, actor=str(run_actor))
+        self.stats.changes_applied += sum(applied)
+        return applied
+
     def detector(self) -> BatchDetector:
         if self._detector is None:
             self._detector = BatchDetector(configured_detector(self.settings), self.stats)
@@ -212,10 +272,14 @@ class Worker:
 
     async def _consume(self, js: JetStreamContext, stop: asyncio.Event) -> None:
         subscriptions: dict[int, JetStreamContext.PullSubscription] = {}
+        changes: JetStreamContext.PullSubscription | None = None
         while not stop.is_set():
             held = sorted(self.leases)
             for partition in set(subscriptions) - set(held):
                 await self._hand_back(subscriptions.pop(partition))
+            if changes is not None and 0 not in self.leases:
+                await self._hand_back(changes)
+                changes = None
             if not held:
                 await asyncio.sleep(FETCH_WAIT_SECONDS)
                 continue
@@ -237,6 +301,48 @@ class Worker:
                         "worker: partition %d: broker unavailable; retrying", partition, exc_info=True
                     )
                     await asyncio.sleep(FETCH_WAIT_SECONDS)
+            if 0 in self.leases and not stop.is_set():
+                try:
+                    if changes is None:
+                        changes = await js.pull_subscribe_bind(CHANGES_DURABLE, stream=STREAM)
+                    await self._changes_batch(changes)
+                except (nats.errors.Error, OSError):
+                    log.warning("worker: changes: broker unavailable; retrying", exc_info=True)
+                    await asyncio.sleep(FETCH_WAIT_SECONDS)
+
+    async def _changes_batch(self, subscription: JetStreamContext.PullSubscription) -> None:
+        """Apply a batch of changes, then acknowledge those applied; see the module docstring."""
+        try:
+            messages = await subscription.fetch(self.settings.worker_batch, timeout=FETCH_WAIT_SECONDS / 4)
+        except TimeoutError:
+            return
+        if 0 not in self.leases:
+            for message in messages:
+                await message.nak()
+            return
+        self.stats.redeliveries += sum(1 for message in messages if message.metadata.num_delivered > 1)
+        try:
+            applied = await asyncio.to_thread(self.apply_changes, messages)
+        except Exception:
+            self.stats.errors += 1
+            log.exception("worker: a batch of %d changes on %s failed", len(messages), CHANGES_SUBJECT)
+            for message in messages:
+                await message.nak(delay=1.0)
+            return
+        for message, done in zip(messages, applied, strict=True):
+            if done:
+                await message.ack()
+            elif message.metadata.num_delivered >= self.settings.worker_change_attempts:
+                self.stats.changes_rejected += 1
+                log.error(
+                    "worker: change %s rejected: its message was not stored after %d deliveries",
+                    (message.headers or {}).get(MESSAGE_ID_HEADER),
+                    message.metadata.num_delivered,
+                )
+                await message.term()
+            else:
+                self.stats.changes_deferred += 1
+                await message.nak(delay=self.settings.worker_change_retry_seconds)
 
     async def _hand_back(self, subscription: JetStreamContext.PullSubscription) -> None:
         """Unsubscribe from a partition no longer held, first handing back what it still holds.

@@ -50,6 +50,11 @@ class ChangesPublic(BaseModel):
     deletions: int = Field(description="`message.deleted_at_source` events recorded.")
     duplicates: int = Field(description="Already recorded, or an edit to the text the message already reads.")
     not_held: int = Field(description="Changes to messages Hustings does not hold: left, nothing to change.")
+    queued: int = Field(
+        default=0,
+        description="With a message broker: changes published for the workers to record "
+        "(then `edits`, `deletions` and `not_held` are 0 and `duplicates` counts retried publishes).",
+    )
     rejected: list[Rejected]
 
 
@@ -102,10 +107,11 @@ def ingest_messages(batch: IngestBatch, principal: Ingester, services: ServicesD
     return result.to_json()
 
 
-@router.post("/changes", response_model=ChangesPublic)
+@router.post("/changes", response_model=ChangesPublic, responses={503: BROKER_UNAVAILABLE})
 def record_changes(batch: ChangeBatch, principal: Ingester, services: ServicesDep) -> Any:
     """Record edits and deletions at the source as events on the messages, never changing the text
-    received. Idempotent: the same edit or deletion sent again is a duplicate."""
+    received. Idempotent: the same edit or deletion sent again is a duplicate. With a broker, the
+    valid ones are published for the workers (answered once the broker has them; 503 if not)."""
     valid, rejected = validate_changes(batch.changes)
     result = services.record_changes([change for _, change in valid], actor=user_actor(principal.user.id))
     return {**result.to_json(), "rejected": [rejection.to_json() for rejection in rejected]}
