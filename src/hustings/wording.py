@@ -180,6 +180,11 @@ def set_zone(name: str) -> None:
     _zone = ZoneInfo(name)
 
 
+def zone() -> ZoneInfo:
+    """The time zone the interface shows times in."""
+    return _zone
+
+
 def zone_name() -> str:
     """The time zone's name, for the hint beside a field that takes a local time: ``Europe/London``."""
     return _zone.key
