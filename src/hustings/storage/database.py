@@ -200,10 +200,13 @@ def upgrade(engine: Engine, progress: Callable[[str], None] | None = None) -> No
 
     command.upgrade(alembic_config(engine), "heads")
     tell = progress or (lambda _line: None)
+
+    def read_so_far(read: int) -> None:
+        if read:  # a new installation's empty log is not worth a line
+            tell(f"transparency aggregates: {read} events read from the log")
+
     with transaction(make_sessionmaker(engine), writes=True) as session:
-        counted = SqlTransparencyAggregates(session).catch_up(
-            lambda read: tell(f"transparency aggregates: {read} events read from the log")
-        )
+        counted = SqlTransparencyAggregates(session).catch_up(read_so_far)
     if counted:
         tell(f"rebuilt the transparency report's aggregates from {counted} events written before them")
 
