@@ -9,7 +9,7 @@ words (underscores and dots become spaces), so a new code is never shown raw, on
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 PLAIN: dict[str, str] = {
@@ -171,13 +171,45 @@ def plain(code: object) -> str:
     return text
 
 
-_zone: tzinfo = ZoneInfo("Europe/London")
+_zone: ZoneInfo = ZoneInfo("Europe/London")
 
 
 def set_zone(name: str) -> None:
     """The time zone the interface shows times in (`Settings.timezone`, read once by `create_app`)."""
     global _zone
     _zone = ZoneInfo(name)
+
+
+def zone() -> ZoneInfo:
+    """The time zone the interface shows times in."""
+    return _zone
+
+
+def zone_name() -> str:
+    """The time zone's name, for the hint beside a field that takes a local time: ``Europe/London``."""
+    return _zone.key
+
+
+def local_input(moment: datetime) -> str:
+    """A moment as the value of a ``datetime-local`` field, in local time: ``2026-06-08T18:23``."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(_zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def from_local(text: str) -> datetime:
+    """The UTC moment a ``datetime-local`` field names: the time as typed, read on the local clock
+    (as every page shows times), so 14:00 in June in London is 13:00 UTC. A value that carries
+    its own offset keeps it. Raises ValueError for anything unreadable, and for a time the local
+    clock skipped when it went forward (it names no moment)."""
+    moment = datetime.fromisoformat(text.strip())
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    located = moment.replace(tzinfo=_zone)
+    found = located.astimezone(UTC)
+    if found.astimezone(_zone).replace(tzinfo=None) != moment:
+        raise ValueError(f"{text.strip()} does not exist in {_zone.key}: the clocks went forward")
+    return found
 
 
 def _as_datetime(value: object) -> datetime | date | None:

@@ -129,3 +129,28 @@ def test_an_empty_referral_form_speaks_in_words(client: TestClient, make_user: M
         "Nothing to refer yet" in empty.text and "kept note" in empty.text and "Fenshire Police" in empty.text
     )
     assert "bundle_target_id" not in empty.text.split('id="open-referral"')[1].split("<form")[0]
+
+
+def test_the_queue_dates_are_days_on_the_local_clock(
+    client: TestClient, services: Services, make_user: MakeUser
+) -> None:
+    """Sent at 23:30 UTC on 7 May 2026: 00:30 on 8 May in London (summer time), as the page shows it."""
+    (message_id,) = services.ingest(
+        [
+            sample_message(
+                "late", text="Sent after midnight in London.", created_at="2026-05-07T23:30:00+00:00"
+            )
+        ],
+        actor="system",
+    ).ids
+    services.session.commit()
+    _, user = make_user(Role.ANALYST)
+    _, sam = make_user(Role.MODERATOR)
+    client.post("/v1/reports", json={"message_id": message_id, "category": "abuse"}, headers=bearer(user))
+    queue = "/console/queues/unreviewed"
+
+    eighth = client.get(f"{queue}?since=2026-05-08&until=2026-05-08", headers=bearer(sam)).text
+    assert "Sent after midnight in London." in eighth
+    seventh = client.get(f"{queue}?since=2026-05-07&until=2026-05-07", headers=bearer(sam)).text
+    assert "Sent after midnight in London." not in seventh
+    assert "A day in Europe/London." in eighth

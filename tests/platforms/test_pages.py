@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -61,3 +62,44 @@ def test_a_moderator_refers_from_the_item_page_and_records_the_answers(
         headers=html,
     )
     assert unknown.url.path == f"/console/items/{message_id}" and "m_nope" in unknown.text
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_the_answer_time_is_typed_on_the_local_clock_and_stored_as_utc(
+    client: TestClient, make_user: MakeUser, services: Services, clock: FixedClock
+) -> None:
+    """T0 is 7 May 2026, 09:00 UTC: 10:00 in London, on summer time (UTC+1)."""
+    message_id = services.ingest([sample_message("p1")], actor="system").ids[0]
+    services.session.commit()
+    _, token = make_user(Role.MODERATOR)
+    html = bearer(token) | {"accept": "text/html"}
+    referred = client.post(
+        "/platform-referrals",
+        data={"message_ids": message_id, "platform": "X", "channel": "api"},
+        headers=html,
+    )
+    path = str(referred.url.path)
+    referral_id = path.rsplit("/", 1)[1]
+    clock.advance(hours=3)  # 12:00 UTC, 13:00 on the London clock
+    page = client.get(path, headers=html)
+    assert 'name="at" type="datetime-local" value="2026-05-07T13:00"' in page.text
+    assert "Local time, Europe/London" in page.text
+
+    answered = client.post(
+        f"{path}/answers", data={"answer": "acknowledged", "at": "2026-05-07T11:30"}, headers=html
+    )
+    assert "Recorded: acknowledged." in answered.text
+    services.session.expire_all()
+    (answer,) = services.platform_referrals.get(referral_id).answers
+    assert answer.at == datetime(2026, 5, 7, 10, 30, tzinfo=UTC)  # 11:30 BST
+
+    unreadable = client.post(
+        f"{path}/answers", data={"answer": "declined", "at": "2026-05-07T25:00"}, headers=html
+    )
+    assert "at: &#39;2026-05-07T25:00&#39; is not a date and time in Europe/London" in unreadable.text
+    skipped = client.post(
+        f"{path}/answers", data={"answer": "declined", "at": "2026-03-29T01:30"}, headers=html
+    )
+    assert "does not exist in Europe/London" in skipped.text
+    services.session.expire_all()
+    assert len(services.platform_referrals.get(referral_id).answers) == 1, "a bad time records nothing"

@@ -14,6 +14,15 @@ from tests.transparency.logs import GOLDEN, load_log, load_places, load_roles
 
 def seed_golden(services: Services) -> list[Event]:
     """The golden log's events and targets, stored; the caller's session is committed."""
+    seed_targets(services)
+    events = load_log(GOLDEN / "log.jsonl")
+    services.log.append_many(events)
+    services.session.commit()
+    return events
+
+
+def seed_targets(services: Services) -> None:
+    """The targets the golden log names, stored (not committed)."""
     places = load_places()
     for target_id, role in load_roles().items():
         services.targets.create(
@@ -27,10 +36,6 @@ def seed_golden(services: Services) -> list[Event]:
             country=places[target_id]["country"],
             nation=places[target_id].get("nation"),
         )
-    events = load_log(GOLDEN / "log.jsonl")
-    services.log.append_many(events)
-    services.session.commit()
-    return events
 
 
 @pytest.fixture

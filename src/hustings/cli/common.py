@@ -127,7 +127,7 @@ def ready_engine(settings: Settings) -> Engine:
     """The configured database, upgraded to the newest schema (safe to repeat)."""
     engine = engine_from_settings(settings)
     try:
-        upgrade(engine)
+        upgrade(engine, progress=lambda line: err.print(line, markup=False))
     except Exception as error:  # a database we cannot reach or migrate is the user's to fix
         where = settings.database_kind
         raise fail(

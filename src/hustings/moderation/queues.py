@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from hustings.clock import parse_iso
 from hustings.errors import NotFound
@@ -57,22 +57,40 @@ class QueueSearch:
     text: str | None = None
     """Words in the message text, any case."""
     since: date | None = None
-    """Sent on or after this day (UTC)."""
+    """Sent on or after this day (in `zone`)."""
     until: date | None = None
-    """Sent on or before this day (UTC)."""
+    """Sent on or before this day (in `zone`)."""
+    zone: tzinfo = UTC
+    """Where the days begin and end: the zone the pages show times in, so that a message shown
+    as sent on 8 June is found by a search for 8 June."""
 
     @property
     def empty(self) -> bool:
         return not any((self.target_id, self.author, self.label, self.text, self.since, self.until))
 
+    @property
+    def sent_from(self) -> datetime | None:
+        """The UTC moment `since` begins (inclusive)."""
+        return None if self.since is None else _midnight(self.since, self.zone)
+
+    @property
+    def sent_before(self) -> datetime | None:
+        """The UTC moment the day after `until` begins (exclusive)."""
+        return None if self.until is None else _midnight(self.until + timedelta(days=1), self.zone)
+
     def matches_message(self, *, handle: str, text: str, created_at: datetime) -> bool:
         """The author, text and date parts, for a store that filters in Python."""
+        start, end = self.sent_from, self.sent_before
         return (
             (not self.author or self.author.casefold().lstrip("@") in handle.casefold())
             and (not self.text or self.text.casefold() in text.casefold())
-            and (self.since is None or created_at.date() >= self.since)
-            and (self.until is None or created_at.date() <= self.until)
+            and (start is None or created_at >= start)
+            and (end is None or created_at < end)
         )
+
+
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

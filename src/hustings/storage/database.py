@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -191,9 +191,24 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest revision of every branch."""
+def upgrade(engine: Engine, progress: Callable[[str], None] | None = None) -> None:
+    """Bring the schema to the newest revision of every branch, then the data derived in SQL
+    that a migration cannot fill: the transparency report's aggregates, rebuilt from the log
+    once where they were never built from it (an installation with events from before they
+    existed). `progress` is told what the rebuild is doing; nothing where there is none."""
+    from hustings.storage.transparency_aggregates import SqlTransparencyAggregates
+
     command.upgrade(alembic_config(engine), "heads")
+    tell = progress or (lambda _line: None)
+
+    def read_so_far(read: int) -> None:
+        if read:  # a new installation's empty log is not worth a line
+            tell(f"transparency aggregates: {read} events read from the log")
+
+    with transaction(make_sessionmaker(engine), writes=True) as session:
+        counted = SqlTransparencyAggregates(session).catch_up(read_so_far)
+    if counted:
+        tell(f"rebuilt the transparency report's aggregates from {counted} events written before them")
 
 
 def is_current(engine: Engine) -> bool:

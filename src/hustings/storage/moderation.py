@@ -7,7 +7,7 @@ Never commits: the caller (route or command) owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -416,10 +416,8 @@ def _searched(query: Select[str, float], search: QueueSearch) -> Select[str, flo
         messages = messages.where(MessageRow.author_key.in_(handles.scalar_subquery()))
     if search.text:
         messages = messages.where(func.lower(MessageRow.text).contains(search.text.lower(), autoescape=True))
-    if search.since:
-        messages = messages.where(MessageRow.created_at >= datetime.combine(search.since, time(), UTC))
-    if search.until:
-        messages = messages.where(
-            MessageRow.created_at < datetime.combine(search.until + timedelta(days=1), time(), UTC)
-        )
+    if search.sent_from is not None:
+        messages = messages.where(MessageRow.created_at >= search.sent_from)
+    if search.sent_before is not None:
+        messages = messages.where(MessageRow.created_at < search.sent_before)
     return query.where(StatusRow.subject_id.in_(messages.scalar_subquery()))

@@ -4,14 +4,16 @@
 the facts of each message and referral touched are rewritten from that subject's events in the
 log in the same transaction (the embedded default and the stream workers alike: both append
 through it). `tallies` adds the facts up for a period in a handful of grouped queries; `rebuild`
-recomputes them all from the log. Never commits.
+recomputes them all from the log and records so in the state row; `catch_up` rebuilds them only
+where that row says they were never built from the log (an installation upgraded past the
+migration that added them, with events from before it). Never commits.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import groupby
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from hustings.clock import SystemClock
 from hustings.events import Event
 from hustings.messages.events import SUBJECT as MESSAGE
 from hustings.places import NOT_RECORDED
@@ -29,6 +32,7 @@ from hustings.storage.bulk import among, chunks, insert_rows
 from hustings.storage.database import require_transaction
 from hustings.storage.tables import EventRow
 from hustings.storage.transparency_tables import (
+    TransparencyAggregatesStateRow,
     TransparencyAppealRow,
     TransparencyDecisionRow,
     TransparencyItemRow,
@@ -54,6 +58,12 @@ from hustings.transparency.report import NOTICE_KINDS
 MESSAGE_TABLES = (TransparencyItemRow, TransparencyReportRow, TransparencyDecisionRow, TransparencyAppealRow)
 REBUILD_BATCH = 5000
 """Subjects whose facts are inserted together when the aggregates are rebuilt."""
+AGGREGATES_VERSION = 1
+"""The version of the aggregates' facts; a state row below it means they must be rebuilt."""
+STATE_ID = 1
+
+Progress = Callable[[int], None]
+"""Told the number of events read so far, after each batch of a rebuild."""
 
 
 def _columns() -> tuple[Any, ...]:
@@ -116,9 +126,27 @@ class SqlTransparencyAggregates:
             )
             self._insert_referrals([f for rid in chunk for f in referral_facts(rid, found.get(rid, []))])
 
-    def rebuild(self) -> int:
-        """Recompute every fact from the log; return the number of events read."""
+    def catch_up(self, progress: Progress | None = None) -> int | None:
+        """Rebuild the facts if the state row says they were never built from the log (or by an
+        older version); return the events read, or None where they were already current.
+
+        The state row is locked first, so of two upgrades at once the second waits and then
+        finds the facts current: the rebuild runs once."""
         require_transaction(self.session)
+        state = self.session.execute(
+            select(TransparencyAggregatesStateRow)
+            .where(TransparencyAggregatesStateRow.id == STATE_ID)
+            .with_for_update()
+        ).scalar_one_or_none()
+        if state is not None and state.version >= AGGREGATES_VERSION:
+            return None
+        return self.rebuild(progress)
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Recompute every fact from the log, and record so in the state row; return the number
+        of events read."""
+        require_transaction(self.session)
+        through = self.session.execute(select(func.coalesce(func.max(EventRow.seq), 0))).scalar_one()
         for model in (*MESSAGE_TABLES, TransparencyReferralRow):
             self.session.execute(delete(model))
         count = 0
@@ -129,13 +157,28 @@ class SqlTransparencyAggregates:
             if len(batch) >= REBUILD_BATCH:
                 self._insert_messages(batch)
                 batch = []
+                if progress is not None:
+                    progress(count)
         self._insert_messages(batch)
         referrals: list[ReferralFact] = []
         for rid, events in self._every_subject(REFERRAL, REFERRAL_FACT_KINDS):
             count += len(events)
             referrals.extend(referral_facts(rid, events))
         self._insert_referrals(referrals)
+        if progress is not None:
+            progress(count)
+        self._mark_rebuilt(int(through))
         return count
+
+    def _mark_rebuilt(self, through: int) -> None:
+        state = self.session.get(TransparencyAggregatesStateRow, STATE_ID)
+        if state is None:
+            state = TransparencyAggregatesStateRow(id=STATE_ID)
+            self.session.add(state)
+        state.version = AGGREGATES_VERSION
+        state.rebuilt_through_seq = through
+        state.rebuilt_at = SystemClock().now()
+        self.session.flush()
 
     def _subject_events(
         self, subject_type: str, kinds: Sequence[str], ids: Sequence[str]

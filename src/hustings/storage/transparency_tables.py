@@ -2,7 +2,7 @@
 
 Rewritten for a subject in the same transaction as any of its events is appended
 (`hustings.storage.transparency_aggregates`), rebuilt from the log by
-`hustings transparency rebuild-aggregates`. See `hustings.transparency.aggregates`.
+`hustings rebuild-status` (and by the schema upgrade, once, where they are behind). See `hustings.transparency.aggregates`.
 """
 
 from __future__ import annotations
@@ -87,3 +87,16 @@ class TransparencyReferralRow(Base):
     sent: Mapped[bool] = mapped_column(Boolean)
     first_send: Mapped[bool] = mapped_column(Boolean)
     hours: Mapped[float | None] = mapped_column(Float)
+
+
+class TransparencyAggregatesStateRow(Base):
+    """One row: which version of the aggregates the tables hold, and the log position they were
+    last rebuilt through. Version 0 (as the migration leaves it) means never built from the log:
+    events written before the tables existed are missing, so the upgrade rebuilds them."""
+
+    __tablename__ = "transparency_aggregates_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column()
+    rebuilt_through_seq: Mapped[int] = mapped_column(BigId)
+    rebuilt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

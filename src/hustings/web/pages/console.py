@@ -266,6 +266,7 @@ def _search(params: Mapping[str, str]) -> tuple[QueueSearch, FormErrors]:
         text=params.get("text", "").strip()[:200] or None,
         since=found["since"],
         until=found["until"],
+        zone=wording.zone(),
     )
     return search, FormErrors(fields=errors)
 
@@ -336,6 +337,7 @@ def queue_page(name: str, principal: ConsoleUser, request: Request, services: Se
             "labels": CATEGORIES,
             "search": search,
             "search_errors": search_errors,
+            "zone": wording.zone_name(),
             "params": params,
             "next_link": None if next_offset is None else f"?{urlencode({**kept, 'offset': next_offset})}",
             "first_link": f"?{urlencode(kept)}" if offset else None,

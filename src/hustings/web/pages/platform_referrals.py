@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from hustings import wording
 from hustings.auth.model import Principal
 from hustings.errors import HustingsError, InvalidInput
 from hustings.events import user_actor
@@ -37,13 +38,15 @@ Text = Annotated[str, Form(max_length=2000)]
 
 
 def _moment(text: str, field: str) -> datetime | None:
-    """A datetime-local field (UTC), or None when left blank."""
+    """A datetime-local field, typed in local time (`wording.from_local`), as UTC; None when blank."""
     if not text.strip():
         return None
     try:
-        return datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{field}: {text!r} is not a date and time") from None
+        return wording.from_local(text)
+    except ValueError as error:
+        raise InvalidInput(
+            f"{field}: {text.strip()!r} is not a date and time in {wording.zone_name()} ({error})"
+        ) from None
 
 
 def _detail(
@@ -135,6 +138,8 @@ def referral_page(
             "actions": list(PlatformAction),
             "checks": list(ContentCheck),
             "can_record": bool(REFERRERS & principal.user.roles),
+            "now_local": wording.local_input(services.clock.now()),
+            "zone": wording.zone_name(),
             "notice": notice,
             "error": error,
         },

@@ -94,8 +94,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_transparency_referrals")),
     )
     _indexes("transparency_referrals", "referral_id", "occurred_at")
-    # The aggregates start empty: an existing log is counted in by `hustings transparency
-    # rebuild-aggregates` (docs/transparency.md), run once after this upgrade.
+    # The aggregates start empty: an existing log is counted in by the upgrade itself, after
+    # 0017_aggregates_state (`hustings.storage.database.upgrade`, docs/transparency.md).
 
 
 def downgrade() -> None:
