@@ -4,7 +4,7 @@ Like `tests.natsserver`: the suite owns its server, with a configuration, a mail
 passwd-file user of its own under a temporary directory, unprivileged (as root it runs as the
 package's `dovecot` user, as any other user as that user), and can stop it and start it again on
 the same port with its mail kept (the reconnect tests). `deliver` puts a message in the mailbox
-with IMAP APPEND, as a mail server's delivery agent would.
+with IMAP APPEND, as a mail server's delivery agent would (to `INBOX`, or a folder `create` made).
 
 Given a `trustme.CA`, the server has a certificate for 127.0.0.1 and localhost (or `names`) signed by it,
 offers STARTTLS on `port` and implicit TLS on `tls_port`; the CA's certificate is written to
@@ -173,6 +173,13 @@ service stats {{
             for message in messages:
                 status, data = client.append(folder, None, None, message)
                 assert status == "OK", data
+
+    def create(self, folder: str) -> None:
+        """Make a folder in the mailbox (as a mail client, or a spam filter, would: `Junk`)."""
+        with imaplib.IMAP4("127.0.0.1", self.port) as client:
+            client.login(USER, PASSWORD)
+            status, data = client.create(folder)
+            assert status == "OK", data
 
     def flags(self, folder: str = "INBOX") -> list[bytes]:
         """Each message's flags, by UID, as the server holds them."""

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from typer.testing import Result
 
+from hustings.connectors.imap import GREETING_SECONDS
 from hustings.sources import FORMATS, Converted, Record, convert
 from hustings.sources.mail import mbox_messages
 from hustings.storage.sources_tables import OriginalRecordRow
@@ -157,6 +158,87 @@ def test_imap_server_restart_and_connector_restart_lose_and_duplicate_nothing(
 
     status = _run(["connect", "status"], cli_env)
     assert f"{connector}: position {validity}:{len(delivered) + 1}" in status.stdout
+
+
+def test_two_folders_are_followed_each_from_its_own_cursor_across_a_server_restart(
+    env: dict[str, str], tmp_path: Path, dovecot: TempDovecot
+) -> None:
+    # Abuse lands in INBOX and in Junk: one run follows both, each folder with its own cursor.
+    dovecot.create("Junk")
+    dovecot.deliver(*(_mail(number) for number in (1, 2, 3)))
+    dovecot.deliver(*(_mail(number) for number in (11, 12, 13)), folder="Junk")
+    dovecot.deliver(_mail(2), folder="Junk")  # a copy filed in both: a duplicate by Message-ID
+    password = env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD}
+    mailbox = f"imap {USER}@127.0.0.1:{dovecot.port}"
+    inbox, junk = f"{mailbox}/INBOX", f"{mailbox}/Junk"
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(dovecot.port), "--user", USER]
+    arguments += ["--security", "none", "--batch", "2", "--folder", "INBOX", "--folder", "Junk"]
+
+    # The server is restarted once the first batch is committed, and more mail comes to both
+    # folders while the connector reconnects.
+    outcome: list[Result] = []
+    run = threading.Thread(
+        target=lambda: outcome.append(_run([*arguments, "--once", "--idle", "5"], password))
+    )
+    run.start()
+    try:
+        for _ in range(600):
+            if _position(env, tmp_path, inbox) or _position(env, tmp_path, junk) or not run.is_alive():
+                break
+            threading.Event().wait(0.05)
+        dovecot.halt()
+        dovecot.start()
+        dovecot.deliver(_mail(4), _mail(5))
+        dovecot.deliver(_mail(14), _mail(15), folder="Junk")
+    finally:
+        run.join(120)
+    first = outcome[0]
+    assert first.exit_code == 0, first.output
+    lines = first.stdout.splitlines()
+    # A summary per folder, each counting its own messages, each over both connections.
+    assert any(line.startswith(f"{inbox}: position ") and ", connections 2" in line for line in lines), lines
+    assert any(line.startswith(f"{junk}: position ") and ", connections 2" in line for line in lines), lines
+    numbers = [1, 2, 3, 4, 5, 11, 12, 13, 14, 15]
+    for services in _services(env, tmp_path):
+        stored, ingested, origins = _stored(services)
+        assert set(stored) == {f"imap-{number}@mailbox.example" for number in numbers}
+        assert ingested == origins == len(numbers)  # once each
+        assert str(services.cursors.position(inbox)).endswith(":5")  # UIDs 1-5
+        assert str(services.cursors.position(junk)).endswith(":6")  # 11-13, the copy of 2, 14, 15
+
+    # A second run reads only what came since each folder's cursor: here, one message in Junk.
+    dovecot.deliver(_mail(16), folder="Junk")
+    second = _run([*arguments, "--once", "--idle", "0.5"], password)
+    assert second.exit_code == 0, second.output
+    summary = {line.split(": position ")[0]: line for line in second.stdout.splitlines()}
+    assert "accepted 0, duplicates 0" in summary[inbox], second.output
+    assert "accepted 1, duplicates 0" in summary[junk], second.output
+    for services in _services(env, tmp_path):
+        assert len(_stored(services)[0]) == len(numbers) + 1
+        assert str(services.cursors.position(junk)).endswith(":7")
+        assert str(services.cursors.position(inbox)).endswith(":5")
+    assert not any(b"\\Seen" in line for folder in ("INBOX", "Junk") for line in dovecot.flags(folder))
+
+
+def test_a_folder_the_mailbox_does_not_have_ends_the_run_before_anything_is_read(
+    env: dict[str, str], tmp_path: Path, dovecot: TempDovecot
+) -> None:
+    dovecot.create("Junk")
+    dovecot.deliver(_mail(1))
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(dovecot.port), "--user", USER]
+    arguments += ["--security", "none", "--folder", "INBOX", "--folder", "Spam"]
+    # Not --once: a folder that is not there is not waited for.
+    result = _run(arguments, env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD})
+    assert result.exit_code == 2, result.output
+    line = _error_line(result)
+    assert line == (
+        f"error: imap {USER}@127.0.0.1:{dovecot.port} (INBOX, Spam): "
+        f"no folder 'Spam' in the mailbox of {USER} (it has INBOX, Junk)"
+    ), result.output
+    assert result.stderr.strip() == line
+    for services in _services(env, tmp_path):
+        assert not _stored(services)[0]  # nothing read, not even INBOX
+        assert services.cursors.all() == []
 
 
 def test_a_password_in_clear_to_another_machine_is_refused(env: dict[str, str]) -> None:
@@ -372,6 +454,26 @@ def test_implicit_tls_to_a_port_without_it_names_the_failed_handshake(
     line = _error_line(result)
     assert "the TLS handshake failed" in line and f"check that port {dovecot.port} takes implicit TLS" in line
     assert result.stderr.strip() == line and PASSWORD not in result.output
+
+
+def test_starttls_to_an_implicit_tls_port_says_so_instead_of_waiting_out_the_timeout(
+    env: dict[str, str], tls_dovecot: TempDovecot
+) -> None:
+    # The server waits for a TLS ClientHello, the client for a greeting: the greeting's own,
+    # short, wait ends it, with the likely mistake named. (--once: without that wait, five
+    # attempts each time out, and the line says only "timed out".)
+    port = tls_dovecot.tls_port
+    arguments = ["connect", "imap", "--host", "127.0.0.1", "--port", str(port), "--user", USER]
+    trusted = env | {"HUSTINGS_IMAP_PASSWORD": PASSWORD, "HUSTINGS_IMAP_CA_FILE": str(tls_dovecot.ca_file)}
+    result = _run([*arguments, "--security", "starttls", "--once"], trusted)
+    assert result.exit_code == 2, result.output
+    line = _error_line(result)
+    assert line == (
+        f"error: imap {USER}@127.0.0.1:{port}/INBOX: no IMAP greeting from 127.0.0.1:{port} "
+        f"within {GREETING_SECONDS:g} s: is this a TLS port? try --security tls"
+    ), result.output
+    assert result.stderr.strip() == line and PASSWORD not in result.output
+    assert "Login:" not in tls_dovecot.log()
 
 
 def test_starttls_to_a_server_without_it_sends_no_password(env: dict[str, str], dovecot: TempDovecot) -> None:

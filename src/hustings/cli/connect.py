@@ -3,7 +3,7 @@ from the position kept in the database; `hustings connect status` shows where ea
 
     hustings connect bluesky [--url wss://jetstream2.us-east.bsky.network/subscribe] [--once]
     HUSTINGS_MASTODON_ACCESS_TOKEN=... hustings connect mastodon --server https://fenmarsh.social
-    HUSTINGS_IMAP_PASSWORD=... hustings connect imap --host mail.example --user office
+    HUSTINGS_IMAP_PASSWORD=... hustings connect imap --host mail.example --user office [--folder Junk ...]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import signal
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
@@ -22,7 +23,7 @@ from hustings.cli.common import cli_errors, err, fail, load_settings, out, ready
 from hustings.cli.sources import store_batch
 from hustings.connectors.bluesky import DEFAULT_URL, JetstreamSource, target_dids
 from hustings.connectors.follow import Batches, Commit, Follower, LiveSource, Progress
-from hustings.connectors.imap import ImapFollower, ImapSource, Mailbox, Security, is_loopback
+from hustings.connectors.imap import Followed, ImapFollower, ImapSource, Mailbox, Security, is_loopback
 from hustings.connectors.mastodon import MastodonSource
 from hustings.messages.changes import ChangeResult
 from hustings.messages.ingest import IngestResult
@@ -112,15 +113,17 @@ def _follow(source: LiveSource, settings: Settings, *, once: bool, idle: float, 
     _summarise(progress)
 
 
-def _summarise(progress: Progress) -> None:
-    tally = progress.tally
-    for where, error in tally.rejected:
-        err.print(f"{where}: {error}", markup=False)
-    out.print(progress.line(), markup=False, soft_wrap=True)
-    if tally.skipped:
-        reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(tally.skipped.items()))
-        out.print(f"skipped: {reasons}", markup=False, soft_wrap=True)
-    if tally.rejected:
+def _summarise(*progresses: Progress) -> None:
+    """Each connector's summary (an IMAP run has one per folder); exit 1 where any rejected one."""
+    for progress in progresses:
+        tally = progress.tally
+        for where, error in tally.rejected:
+            err.print(f"{where}: {error}", markup=False)
+        out.print(progress.line(), markup=False, soft_wrap=True)
+        if tally.skipped:
+            reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(tally.skipped.items()))
+            out.print(f"skipped: {reasons}", markup=False, soft_wrap=True)
+    if any(progress.tally.rejected for progress in progresses):
         raise typer.Exit(1)  # as `hustings ingest` does: the good records beside are stored
 
 
@@ -169,7 +172,13 @@ def mastodon(
 def imap(
     host: Annotated[str, typer.Option(help="The IMAP server, e.g. mail.priyaraman.example.")],
     user: Annotated[str, typer.Option(help="The mailbox's login name.")],
-    folder: Annotated[str, typer.Option(help="The folder to follow.")] = "INBOX",
+    folder: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--folder",
+            help="A folder to follow (INBOX by default); repeat for several, e.g. --folder INBOX --folder Junk.",
+        ),
+    ] = None,
     port: Annotated[
         int | None, typer.Option(help="The server's port (993 with tls, else 143).", min=1, max=65535)
     ] = None,
@@ -190,24 +199,34 @@ def imap(
     mode: Security = "tls" if security == "tls" else "starttls" if security == "starttls" else "none"
     if mode == "none" and not is_loopback(host):
         raise fail(f"--security none: the password would cross the network in clear to {host}; use tls")
-    mailbox = Mailbox(host, user, settings.imap_password, port, folder, mode, settings.imap_ca_file)
-    source = ImapSource(mailbox)
+    # INBOX is one folder however it is spelt (RFC 3501): one cursor for it, not one per spelling.
+    folders = dict.fromkeys("INBOX" if name.upper() == "INBOX" else name for name in folder or ["INBOX"])
+    if "" in folders:
+        raise fail("--folder: give a folder's name, e.g. INBOX or Junk")
+    mailbox = Mailbox(host, user, settings.imap_password, port, "INBOX", mode, settings.imap_ca_file)
+    sources = [ImapSource(replace(mailbox, folder=name)) for name in folders]
     engine = ready_engine(settings)
     try:
         with unit_of_work(settings, engine) as services:
-            position = services.cursors.position(source.connector)
-            converter = source.format.converter(services.targets.all())
-        batches = Batches(
-            source, converter, _commit(settings, engine, source.connector), position, batch, _status
-        )
-        follower = ImapFollower(source, batches, idle_seconds=idle, report=_status)
-        progress = _run_stoppable(lambda stop: follower.run(stop, once=once))
+            positions = [services.cursors.position(source.connector) for source in sources]
+            converter = sources[0].format.converter(services.targets.all())
+        followed = [
+            Followed(
+                source,
+                Batches(
+                    source, converter, _commit(settings, engine, source.connector), position, batch, _status
+                ),
+            )
+            for source, position in zip(sources, positions, strict=True)
+        ]
+        follower = ImapFollower(followed, idle_seconds=idle, report=_status)
+        progresses = _run_stoppable(lambda stop: follower.run(stop, once=once))
     finally:
         engine.dispose()
-    _summarise(progress)
+    _summarise(*progresses)
 
 
-def _run_stoppable(main: Callable[[threading.Event], Progress]) -> Progress:
+def _run_stoppable(main: Callable[[threading.Event], list[Progress]]) -> list[Progress]:
     """Run a blocking follower, stopping it cleanly on SIGINT or SIGTERM where this is the main
     thread (elsewhere signals cannot be caught)."""
     stop = threading.Event()

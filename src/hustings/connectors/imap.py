@@ -13,10 +13,27 @@ read the mailbox themselves, and the folder is selected read-only. Between reads
 waits in IDLE (RFC 2177) where the server offers it, re-issued every `renew_seconds` (servers
 drop an IDLE after 30 minutes), and otherwise polls with NOOP.
 
+Several folders of one mailbox (abuse lands in INBOX and in Junk) are followed over one
+connection, each with its own cursor (`imap user@host:port/FOLDER`): each cycle selects each
+folder in turn and reads what is past its cursor, then waits in IDLE on the first folder given;
+with more than one, that wait lasts at most `scan_seconds`, so mail in the others is read within
+that long (a push in the first ends the wait at once). One connection rather than one per folder
+in threads: IDLE can watch only the selected folder, but one connection means one login, one
+retry and back-off, one place a refusal ends the run, commits made one after another on one
+thread (SQLite takes one writer at a time), and no more of the server's per-user connection
+limit than one. Every folder is checked to exist before anything is read: one that does not
+ends the run, naming it.
+
 The library is IMAPClient (https://github.com/mjs/imapclient), maintained, on top of the
 standard library's imaplib: imaplib has no IDLE before Python 3.14 and returns raw response
 lines that each caller must parse; IMAPClient parses them and gives IDLE, UIDs and folder
 status as Python values.
+
+The server's greeting is waited for `GREETING_SECONDS`, not the command timeout: a client that
+expects a greeting on a port that expects a TLS ClientHello (STARTTLS pointed at 993) would
+otherwise wait out the whole timeout while the server waits too. No greeting ends the run with a
+hint to use `--security tls`, unless a session has already been made in this run (then it is a
+server slow to come back, and tried again).
 
 TLS (implicit, or STARTTLS) always verifies the server's certificate and its name: against the
 system's CAs, or, for an office's own mail server, only against the CA certificates in the file
@@ -37,9 +54,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient, imap4, tls
 from imapclient.exceptions import CapabilityError, IMAPClientError, LoginError
 from pydantic import SecretStr
 
@@ -49,6 +66,9 @@ from hustings.sources import FORMATS, Record
 Security = Literal["tls", "starttls", "none"]
 IMAP_TLS_PORT = 993
 IMAP_PORT = 143
+GREETING_SECONDS = 5.0
+"""How long a server has to greet a connection made (an IMAP server greets at once)."""
+COMMAND_SECONDS = 30.0
 
 
 class MailboxGone(ConnectionError):
@@ -61,7 +81,12 @@ class Unreachable(ConnectionError):
 
 class Refused(ConnectionError):
     """The server, or its certificate, was refused, or it refused us (the TLS handshake, the
-    login): trying again would not help, so the run ends."""
+    login, a folder it does not have): trying again would not help, so the run ends."""
+
+
+class NoGreeting(Refused):
+    """A connection was made but the server sent no greeting in time (most likely a TLS port
+    spoken to in clear): final on a run's first connection, tried again after one succeeded."""
 
 
 CA_FILE_SETTING = "HUSTINGS_IMAP_CA_FILE"
@@ -138,20 +163,78 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
         ) from None
 
 
-def connect(mailbox: Mailbox, timeout: float = 30.0) -> IMAPClient:
+class _GreetingTimeout(TimeoutError):
+    """The connection was made, the greeting did not come."""
+
+
+class _GreetingBounded(imaplib.IMAP4):
+    """imaplib's connection, waiting `greeting_seconds` for the greeting once the socket (and,
+    with implicit TLS, the handshake) is up: `open` is imaplib's documented step between the two."""
+
+    def __init__(self, *args: Any, greeting_seconds: float, **kwargs: Any) -> None:
+        self._greeting_seconds = greeting_seconds
+        self._opened = False
+        try:
+            super().__init__(*args, **kwargs)
+        except TimeoutError:
+            if self._opened:
+                raise _GreetingTimeout from None
+            raise
+
+    def open(self, host: str = "", port: int = IMAP_PORT, timeout: float | None = None) -> None:
+        super().open(host, port, timeout)
+        self._opened = True
+        self.sock.settimeout(self._greeting_seconds)  # IMAPClient sets the command timeout after
+
+
+class _PlainConnection(_GreetingBounded, imap4.IMAP4WithTimeout):  # type: ignore[misc]  # imapclient is untyped
+    pass
+
+
+class _TlsConnection(_GreetingBounded, tls.IMAP4_TLS):  # type: ignore[misc]  # imapclient is untyped
+    pass
+
+
+class _Client(IMAPClient):  # type: ignore[misc]  # imapclient is untyped
+    """IMAPClient with the greeting's own, shorter, timeout. `_create_IMAP4` is IMAPClient's one
+    place that makes the connection (in every version since 2.0); it is kept as IMAPClient has it
+    but for the greeting."""
+
+    def __init__(self, *args: Any, greeting_seconds: float, **kwargs: Any) -> None:
+        self._greeting_seconds = greeting_seconds
+        super().__init__(*args, **kwargs)
+
+    def _create_IMAP4(self) -> imaplib.IMAP4:
+        seconds = self._timeout.connect
+        if self.ssl:
+            return _TlsConnection(
+                self.host, self.port, self.ssl_context, seconds, greeting_seconds=self._greeting_seconds
+            )
+        return _PlainConnection(self.host, self.port, seconds, greeting_seconds=self._greeting_seconds)
+
+
+def connect(
+    mailbox: Mailbox, timeout: float = COMMAND_SECONDS, greeting_seconds: float = GREETING_SECONDS
+) -> IMAPClient:
     """A logged-in client; the password leaves this process only inside the (TLS) session.
 
-    Raises `Refused` for what trying again would not fix, `Unreachable` where no connection was
-    made."""
+    Raises `Refused` for what trying again would not fix (`NoGreeting` where the server said
+    nothing within `greeting_seconds`), `Unreachable` where no connection was made."""
     context = tls_context(mailbox.ca_file)
     try:
-        client = IMAPClient(
+        client = _Client(
             mailbox.host,
             port=mailbox.address,
             ssl=mailbox.security == "tls",
             ssl_context=context if mailbox.security == "tls" else None,
             timeout=timeout,
+            greeting_seconds=greeting_seconds,
         )
+    except _GreetingTimeout:
+        hint = "" if mailbox.security == "tls" else ": is this a TLS port? try --security tls"
+        raise NoGreeting(
+            f"no IMAP greeting from {mailbox.host}:{mailbox.address} within {greeting_seconds:g} s{hint}"
+        ) from None
     except ssl.SSLError as error:
         raise _refusal(error, mailbox) from None
     except OSError as error:
@@ -207,16 +290,31 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error) or type(error).__name__
 
 
-@dataclass
-class ImapFollower:
-    """Read a mailbox's new messages into batches, wait for more, reconnect when dropped."""
+@dataclass(frozen=True)
+class Followed:
+    """One folder as it is followed: its source (the connector its cursor is kept under) and the
+    batches its messages are committed in."""
 
     source: ImapSource
     batches: Batches
+
+    @property
+    def folder(self) -> str:
+        return self.source.mailbox.folder
+
+
+@dataclass
+class ImapFollower:
+    """Read the new messages of a mailbox's folders into batches, wait for more, reconnect when
+    dropped. All the folders are of one mailbox (`folders[0]`'s server and login)."""
+
+    folders: list[Followed]
     idle_seconds: float = 3.0
     """With `once`, the run ends when the mailbox has been quiet this long."""
     renew_seconds: float = 600.0
     """How long one IDLE (or, without IDLE, one poll's wait) lasts before it is renewed."""
+    scan_seconds: float = 30.0
+    """With several folders, how long a wait lasts before every folder is searched again."""
     retry_seconds: float = 0.5
     retry_max_seconds: float = 60.0
     attempts: int = 5
@@ -224,37 +322,62 @@ class ImapFollower:
     open: Connect = connect
     report: Callable[[Progress], None] = lambda progress: None
 
-    @property
-    def progress(self) -> Progress:
-        return self.batches.progress
+    def __post_init__(self) -> None:
+        if not self.folders:
+            raise ValueError("no folder to follow")
 
-    def run(self, stop: threading.Event, *, once: bool = False) -> Progress:
-        """Follow the mailbox until `stop` is set, or with `once` until it falls quiet."""
+    @property
+    def progress(self) -> list[Progress]:
+        """Each folder's progress, in the order given."""
+        return [followed.batches.progress for followed in self.folders]
+
+    @property
+    def name(self) -> str:
+        """The run's name in an error: the connector, or with several folders the mailbox and them."""
+        if len(self.folders) == 1:
+            return self.folders[0].source.connector
+        mailbox = self.folders[0].source.mailbox
+        folders = ", ".join(followed.folder for followed in self.folders)
+        return f"imap {mailbox.user}@{mailbox.host}:{mailbox.address} ({folders})"
+
+    def run(self, stop: threading.Event, *, once: bool = False) -> list[Progress]:
+        """Follow the folders until `stop` is set, or with `once` until they all fall quiet."""
         failures = 0
+        sessions = 0
         while not stop.is_set():
             try:
                 with self._session() as client:
                     failures = 0
-                    self.progress.connections += 1
-                    self.progress.last_error = None
+                    sessions += 1
+                    for progress in self.progress:
+                        progress.connections += 1
+                        progress.last_error = None
                     if self._follow(client, stop, once):
                         break
             except (OSError, IMAPClientError, MailboxGone) as error:
-                self.batches.flush()  # what was read in full before the drop is kept
+                self._flush()  # what was read in full before the drop is kept
                 failures += 1
-                self.progress.last_error = _described(error)
+                reason = _described(error)
                 refused = isinstance(error, Refused | LoginError)
-                if not refused:
-                    self.report(self.progress)
+                if isinstance(error, NoGreeting) and sessions:
+                    refused = False  # it greeted before: a server slow to come back
+                for progress in self.progress:
+                    progress.last_error = reason
+                    if not refused:
+                        self.report(progress)
                 if refused or (once and failures >= self.attempts):
-                    raise ConnectorError(f"{self.source.connector}: {self.progress.last_error}") from None
+                    raise ConnectorError(f"{self.name}: {reason}") from None
                 stop.wait(retry_wait(failures, self.retry_seconds, self.retry_max_seconds))
-        self.batches.flush()
+        self._flush()
         return self.progress
+
+    def _flush(self) -> None:
+        for followed in self.folders:
+            followed.batches.flush()
 
     @contextmanager
     def _session(self) -> Iterator[IMAPClient]:
-        client = self.open(self.source.mailbox)
+        client = self.open(self.folders[0].source.mailbox)
         try:
             yield client
         finally:
@@ -264,39 +387,53 @@ class ImapFollower:
                 client.shutdown()
 
     def _follow(self, client: IMAPClient, stop: threading.Event, once: bool) -> bool:
-        selected = client.select_folder(self.source.mailbox.folder, readonly=True)
-        validity = int(selected[b"UIDVALIDITY"])
+        self._check_folders(client)
         idle = client.has_capability("IDLE")
+        seconds = self.renew_seconds if len(self.folders) == 1 else min(self.renew_seconds, self.scan_seconds)
         while not stop.is_set():
-            self._read_new(client, validity)
-            arrived = self._wait(client, stop, idle, self.idle_seconds if once else self.renew_seconds)
+            self._read_all(client)
+            arrived = self._wait(client, stop, idle, self.idle_seconds if once else seconds)
             # A quiet spell is confirmed by asking, not by the absence of a push: a server may
             # announce new mail late (Dovecot without inotify checks every 30 s), or its
-            # announcement may come before IDLE was acknowledged, where no push is looked for.
-            if once and not arrived and not self._read_new(client, validity):
+            # announcement may come before IDLE was acknowledged, where no push is looked for;
+            # and a push is looked for only in the first folder.
+            if once and not arrived and not self._read_all(client):
                 return True
         return True
 
-    def _last_uid(self, validity: int) -> int:
-        kept = parse_position(self.batches.position)
-        if kept is None or kept[0] != validity:
-            return 0  # never read, or renumbered: read it all (Message-IDs keep it stored once)
-        return kept[1]
+    def _check_folders(self, client: IMAPClient) -> None:
+        """Refuse the run where a folder asked for is not in the mailbox, before anything is read."""
+        listed = [name for _, _, name in client.list_folders()]
+        held = {name if name.upper() != "INBOX" else "INBOX" for name in listed}
+        for followed in self.folders:
+            wanted = followed.folder if followed.folder.upper() != "INBOX" else "INBOX"
+            if wanted not in held:
+                shown = ", ".join(sorted(held)[:20]) + (", ..." if len(held) > 20 else "")
+                user = followed.source.mailbox.user
+                raise Refused(f"no folder {followed.folder!r} in the mailbox of {user} (it has {shown})")
 
-    def _read_new(self, client: IMAPClient, validity: int) -> int:
-        """Read every message past the cursor; how many the server listed."""
-        last = self._last_uid(validity)
+    def _read_all(self, client: IMAPClient) -> int:
+        """Read every folder past its cursor, the first last (it stays selected, for IDLE to
+        watch); how many messages the server listed in all."""
+        return sum(self._read_new(client, followed) for followed in [*self.folders[1:], self.folders[0]])
+
+    def _read_new(self, client: IMAPClient, followed: Followed) -> int:
+        """Read every message of one folder past its cursor; how many the server listed."""
+        selected = client.select_folder(followed.folder, readonly=True)
+        validity = int(selected[b"UIDVALIDITY"])
+        batches = followed.batches
+        last = _last_uid(batches.position, validity)
         # `n:*` always matches the highest UID, even one below n: keep only those past the cursor.
         uids = sorted(uid for uid in client.search(["UID", f"{last + 1}:*"]) if uid > last)
-        size = self.batches.batch_size
+        size = batches.batch_size
         for start in range(0, len(uids), size):
             chunk = uids[start : start + size]
             fetched = client.fetch(chunk, ["BODY.PEEK[]"])
             for uid in chunk:
                 body = fetched.get(uid, {}).get(b"BODY[]")
                 if isinstance(body, bytes):  # else expunged since the search: nothing left to read
-                    self.batches.take(Record(f"uid {uid}", body, body), after=f"{validity}:{uid}")
-            self.batches.flush()
+                    batches.take(Record(f"uid {uid}", body, body), after=f"{validity}:{uid}")
+            batches.flush()
         return len(uids)
 
     def _wait(self, client: IMAPClient, stop: threading.Event, idle: bool, seconds: float) -> bool:
@@ -323,6 +460,13 @@ class ImapFollower:
         finally:
             client.idle_done()
         return False
+
+
+def _last_uid(position: str | None, validity: int) -> int:
+    kept = parse_position(position)
+    if kept is None or kept[0] != validity:
+        return 0  # never read, or renumbered: read it all (Message-IDs keep it stored once)
+    return kept[1]
 
 
 def _readable(client: IMAPClient, seconds: float) -> bool:
