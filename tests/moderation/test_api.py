@@ -174,16 +174,22 @@ def test_one_decision_applies_to_every_member_of_a_cluster(
     _, other = make_user(Role.MODERATOR)
     _, user = make_user(Role.ANALYST)
     client.post("/v1/reports", json={"message_id": ids[0], "category": "identity_hate"}, headers=bearer(user))
-    client.post(f"/v1/items/{ids[0]}/claim", headers=bearer(token))
     client.post("/v1/reports", json={"message_id": ids[5], "category": "identity_hate"}, headers=bearer(user))
     assert client.post(f"/v1/items/{ids[5]}/claim", headers=bearer(other)).status_code == 200
+    whole = {"message_id": ids[0], "action": "remove", "policy_rule": "H1", "apply_to_cluster": True}
+    unclaimed = client.post("/v1/decisions", json=whole, headers=bearer(token))
+    assert unclaimed.status_code == 409 and "claim this item" in unclaimed.json()["detail"]
+    untouched = services.events.status("message", ids[3])
+    assert untouched is not None and untouched.state != "decided"
+    assert client.post(f"/v1/items/{ids[0]}/claim", headers=bearer(token)).status_code == 200
     item = client.get(f"/v1/items/{ids[0]}", headers=bearer(token)).json()
     assert sorted(item["cluster"]) == sorted(ids[1:])
-    decided = client.post(
-        "/v1/decisions",
-        json={"message_id": ids[0], "action": "remove", "policy_rule": "H1", "apply_to_cluster": True},
-        headers=bearer(token),
-    ).json()
+    stale = client.post("/v1/decisions", json={**whole, "expected_count": 6}, headers=bearer(token))
+    assert stale.status_code == 409
+    assert "expected to decide 6 messages, but 5 can be decided now" in stale.json()["detail"]
+    still = services.events.status("message", ids[0])
+    assert still is not None and still.state == "claimed"  # nothing decided
+    decided = client.post("/v1/decisions", json={**whole, "expected_count": 5}, headers=bearer(token)).json()
     assert decided["decided"][0] == ids[0] and sorted(decided["decided"]) == sorted(ids[:5])
     assert decided["skipped"] == {ids[5]: "claimed by another moderator"}
     later = client.get(f"/v1/items/{ids[5]}", headers=bearer(other)).json()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -157,12 +158,19 @@ def test_intake_clusters_near_duplicates_and_reports_what_the_detector_flags(
     )
     assert store.statuses(again.ids)[again.ids[0]].cluster_id == clusters[0]  # joins the stored cluster
 
-    outcome = moderation.decide(
-        moderator=SAM,
-        request=DecisionRequest(
-            message_id=result.ids[0], action=Action.HIDE, policy_rule="H1", apply_to_cluster=True
-        ),
+    whole = DecisionRequest(
+        message_id=result.ids[0], action=Action.HIDE, policy_rule="H1", apply_to_cluster=True
     )
+    events_before = len(list(store.events.iter_events()))
+    with pytest.raises(Conflict, match="claim this item"):  # a cluster decision needs the claim
+        moderation.decide(moderator=SAM, request=whole)
+    moderation.claim(moderator=SAM, message_id=result.ids[0])
+    claimed = len(list(store.events.iter_events()))
+    assert claimed == events_before + 1
+    with pytest.raises(Conflict, match="expected to decide 3 messages, but 4 can be decided now"):
+        moderation.decide(moderator=SAM, request=replace(whole, expected_count=3))  # a stale view
+    assert len(list(store.events.iter_events())) == claimed  # nothing decided
+    outcome = moderation.decide(moderator=SAM, request=replace(whole, expected_count=4))
     assert sorted(outcome.decided) == sorted([*result.ids[:3], again.ids[0]])
     assert outcome.decided[0] == result.ids[0]
 

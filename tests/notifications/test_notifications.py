@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from hustings.auth.model import Role, User
 from hustings.clock import FixedClock
+from hustings.events import user_actor
 from hustings.moderation.decisions import DecisionRequest
 from hustings.moderation.events import Action
 from hustings.services import Services
@@ -179,3 +180,72 @@ def test_the_reporter_hears_of_the_decision_and_reads_it_in_the_app(
     assert 'class="count"' not in client.get("/").text
     other = client.post("/notifications/read", data={"csrf_token": csrf[1], "notification": "someone:else"})
     assert other.status_code == 404
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_police_update_on_a_referral_tells_its_maker_and_the_protected_person_once(
+    services: Services, make_user: MakeUser, client: TestClient, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    services.targets.create(
+        target_id="t_priya",
+        name="Priya",
+        role=TargetRole.CANDIDATE,
+        party=None,
+        constituency=None,
+        handles=[("x", "@priya")],
+        now=services.clock.now(),
+    )
+    sam, _ = make_user(Role.MODERATOR, name="sam")
+    lee, _ = make_user(Role.POLICE_LIAISON, name="lee")
+    priya, _ = make_user(Role.TARGET, name="priya", target_ids=("t_priya",), password=PASSWORD)
+    dee, _ = make_user(Role.DELEGATE, name="dee", target_ids=("t_priya",))
+    stranger, _ = make_user(Role.TARGET, name="stranger", target_ids=())
+    services.accounts.set_email(sam.id, "sam@example.org", actor="user:admin")
+    services.accounts.set_email(priya.id, "priya@example.org", actor="user:admin")
+    mailing = _with_smtp(services, port)
+    (stored,) = mailing.ingest([sample_message("n1", text="I will find you.")], actor="system").stored
+    message_id = stored.id
+    referral = mailing.referrals.create(actor=user_actor(sam.id), message_ids=[message_id])
+    assert referral.target_id == "t_priya"
+    assert mailing.notifications.raise_due() == 0  # nothing recorded by the police yet
+    mailing.referrals.update_status(
+        referral.subject_id,
+        actor=user_actor(lee.id),
+        police_status="acknowledged",
+        crime_reference="MP-4471/26",
+        note="Suspect wrote: I will find you.",
+    )
+    assert mailing.notifications.raise_due() == 3  # sam, priya and dee; not lee, who recorded it
+    assert mailing.notifications.raise_due() == 0  # the same event again: nobody is told twice
+    services.session.commit()
+
+    (made,) = [n for n in mailing.notifications.inbox(sam.id) if n.cause == "referral_updated"]
+    assert made.link == f"/referrals/{referral.subject_id}"
+    assert referral.subject_id in made.title and "MP-4471/26" in made.title
+    assert "acknowledged" in made.title.lower()
+    (told,) = [n for n in mailing.notifications.inbox(dee.id) if n.cause == "referral_updated"]
+    assert told.link == "/targets/t_priya" and told.title == made.title
+    assert mailing.notifications.inbox(lee.id) == [] and mailing.notifications.inbox(stranger.id) == []
+
+    mailing.referrals.record_outcome(referral.subject_id, actor=user_actor(lee.id), outcome="charged")
+    assert mailing.notifications.raise_due() == 3
+    services.session.commit()
+    (closed,) = [n for n in mailing.notifications.inbox(priya.id) if "outcome" in n.title]
+    assert "charged" in closed.title.lower()
+
+    assert mailing.notifications.deliver() == (4, 0)  # sam and priya gave addresses: two updates each
+    services.session.commit()
+    sent = [(to, email["Subject"], email.get_content()) for to, email in inbox.messages]
+    assert sorted(to for to, _, _ in sent) == [["priya@example.org"]] * 2 + [["sam@example.org"]] * 2
+    for _, subject, body in sent:
+        assert referral.subject_id in subject
+        assert "I will find you" not in subject + body and "Suspect wrote" not in subject + body
+
+    login = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+    assert token is not None
+    client.post("/login", data={"name": "priya", "password": PASSWORD, "csrf_token": token[1]})
+    page = client.get("/notifications")
+    assert f"Referral {referral.subject_id}" in page.text and "I will find you" not in page.text
+    assert client.get("/targets/t_priya").status_code == 200  # the link leads to a page she may view

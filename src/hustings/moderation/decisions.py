@@ -37,6 +37,10 @@ class DecisionRequest:
     policy_rule: str
     decision_facts: str = ""
     apply_to_cluster: bool = False
+    expected_count: int | None = None
+    """With `apply_to_cluster`: how many messages the caller was shown the decision would
+    decide (the item included). A different number now means the caller's view is stale, and
+    nothing is decided."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,14 @@ def item_statement(
 def decidable_by(item: Status, moderator: User) -> str | None:
     """Why this item cannot be decided by `moderator` now, in words, or None if it can."""
     return _check(item, moderator)
+
+
+def cluster_claim_problem(item: Status, moderator: User) -> str | None:
+    """Why `moderator` may not decide the item's whole cluster, or None if they may: a decision
+    on many messages is taken only by the moderator holding the item's claim."""
+    if item.state != ItemState.CLAIMED or item.assignee != moderator.id:
+        return "apply_to_cluster: claim this item before deciding its whole cluster"
+    return None
 
 
 def _check(item: Status, moderator: User) -> str | None:
@@ -212,7 +224,9 @@ def decide(
     `cluster_members` are the statuses of the item's cluster (the caller reads them by
     `cluster_id`). The requested item must be decidable by this moderator (`Conflict` if it was
     decided already or someone else holds it); cluster members that are not are skipped and
-    listed. The caller commits.
+    listed. A cluster decision needs the moderator to hold the item's claim, and when the
+    request carries `expected_count` it must equal the number of messages decided now (the item
+    included); either refusal is a `Conflict` and decides nothing. The caller commits.
     """
     policy = policy or load_policy()
     rule = policy.rule(request.policy_rule)
@@ -224,8 +238,12 @@ def decide(
     if problem is not None:
         raise Conflict(f"message_id: item {item.subject_id} cannot be decided: {problem}")
     cluster_id = item.cluster_id if request.apply_to_cluster else None
-    if request.apply_to_cluster and cluster_id is None:
-        raise InvalidInput(f"apply_to_cluster: item {item.subject_id} is in no cluster")
+    if request.apply_to_cluster:
+        claim_problem = cluster_claim_problem(item, moderator)
+        if claim_problem is not None:
+            raise Conflict(claim_problem)
+        if cluster_id is None:
+            raise InvalidInput(f"apply_to_cluster: item {item.subject_id} is in no cluster")
     decision_id = new_decision_id()
     targets = [item]
     skipped: dict[str, str] = {}
@@ -238,6 +256,11 @@ def decide(
                 targets.append(member)
             else:
                 skipped[member.subject_id] = why
+        if request.expected_count is not None and request.expected_count != len(targets):
+            raise Conflict(
+                f"expected_count: you expected to decide {request.expected_count} messages, but "
+                f"{len(targets)} can be decided now; review the cluster again and resend its count"
+            )
     events: list[Event] = []
     first_statement: dict[str, Any] | None = None
     for target in targets:

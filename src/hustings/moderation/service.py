@@ -36,7 +36,13 @@ from hustings.moderation.context import (
     highlight,
     prior_decisions,
 )
-from hustings.moderation.decisions import DecisionOutcome, DecisionRequest, decidable_by, suggested_action
+from hustings.moderation.decisions import (
+    DecisionOutcome,
+    DecisionRequest,
+    cluster_claim_problem,
+    decidable_by,
+    suggested_action,
+)
 from hustings.moderation.events import DECISION_MADE, REPORT_FILED, Action, FiledReport, ReporterKind
 from hustings.moderation.policy import Policy, Rule
 from hustings.moderation.queues import (
@@ -63,7 +69,6 @@ from hustings.moderation.reports import (
     report_view,
     reporter_kind_for,
 )
-from hustings.moderation.status import ItemState
 from hustings.targets.model import Target
 
 THREAD_DEPTH = 10
@@ -320,8 +325,9 @@ class Moderation:
         this moderator can decide now, and those grouped by text. The item must be claimed by
         the moderator first: a decision on many messages is taken by someone holding one."""
         item = self.item(message_id)
-        if item.state != ItemState.CLAIMED or item.assignee != moderator.id:
-            raise Conflict("apply_to_cluster: claim this item before deciding its whole cluster")
+        claim_problem = cluster_claim_problem(item, moderator)
+        if claim_problem is not None:
+            raise Conflict(claim_problem)
         if item.cluster_id is None:
             raise InvalidInput("apply_to_cluster: this item has no near-duplicates")
         members = [

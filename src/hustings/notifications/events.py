@@ -37,6 +37,8 @@ class Cause(StrEnum):
     """A pile-on against a protected person began."""
     OUTCOME_DECIDED = "outcome_decided"
     """A decision (or an appeal's) was taken on something the person reported."""
+    REFERRAL_UPDATED = "referral_updated"
+    """The police status or the outcome of a police referral was recorded."""
     COMPLAINT_COMMUNICATED = "complaint_communicated"
     """A party complaint's team wrote to a party (who has no account): by e-mail only."""
 

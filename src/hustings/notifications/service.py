@@ -36,9 +36,10 @@ from hustings.notifications.events import (
 )
 from hustings.notifications.mail import Mailer
 from hustings.protection.events import INCIDENT_OPENED
+from hustings.referrals.model import REFERRAL_OUTCOME, REFERRAL_STATUS_UPDATED
 from hustings.wording import plain, when
 
-CAUSE_KINDS = (INCIDENT_OPENED, DECISION_MADE, APPEAL_DECIDED)
+CAUSE_KINDS = (INCIDENT_OPENED, DECISION_MADE, APPEAL_DECIDED, REFERRAL_STATUS_UPDATED, REFERRAL_OUTCOME)
 
 
 class NotificationStore(Protocol):
@@ -196,6 +197,9 @@ class Notifications:
                     f"/inbox/{target_id}",
                 )
                 continue
+            if event.kind in (REFERRAL_STATUS_UPDATED, REFERRAL_OUTCOME):
+                self._referral_updated(event, users, by_id, tell)
+                continue
             reported = self.store.status(event.subject_type, event.subject_id)
             ids = reported.data.get("reporters", []) if reported else []
             reporters = [by_id[r] for r in ids if r in by_id]
@@ -209,6 +213,49 @@ class Notifications:
                 "/reports",
             )
         return len(self.log.append_many(events).appended)
+
+    def _referral_updated(
+        self,
+        event: Event,
+        users: Sequence[User],
+        by_id: dict[str, User],
+        tell: Callable[[Sequence[User], Cause, str, str, str], None],
+    ) -> None:
+        """Tell of a police status or outcome recorded on a referral: the person who made the
+        referral (its page) and the protected person and their delegates (their own page, since
+        the referral's is for staff). The one who recorded it is not told of their own update.
+        The title names what changed and the referral's references, never the note or any
+        message text."""
+        referral = self.store.status(event.subject_type, event.subject_id)
+        if referral is None:
+            return
+        recorder = event.actor.removeprefix("user:")
+        creator = str(referral.data.get("created_by", "")).removeprefix("user:")
+        if event.kind == REFERRAL_OUTCOME:
+            what = f"closed with the outcome: {plain(str(event.payload.get('outcome', 'other')))}"
+        else:
+            what = f"police status is now: {plain(str(event.payload.get('police_status', '')))}"
+        reference = f"Referral {event.subject_id}"
+        crime = str(event.payload.get("crime_reference") or referral.data.get("crime_reference") or "")
+        if crime:
+            reference += f" (police reference {crime})"
+        title = f"{reference}: {what}"
+        if creator in by_id and creator != recorder:
+            tell(
+                [by_id[creator]],
+                Cause.REFERRAL_UPDATED,
+                event.idempotency_key,
+                title,
+                f"/referrals/{event.subject_id}",
+            )
+        target_id = referral.target_id
+        if target_id:
+            guards = [
+                u
+                for u in users
+                if target_id in u.target_ids and u.roles & {Role.TARGET, Role.DELEGATE} and u.id != recorder
+            ]
+            tell(guards, Cause.REFERRAL_UPDATED, event.idempotency_key, title, f"/targets/{target_id}")
 
     def email_outside(self, recipient_id: str, *, cause: Cause, cause_key: str, title: str) -> bool:
         """Queue an e-mail to someone with no account (a complaint's party): `email_of` and

@@ -28,7 +28,21 @@ class DecisionCreate(BaseModel):
         default="", max_length=5000, description="Facts relied on; drawn from the item if empty."
     )
     apply_to_cluster: bool = Field(
-        default=False, description="Apply the same decision to every undecided member of the item's cluster."
+        default=False,
+        description=(
+            "Apply the same decision to every undecided member of the item's cluster. The caller "
+            "must hold the claim on the item (POST /v1/items/{id}/claim), else 409 and nothing is decided."
+        ),
+    )
+    expected_count: int | None = Field(
+        default=None,
+        ge=1,
+        le=10000,
+        description=(
+            "With apply_to_cluster: how many messages (the item included) the caller was shown the "
+            "decision would decide. If a different number can be decided now, 409 naming both numbers "
+            "and nothing is decided."
+        ),
     )
 
 
@@ -42,9 +56,21 @@ class DecisionPublic(BaseModel):
     statement: dict[str, Any] | None = Field(description="The DSA statement of reasons (None for no_action).")
 
 
-@router.post("/decisions", response_model=DecisionPublic, status_code=201)
+@router.post(
+    "/decisions",
+    response_model=DecisionPublic,
+    status_code=201,
+    responses={
+        409: {
+            "description": "The item cannot be decided now: decided already, claimed by "
+            "someone else, a cluster decision without holding the claim, or `expected_count` stale."
+        }
+    },
+)
 def create_decision(body: DecisionCreate, principal: Moderator, services: ServicesDep) -> Any:
-    """Decide an item under a policy rule; its statement of reasons is filled from the policy."""
+    """Decide an item under a policy rule; its statement of reasons is filled from the policy.
+    A cluster decision (`apply_to_cluster`) requires holding the item's claim, and may carry
+    `expected_count` so a stale view of the cluster decides nothing."""
     outcome = services.moderation.decide(
         moderator=principal.user,
         request=DecisionRequest(
@@ -53,6 +79,7 @@ def create_decision(body: DecisionCreate, principal: Moderator, services: Servic
             policy_rule=body.policy_rule,
             decision_facts=body.decision_facts,
             apply_to_cluster=body.apply_to_cluster,
+            expected_count=body.expected_count,
         ),
     )
     return DecisionPublic(

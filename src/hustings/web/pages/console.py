@@ -727,6 +727,7 @@ def decide_item(
                     policy_rule=policy_rule,
                     decision_facts=facts,
                     apply_to_cluster=apply_to_cluster,
+                    expected_count=int(confirm_count) if apply_to_cluster else None,
                 ),
             )
     except HustingsError as error:
