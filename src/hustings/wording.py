@@ -190,13 +190,6 @@ def zone_name() -> str:
     return _zone.key
 
 
-def local_input(moment: datetime) -> str:
-    """A moment as the value of a ``datetime-local`` field, in local time: ``2026-06-08T18:23``."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(_zone).strftime("%Y-%m-%dT%H:%M")
-
-
 def from_local(text: str) -> datetime:
     """The UTC moment a ``datetime-local`` field names: the time as typed, read on the local clock
     (as every page shows times), so 14:00 in June in London is 13:00 UTC. A value that carries

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +203,10 @@ def test_a_change_redelivered_after_its_commit_records_nothing_twice(
         finally:
             await client.close()
 
-    first, second = asyncio.run(deliver_twice())
+    # On a thread of its own: a browser test earlier in the session may leave this thread's
+    # event loop running (Playwright's sync API), where asyncio.run refuses to start.
+    with ThreadPoolExecutor(1) as pool:
+        first, second = pool.submit(asyncio.run, deliver_twice()).result(timeout=120)
     assert (first, second) == ([1, 1], [2, 2])
     assert count(stored_engine, EDITED) == 1
     assert count(stored_engine, DELETED) == 1

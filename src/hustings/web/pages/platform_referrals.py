@@ -138,7 +138,6 @@ def referral_page(
             "actions": list(PlatformAction),
             "checks": list(ContentCheck),
             "can_record": bool(REFERRERS & principal.user.roles),
-            "now_local": wording.local_input(services.clock.now()),
             "zone": wording.zone_name(),
             "notice": notice,
             "error": error,
